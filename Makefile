@@ -1,0 +1,44 @@
+# Two commands on a fresh machine with Python >= 3.11 and make:  make run  /  make test
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA_DIR ?= $(or $(PHM_DATA_DIR),data)
+
+.PHONY: run test install generate lint ui bench report status clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall whenever pyproject.toml changes.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+generate: $(STAMP)
+	$(BIN)/phm generate --if-empty
+
+run: generate
+	$(BIN)/phm run
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+ui: generate
+	$(BIN)/phm ui
+
+status: $(STAMP)
+	$(BIN)/phm status
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.benchmark.run
+
+clean:
+	rm -rf $(VENV) $(DATA_DIR)

@@ -1,0 +1,74 @@
+"""The publication candidate: the contract tables, built in the warehouse schema `candidate`.
+
+Everything the gate checks is exactly what publication copies, so a check that passes on the
+candidate vouches for the published file.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from indicators.catalogue import Catalogue
+
+CANDIDATE_VALUES_SQL = """
+CREATE OR REPLACE TABLE candidate.indicator_values AS
+SELECT indicator_id, CAST(period AS INTEGER) AS period, area_code, area_level, stratum,
+       numerator, denominator, CAST(n AS BIGINT) AS n, value, ci_low, ci_high,
+       suppressed, suppression_reason, comparison
+FROM indicators.published_values
+ORDER BY indicator_id, period, area_level, area_code, stratum
+"""
+
+CANDIDATE_AREAS_SQL = """
+CREATE OR REPLACE TABLE candidate.areas AS
+WITH latest AS (SELECT max(year) AS year FROM staging.person_year),
+residents AS (
+    SELECT a.ancestor_code AS area_code, count(*) AS residents
+    FROM staging.person_year s JOIN staging.area_ancestors a ON a.area_code = s.buurt_code
+    WHERE s.year = (SELECT year FROM latest)
+    GROUP BY 1
+)
+SELECT a.area_code, a.area_level, a.name, a.parent_code, a.gemeente_code,
+       CAST(round(coalesce(r.residents, 0) / {base}) * {base} AS BIGINT) AS residents, a.classification_year
+FROM staging.areas a LEFT JOIN residents r USING (area_code)
+ORDER BY a.area_level, a.area_code
+"""
+
+QUALITY_SQL = """
+CREATE OR REPLACE TABLE candidate.quality_results AS
+SELECT run_id, check_name, asset, severity, kahn_category, status, observed, threshold, affected_indicators, message
+FROM quality.check_results WHERE run_id = ? ORDER BY checked_at, asset, check_name
+"""
+
+MANIFEST_SQL = """
+CREATE OR REPLACE TABLE candidate.run_manifest AS
+SELECT ?::VARCHAR AS run_id, ?::TIMESTAMP AS started_at, ?::TIMESTAMP AS finished_at, ?::VARCHAR AS code_version,
+       ?::VARCHAR AS config_hash, source, path, sha256, rows_read, rows_loaded, rows_quarantined,
+       NULL::VARCHAR AS version
+FROM meta.ingest_files
+UNION ALL
+SELECT ?, ?, ?, ?, ?, 'code_list', file, NULL, NULL, NULL, NULL, version
+FROM (SELECT unnest(?::VARCHAR[]) AS file, unnest(?::VARCHAR[]) AS version)
+ORDER BY source, path
+"""
+
+
+def build_candidate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, rounding_base: int) -> dict[str, int]:
+    """Create the aggregate candidate tables (values, areas, catalogue)."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS candidate")
+    con.execute(CANDIDATE_VALUES_SQL)
+    con.execute(CANDIDATE_AREAS_SQL.format(base=int(rounding_base)))
+    con.register("_catalogue", pl.DataFrame(catalogue.rows()).to_arrow())
+    con.execute("CREATE OR REPLACE TABLE candidate.indicator_catalogue AS SELECT * FROM _catalogue")
+    con.unregister("_catalogue")
+    return {t: con.execute(f"SELECT count(*) FROM candidate.{t}").fetchone()[0]
+            for t in ("indicator_values", "areas", "indicator_catalogue")}
+
+
+def add_run_tables(con: duckdb.DuckDBPyConnection, run_id: str, started_at, finished_at, code_version: str,
+                   config_hash: str, code_list_versions: dict[str, str]) -> None:
+    """Add quality_results (from quality.check_results) and run_manifest: the provenance of this publication."""
+    con.execute(QUALITY_SQL, [run_id])
+    run = [run_id, started_at, finished_at, code_version, config_hash]
+    con.execute(MANIFEST_SQL, run + run + [list(code_list_versions), list(code_list_versions.values())])

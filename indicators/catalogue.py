@@ -1,0 +1,207 @@
+"""The indicator catalogue (`catalogue.yaml`): loading, validation and its published form.
+
+One declarative file defines every indicator; computation, the published
+`indicator_catalogue` table, the README and the report all read it from here.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import yaml
+
+CATALOGUE_PATH = Path(__file__).parent / "catalogue.yaml"
+AIMS = {"population_health", "experienced_quality", "costs", "professional_wellbeing", "health_equity",
+        "positive_health", "phm"}
+METHODS = {"proportion", "weighted_proportion", "rate", "mean", "weighted_mean", "ratio"}
+DIRECTIONS = {"higher_better", "lower_better", "neutral"}
+LEVELS = ("buurt", "wijk", "gemeente", "regio")
+DISCLOSURE_KIND = {"proportion": "proportion", "weighted_proportion": "survey", "rate": "rate",
+                   "mean": "mean", "weighted_mean": "survey", "ratio": "rate"}
+DEFAULT_MULTIPLIER = {"proportion": 100.0, "weighted_proportion": 100.0, "rate": 1000.0, "mean": 1.0,
+                      "weighted_mean": 1.0, "ratio": 1.0}
+REQUIRED = ("id", "name_nl", "name_en", "aim", "unit", "direction", "source", "mart", "method", "numerator")
+
+
+class CatalogueError(ValueError):
+    """A catalogue entry that cannot be computed; names the indicator and the field."""
+
+
+@dataclass(frozen=True)
+class Mart:
+    """A unit of analysis that indicators read."""
+
+    name: str
+    table: str
+    area_column: str
+    persons: str
+    strata: dict[str, str]
+    weight: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One catalogue entry with its SQL resolved against the configured cut-offs."""
+
+    id: str
+    name_nl: str
+    name_en: str
+    aim: str
+    unit: str
+    direction: str
+    source: str
+    mart: Mart
+    method: str
+    numerator: str
+    denominator: str = "true"
+    exposure: str = "1"
+    weight: str = "1"
+    multiplier: float = 100.0
+    strata: tuple[str, ...] = ("totaal",)
+    levels: tuple[str, ...] = LEVELS
+    min_denominator: int = 50
+    disclosure: str = "proportion"
+    ph_dimension: str | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    version: str
+    marts: dict[str, Mart]
+    indicators: tuple[Indicator, ...]
+
+    def by_id(self, indicator_id: str) -> Indicator:
+        for ind in self.indicators:
+            if ind.id == indicator_id:
+                return ind
+        raise KeyError(indicator_id)
+
+    def for_mart(self, mart: str) -> list[Indicator]:
+        return [ind for ind in self.indicators if ind.mart.name == mart]
+
+    def rows(self) -> list[dict]:
+        """The catalogue as published (DESIGN section 8 fields)."""
+        return [
+            {
+                "indicator_id": i.id, "name_nl": i.name_nl, "name_en": i.name_en, "aim": i.aim,
+                "ph_dimension": i.ph_dimension, "unit": i.unit, "direction": i.direction,
+                "numerator": i.numerator, "denominator": i.denominator, "source": i.source, "method": i.method,
+                "multiplier": i.multiplier, "strata": ",".join(i.strata), "min_denominator": i.min_denominator,
+                "levels": ",".join(i.levels), "catalogue_version": self.version,
+            }
+            for i in self.indicators
+        ]
+
+
+def _fill(text: str, cutoffs: dict, where: str) -> str:
+    names = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    missing = names - set(cutoffs)
+    if missing:
+        raise CatalogueError(f"{where}: cut-off {', '.join(sorted(missing))} is not in [cutoffs] of phm.toml")
+    return text.format(**cutoffs)
+
+
+def load_catalogue(cutoffs: dict, expansions: dict[str, list[dict]] | None = None,
+                   path: Path = CATALOGUE_PATH) -> Catalogue:
+    """Read and validate the catalogue, filling cut-offs such as {k10_high} from phm.toml.
+
+    An entry with `expand: <name>` is a template: it becomes one indicator per row of
+    `expansions[name]` (segments, target groups, interventions found in the data); without
+    those rows the template is left out.
+    """
+    frozen = tuple(sorted((k, tuple(tuple(sorted(r.items())) for r in rows))
+                          for k, rows in (expansions or {}).items()))
+    return _load(path, tuple(sorted(cutoffs.items())), frozen)
+
+
+def _expand(entries: list[dict], expansions: dict[str, list[dict]]) -> list[tuple[dict, dict]]:
+    out = []
+    for entry in entries:
+        name = entry.get("expand")
+        if name is None:
+            out.append((entry, {}))
+            continue
+        for row in expansions.get(name, []):
+            out.append(({k: v for k, v in entry.items() if k != "expand"}, row))
+    return out
+
+
+@cache
+def _load(path: Path, cutoff_items: tuple, expansion_items: tuple) -> Catalogue:
+    cutoffs = dict(cutoff_items)
+    expansions = {k: [dict(r) for r in rows] for k, rows in expansion_items}
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    marts = {
+        name: Mart(name, spec["table"], spec["area_column"], spec.get("persons", "count(*)"),
+                   dict(spec.get("strata", {})), spec.get("weight"), spec.get("description", ""))
+        for name, spec in doc["marts"].items()
+    }
+    defaults = doc.get("defaults", {})
+    seen: set[str] = set()
+    indicators = []
+    for entry, row in _expand(doc["indicators"], expansions):
+        values = {**cutoffs, **row}
+        entry = {k: (_fill(v, values, f"{path.name}: {entry.get('id')}") if isinstance(v, str) else v)
+                 for k, v in entry.items()}
+        where = f"{path.name}: indicator {entry.get('id', '?')}"
+        for key in REQUIRED:
+            if key not in entry:
+                raise CatalogueError(f"{where}: field {key} is required")
+        if entry["id"] in seen:
+            raise CatalogueError(f"{where}: id used twice")
+        seen.add(entry["id"])
+        checks = [("aim", AIMS), ("method", METHODS), ("direction", DIRECTIONS), ("mart", set(marts))]
+        for key, allowed in checks:
+            if entry[key] not in allowed:
+                raise CatalogueError(f"{where}: {key} {entry[key]!r} is not one of {sorted(allowed)}")
+        mart = marts[entry["mart"]]
+        strata = tuple(entry.get("strata", ["totaal", *mart.strata]))
+        unknown = [s for s in strata if s != "totaal" and s not in mart.strata]
+        if unknown:
+            raise CatalogueError(f"{where}: strata {unknown} are not defined for mart {mart.name}")
+        levels = tuple(entry.get("levels", defaults.get("levels", LEVELS)))
+        if any(level not in LEVELS for level in levels):
+            raise CatalogueError(f"{where}: levels {levels} must be among {LEVELS}")
+        known = set(REQUIRED) | {"expand", "ph_dimension", "denominator", "exposure", "weight", "multiplier", "strata",
+                                 "levels", "min_denominator", "disclosure"}
+        extra = {k: v for k, v in entry.items() if k not in known}
+        weight = entry.get("weight") or (mart.weight if entry["method"].startswith("weighted") else None) or "1"
+        indicators.append(Indicator(
+            id=entry["id"],
+            name_nl=entry["name_nl"],
+            name_en=entry["name_en"],
+            aim=entry["aim"], unit=entry["unit"], direction=entry["direction"], source=entry["source"],
+            mart=mart, method=entry["method"],
+            numerator=str(entry["numerator"]),
+            denominator=str(entry.get("denominator", "true")),
+            exposure=str(entry.get("exposure", "1")),
+            weight=str(weight),
+            multiplier=float(entry.get("multiplier", DEFAULT_MULTIPLIER[entry["method"]])),
+            strata=strata, levels=levels,
+            min_denominator=int(entry.get("min_denominator", defaults.get("min_denominator", 50))),
+            disclosure=entry.get("disclosure", DISCLOSURE_KIND[entry["method"]]),
+            ph_dimension=entry.get("ph_dimension"),
+            extra=extra,
+        ))
+    return Catalogue(str(doc.get("version", "1")), marts, tuple(indicators))
+
+
+def expansions_from_warehouse(con) -> dict[str, list[dict]]:
+    """Rows that expand the catalogue's templates: segments, target groups and interventions in the data."""
+    def rows(sql: str) -> list[dict]:
+        try:
+            return con.execute(sql).pl().to_dicts()
+        except duckdb.CatalogException:  # a table that does not exist yet expands to nothing
+            return []
+    return {
+        "segments": rows("SELECT segment, label_nl FROM ref.segment_rules ORDER BY priority"),
+        "target_groups": rows("SELECT target_group, label_nl FROM ref.target_groups ORDER BY target_group"),
+        "interventions": rows("SELECT intervention_id, any_value(name) AS name, any_value(target_group) "
+                              "AS target_group FROM raw.interventions GROUP BY 1 ORDER BY 1"),
+    }

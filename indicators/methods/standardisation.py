@@ -1,0 +1,180 @@
+"""Direct age-sex standardisation with Dobson confidence limits, and the European Standard Population 2013.
+
+Standardised to the region's own population to compare areas inside the region, or to the ESP
+2013 to compare regions (DESIGN section 9); published only from 10 events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from indicators.methods.intervals import Estimate, Interval, as_float
+from indicators.methods.poisson import poisson_interval
+
+ESP2013_PATH = Path(__file__).resolve().parent.parent / "reference" / "esp2013.csv"
+ESP2013_TOTAL = 100_000.0
+STRATA = ("age_band", "sex")
+# PHE/APHO practice adopted by DESIGN section 9: a DSR on fewer events is too unstable to publish.
+DSR_MIN_OBSERVED = 10
+OUTPUT_COLUMNS = ("observed", "population", "value", "low", "high")
+
+
+def dobson_interval(
+    value: npt.ArrayLike, variance: npt.ArrayLike, observed: npt.ArrayLike, alpha: float = 0.05
+) -> Interval:
+    """Dobson et al. (1991) limits for a weighted sum of Poisson counts such as a DSR.
+
+    value + sqrt(var(value) / O) (O_L - O) and likewise with O_U, where O is the total count and
+    O_L, O_U its Poisson limits (poisson_interval: Byar from 10 events, as PHEindicatormethods
+    phe_dsr). Scales the count's skewed interval rather than assuming normality. NaN for O <= 0.
+    """
+    v, var, o = np.broadcast_arrays(as_float(value), as_float(variance), as_float(observed))
+    o_low, o_high = poisson_interval(o, alpha)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.where(o > 0, np.sqrt(var / o), np.nan)
+    return Interval(v + k * (o_low - o), v + k * (o_high - o))
+
+
+def direct_standardised_rate(
+    observed_by_stratum: npt.ArrayLike,
+    population_by_stratum: npt.ArrayLike,
+    standard_population_by_stratum: npt.ArrayLike,
+    multiplier: float = 100_000.0,
+    alpha: float = 0.05,
+    min_observed: float = DSR_MIN_OBSERVED,
+) -> Estimate:
+    """Directly standardised rate sum(w_i O_i / n_i) / sum(w_i) x multiplier with Dobson limits.
+
+    Strata run along the last axis, so an (areas x strata) array gives one DSR per area.
+    var(DSR) = sum(w_i^2 O_i / n_i^2) / (sum w_i)^2 (Dobson et al. 1991; APHO Technical
+    Briefing 3). A stratum without population and without events contributes rate 0; one with
+    events but no population, or any negative input, makes the result NaN. NaN when the total
+    O < min_observed (10, DESIGN section 9).
+    """
+    o, n, w = np.broadcast_arrays(
+        as_float(observed_by_stratum),
+        as_float(population_by_stratum),
+        as_float(standard_population_by_stratum),
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ok_stratum = (o >= 0) & (w >= 0) & ((n > 0) | ((n == 0) & (o == 0)))
+        rate = np.where(n > 0, o / n, 0.0)
+        var_term = np.where(n > 0, w * w * o / (n * n), 0.0)
+        total_w = w.sum(axis=-1)
+        dsr = (w * rate).sum(axis=-1) / total_w
+        var = var_term.sum(axis=-1) / (total_w * total_w)
+    total_o = o.sum(axis=-1)
+    low, high = dobson_interval(dsr, var, total_o, alpha)
+    ok = ok_stratum.all(axis=-1) & (total_w > 0) & (total_o >= min_observed)
+    return Estimate(*(np.where(ok, x * multiplier, np.nan) for x in (dsr, low, high)))
+
+
+def load_esp2013(sexes: Sequence[str] | None = None) -> pl.DataFrame:
+    """The European Standard Population 2013 (Eurostat 2013) by 5-year band, from reference/esp2013.csv.
+
+    Returns (age_band, standard); with `sexes`, (age_band, sex, standard) with the same weights
+    for each sex, ready for `standardise_frame`. Source and version: reference/esp2013.md.
+    """
+    esp = pl.read_csv(ESP2013_PATH, schema={"age_band": pl.String, "standard": pl.Float64})
+    if esp.height != 19 or esp["standard"].sum() != ESP2013_TOTAL:
+        raise ValueError(f"{ESP2013_PATH} is not the ESP 2013 in 19 bands summing to 100,000")
+    if sexes is None:
+        return esp
+    return esp.join(pl.DataFrame({"sex": list(sexes)}, schema={"sex": pl.String}), how="cross").select(
+        "age_band", "sex", "standard"
+    )
+
+
+def population_as_standard(
+    frame: pl.DataFrame, by: Sequence[str] = (), strata: Sequence[str] = STRATA
+) -> pl.DataFrame:
+    """A standard population from the data itself (e.g. the region's own population) per `by` and stratum."""
+    return (
+        frame.group_by([*by, *strata])
+        .agg(pl.col("population").cast(pl.Float64).sum().alias("standard"))
+        .sort([*by, *strata])
+    )
+
+
+def standardise_frame(
+    frame: pl.DataFrame,
+    standard: pl.DataFrame,
+    group_by: Sequence[str],
+    *,
+    multiplier: float = 100_000.0,
+    alpha: float = 0.05,
+    min_observed: float = DSR_MIN_OBSERVED,
+    strata: Sequence[str] = STRATA,
+) -> pl.DataFrame:
+    """Directly standardised value with Dobson limits for every group of a long frame at once.
+
+    `frame` holds `group_by` columns, the `strata` columns (age_band, sex), `observed` and
+    `population`; rows are summed per group and stratum first, so finer rows (e.g. buurten for a
+    gemeente) may be passed. `standard` holds the strata columns and `standard`, and may carry
+    extra key columns that are also in `group_by` (e.g. `period` for the region's own population
+    per year, see `population_as_standard`); a group's strata missing from `frame` count as rate
+    0 with their standard weight kept. Returns `group_by` + observed, population, value, low,
+    high; value, low and high are null when observed < min_observed or the input is unusable
+    (events without population, negative or missing counts). Same formulas as
+    `direct_standardised_rate` (Dobson et al. 1991).
+    """
+    group_by, strata = list(group_by), list(strata)
+    std_keys = [c for c in standard.columns if c not in (*strata, "standard")]
+    if not set(std_keys) <= set(group_by):
+        raise ValueError(f"standard has key columns {std_keys} that are not all in group_by {group_by}")
+    missing = {*group_by, *strata, "observed", "population"} - set(frame.columns)
+    if missing:
+        raise ValueError(f"frame lacks columns {sorted(missing)}")
+    if standard.select(pl.col("standard").is_null().any() | (pl.col("standard") < 0).any()).item():
+        raise ValueError("standard population has missing or negative weights")
+    if standard.select([*std_keys, *strata]).is_duplicated().any():
+        raise ValueError("standard population has duplicate strata")
+
+    o, n = pl.col("observed").cast(pl.Float64), pl.col("population").cast(pl.Float64)
+    cells = frame.group_by([*group_by, *strata]).agg(
+        o.sum().alias("observed"),
+        n.sum().alias("population"),
+        (o.is_null().any() | n.is_null().any()).alias("_missing"),
+    )
+    cells = cells.join(
+        standard.with_columns(pl.col("standard").cast(pl.Float64)), on=[*std_keys, *strata], how="left"
+    )
+    unmatched = cells.filter(pl.col("standard").is_null())
+    if unmatched.height:
+        raise ValueError(f"strata without a standard weight: {unmatched.select(strata).unique().rows()[:5]}")
+
+    o, n, w = pl.col("observed"), pl.col("population"), pl.col("standard")
+    unusable = pl.col("_missing") | (o < 0) | (n < 0) | ((n == 0) & (o > 0))
+    groups = cells.group_by(group_by).agg(
+        o.sum().alias("observed"),
+        n.sum().alias("population"),
+        pl.when(n > 0).then(w * o / n).otherwise(0.0).sum().alias("_wr"),
+        pl.when(n > 0).then(w * w * o / (n * n)).otherwise(0.0).sum().alias("_wv"),
+        unusable.any().alias("_unusable"),
+    )
+    totals = (
+        standard.group_by(std_keys).agg(pl.col("standard").cast(pl.Float64).sum().alias("_w"))
+        if std_keys
+        else pl.DataFrame({"_w": [float(standard["standard"].sum())]})
+    )
+    groups = groups.join(totals, on=std_keys, how="left") if std_keys else groups.join(totals, how="cross")
+    groups = groups.sort(group_by).with_columns(
+        (pl.col("_wr") / pl.col("_w")).alias("_dsr"), (pl.col("_wv") / pl.col("_w") ** 2).alias("_var")
+    )
+
+    dsr = groups["_dsr"].to_numpy()
+    observed = groups["observed"].to_numpy()
+    low, high = dobson_interval(dsr, groups["_var"].to_numpy(), observed, alpha)
+    ok = ~groups["_unusable"].to_numpy() & (groups["_w"].to_numpy() > 0) & (observed >= min_observed)
+    publish = {
+        name: np.where(ok, x * multiplier, np.nan)
+        for name, x in (("value", dsr), ("low", low), ("high", high))
+    }
+    return groups.with_columns(pl.Series(k, v).fill_nan(None) for k, v in publish.items()).select(
+        *group_by, *OUTPUT_COLUMNS
+    )

@@ -1,0 +1,93 @@
+"""Atomic publication of `published/monitoring.duckdb` from the checked candidate.
+
+The new file is written beside the old one, fsynced and moved into place with `os.replace`,
+so a reader never sees half a publication and a failed run leaves the previous one intact.
+Only tables and columns of the published contract (`published_schema.TABLES`) are copied.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from indicators.published_schema import TABLES, VIEWS
+
+MONITORING = "monitoring.duckdb"
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def write_database(con: duckdb.DuckDBPyConnection, target: Path, schema: str = "candidate") -> dict[str, int]:
+    """Copy the contract tables of `schema` into a new DuckDB file at `target`, with comments and views."""
+    target.unlink(missing_ok=True)
+    con.execute(f"ATTACH {_quote(str(target))} AS pub")
+    try:
+        counts = {}
+        for table, (table_comment, columns) in TABLES.items():
+            present = {r[0] for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+                [schema, table]).fetchall()}
+            if not present:
+                raise ValueError(f"candidate table {schema}.{table} is missing; the publication needs it")
+            cols = [c for c in columns if c in present]
+            con.execute(f"CREATE TABLE pub.main.{table} AS SELECT {', '.join(cols)} FROM {schema}.{table}")
+            con.execute(f"COMMENT ON TABLE pub.main.{table} IS {_quote(table_comment)}")
+            for col in cols:
+                con.execute(f"COMMENT ON COLUMN pub.main.{table}.{col} IS {_quote(columns[col])}")
+            counts[table] = con.execute(f"SELECT count(*) FROM pub.main.{table}").fetchone()[0]
+        previous = con.execute("SELECT current_database()").fetchone()[0]
+        con.execute("USE pub")  # views bind their table names in the published file itself
+        try:
+            for view, (comment, sql) in VIEWS.items():
+                con.execute(f"CREATE VIEW main.{view} AS {sql}")
+                con.execute(f"COMMENT ON VIEW main.{view} IS {_quote(comment)}")
+        finally:
+            con.execute(f"USE {previous}")
+        con.execute("CHECKPOINT pub")
+    finally:
+        con.execute("DETACH pub")
+    return counts
+
+
+def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, manifest: dict,
+            retention: int = 5) -> dict:
+    """Write, fsync and atomically replace `monitoring.duckdb`; keep earlier versions; write manifest.json."""
+    published_dir.mkdir(parents=True, exist_ok=True)
+    versions = published_dir / "versions"
+    versions.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    tmp = published_dir / f".{MONITORING}.{run_id[:8]}.tmp"
+    try:
+        counts = write_database(con, tmp)
+        _fsync(tmp)
+        final = published_dir / MONITORING
+        version_name = f"monitoring_{stamp}_{run_id[:8]}.duckdb"
+        shutil.copy2(tmp, versions / version_name)
+        os.replace(tmp, final)
+        _fsync(published_dir)
+    finally:
+        tmp.unlink(missing_ok=True)
+    for old in sorted(versions.glob("monitoring_*.duckdb"))[:-retention or None]:
+        old.unlink()
+    manifest = {**manifest, "run_id": run_id, "published_at": stamp, "version": version_name,
+                "row_counts": counts}
+    manifest_tmp = published_dir / ".manifest.json.tmp"
+    manifest_tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str), encoding="utf-8")
+    _fsync(manifest_tmp)
+    os.replace(manifest_tmp, published_dir / "manifest.json")
+    return manifest

@@ -1,0 +1,118 @@
+"""The published contract of `monitoring.duckdb`: tables, columns and their comments (NL / EN).
+
+Publication, the privacy check and the README read this; a column that is not listed here
+never reaches `published/`.
+"""
+
+from __future__ import annotations
+
+TABLES: dict[str, tuple[str, dict[str, str]]] = {
+    "indicator_catalogue": (
+        "Indicatorcatalogus: definitie van elke indicator / Indicator catalogue: definition of every indicator",
+        {
+            "indicator_id": "Vaste id van de indicator / Stable indicator id",
+            "name_nl": "Naam in het Nederlands / Dutch name",
+            "name_en": "Naam in het Engels / English name",
+            "aim": "Doel van de quintuple aim of PHM / Quintuple-aim or PHM aim",
+            "ph_dimension": "Dimensie van Positieve Gezondheid / Positive Health dimension",
+            "unit": "Eenheid / Unit",
+            "direction": "Richting van beter / Direction of better",
+            "numerator": "Teller (SQL op de mart) / Numerator (SQL on the mart)",
+            "denominator": "Noemer: wie telt mee (SQL-filter) / Denominator: who counts (SQL filter)",
+            "source": "Bron / Source",
+            "method": "Rekenmethode / Estimation method",
+            "multiplier": "Vermenigvuldiger (100 = %, 1000 = per 1.000) / Multiplier",
+            "strata": "Uitsplitsingen / Strata",
+            "min_denominator": "Minimale noemer / Minimum denominator",
+            "levels": "Gebiedsniveaus / Area levels",
+            "catalogue_version": "Versie van de catalogus / Catalogue version",
+        },
+    ),
+    "areas": (
+        "Gebieden: buurt, wijk, gemeente en regio / Areas: neighbourhood, district, municipality, region",
+        {
+            "area_code": "CBS-code van het gebied / CBS area code",
+            "area_level": "Niveau: buurt, wijk, gemeente, regio / Level",
+            "name": "Naam / Name",
+            "parent_code": "Code van het bovenliggende gebied / Parent area code",
+            "gemeente_code": "Gemeentecode / Municipality code",
+            "residents": "Inwoners op 1 januari van het laatste jaar, afgerond op 5 / Residents, rounded to 5",
+            "classification_year": "Jaar van de CBS-gebiedsindeling / CBS classification year",
+        },
+    ),
+    "indicator_values": (
+        "Indicatorwaarden per gebied, jaar en uitsplitsing / Indicator values per area, year and stratum",
+        {
+            "indicator_id": "Indicator (zie indicator_catalogue) / Indicator id",
+            "period": "Jaar / Year",
+            "area_code": "Gebiedscode / Area code",
+            "area_level": "Gebiedsniveau / Area level",
+            "stratum": "Uitsplitsing, bv. totaal of leeftijd:75+ / Stratum",
+            "numerator": "Teller, afgerond op 5 / Numerator, rounded to 5",
+            "denominator": "Noemer, afgerond op 5 / Denominator, rounded to 5",
+            "n": "Aantal personen of respondenten, afgerond op 5 / Persons or respondents, rounded to 5",
+            "value": "Waarde (uit onafgeronde aantallen) / Value (from unrounded counts)",
+            "ci_low": "Ondergrens 95%-betrouwbaarheidsinterval / Lower 95% confidence limit",
+            "ci_high": "Bovengrens 95%-betrouwbaarheidsinterval / Upper 95% confidence limit",
+            "suppressed": "Onderdrukt wegens onthullingsrisico / Suppressed for disclosure control",
+            "suppression_reason": "Reden: primary, secondary, dominance / Reason for suppression",
+            "comparison": "Vergeleken met de regio: hoger, lager, geen_verschil / Compared with the region",
+        },
+    ),
+    "quality_results": (
+        "Uitkomst van elke kwaliteitscontrole van de run / Result of every quality check of the run",
+        {
+            "run_id": "Run-id / Run id",
+            "check_name": "Naam van de controle / Check name",
+            "asset": "Gecontroleerde asset / Asset checked",
+            "severity": "error blokkeert publicatie, warn meldt / error blocks publication, warn reports",
+            "kahn_category": "Kahn-categorie: conformance, completeness, plausibility / Kahn category",
+            "status": "passed of failed / passed or failed",
+            "observed": "Waargenomen / Observed",
+            "threshold": "Drempel / Threshold",
+            "affected_indicators": "Indicatoren die risico lopen / Indicators at risk",
+            "message": "Toelichting / Message",
+        },
+    ),
+    "run_manifest": (
+        "Herkomst van de publicatie: run, code, configuratie en invoerbestanden / Provenance of the publication",
+        {
+            "run_id": "Run-id / Run id",
+            "started_at": "Start van de run (UTC) / Run start (UTC)",
+            "finished_at": "Einde van de run (UTC) / Run end (UTC)",
+            "code_version": "Codeversie (git) / Code version (git)",
+            "config_hash": "Hash van de configuratie / Configuration hash",
+            "source": "Bron of codelijst / Source or code list",
+            "path": "Bestand / File",
+            "sha256": "SHA-256 van het bestand / File SHA-256",
+            "rows_read": "Gelezen rijen / Rows read",
+            "rows_loaded": "Geladen rijen / Rows loaded",
+            "rows_quarantined": "Rijen in quarantaine / Rows quarantined",
+            "version": "Versie van een codelijst / Code-list version",
+        },
+    ),
+}
+
+VIEWS: dict[str, tuple[str, str]] = {
+    "v_scorecard": (
+        "Laatste waarde per indicator en gebied (totaal) met vergelijking met de regio / "
+        "Latest value per indicator and area (total) with the comparison to the region",
+        """
+        SELECT c.aim, v.indicator_id, c.name_nl, c.unit, c.direction, v.area_code, v.area_level, a.name AS area_name,
+               v.period, v.value, v.ci_low, v.ci_high, v.comparison, v.suppressed, v.suppression_reason
+        FROM indicator_values v
+        JOIN indicator_catalogue c USING (indicator_id)
+        JOIN areas a USING (area_code)
+        WHERE v.stratum = 'totaal' AND v.period = (SELECT max(period) FROM indicator_values)
+        """,
+    ),
+    "v_positive_health": (
+        "Positieve Gezondheid breed per gebied en jaar (gemiddelde scores) / Positive Health wide per area and year",
+        """
+        PIVOT (SELECT area_code, area_level, period, replace(indicator_id, 'pg_', '') AS dimension, value
+               FROM indicator_values
+               WHERE stratum = 'totaal' AND indicator_id LIKE 'pg\\_%' ESCAPE '\\' AND indicator_id NOT LIKE '%\\_laag' ESCAPE '\\')
+        ON dimension USING first(value) GROUP BY area_code, area_level, period
+        """,
+    ),
+}

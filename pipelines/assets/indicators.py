@@ -1,0 +1,63 @@
+"""Indicator assets: sufficient statistics, estimates with intervals, and disclosure control."""
+
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from indicators.aggregation import build_cells
+from indicators.catalogue import expansions_from_warehouse, load_catalogue
+from indicators.disclosure import DisclosurePolicy, apply_disclosure
+from indicators.estimates import estimate_cells
+from pipelines.assets.phm_steps import REACH, TARGETING
+from pipelines.assets.staging import SURVEY, WORKFORCE
+from pipelines.checks import check_spec, to_result
+from pipelines.metadata import markdown_table
+from pipelines.resources import PhmConfig
+from quality import checks
+
+CELLS = dg.AssetKey(["indicators", "indicator_cells"])
+VALUES = dg.AssetKey(["indicators", "indicator_values"])
+CARE = dg.AssetKey(["staging", "person_care"])
+
+
+@dg.asset(key=CELLS, group_name="indicators", kinds={"duckdb"}, deps=[TARGETING, REACH, SURVEY, WORKFORCE, CARE],
+          description="Sufficient statistics (counts, weighted sums, exposures) for every catalogue indicator "
+                      "per year, area (buurt, wijk, gemeente, regio) and stratum, from one scan per mart.")
+def indicator_cells(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
+    s = phm.settings()
+    with warehouse.get_connection() as con:
+        catalogue = load_catalogue(s.cutoffs, expansions_from_warehouse(con))
+        rows = build_cells(con, catalogue, list(s.years))
+    return dg.MaterializeResult(metadata={"rows": rows, "indicators": len(catalogue.indicators)})
+
+
+@dg.asset(key=VALUES, group_name="indicators", kinds={"duckdb"}, deps=[CELLS],
+          description="Values and 95% intervals per cell (Wilson, Kish, Garwood/Byar, t), the comparison with "
+                      "the region, then disclosure control (primary and secondary suppression, rounding to 5).",
+          check_specs=[check_spec(VALUES, "values_in_range", "percentages in [0, 100] and CIs around values")])
+def indicator_values(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig):
+    s = phm.settings()
+    policy = DisclosurePolicy.from_mapping(s.disclosure)
+    with warehouse.get_connection() as con:
+        catalogue = load_catalogue(s.cutoffs, expansions_from_warehouse(con))
+        cells = con.execute("SELECT * FROM indicators.cells").pl()
+        values = estimate_cells(cells, catalogue)
+        areas = con.execute("SELECT area_code, area_level, parent_code FROM staging.areas").pl()
+        published = apply_disclosure(values.drop("unit"), areas, policy)
+        con.register("_values", values.to_arrow())
+        con.execute("CREATE OR REPLACE TABLE indicators.values AS SELECT * FROM _values")
+        con.unregister("_values")
+        con.register("_published", published.to_arrow())
+        con.execute("CREATE OR REPLACE TABLE indicators.published_values AS SELECT * FROM _published")
+        con.unregister("_published")
+        summary = con.execute(
+            "SELECT area_level, count(*) AS cells, sum(CAST(suppressed AS INT)) AS suppressed, "
+            "round(avg(CAST(suppressed AS INT)) * 100, 1) AS suppressed_pct FROM indicators.published_values "
+            "GROUP BY 1 ORDER BY 1").pl()
+    yield dg.MaterializeResult(metadata={"rows": published.height, "suppression": markdown_table(summary)})
+    with warehouse.get_connection() as con:
+        outcome = checks.proportions_in_range(con)
+    yield to_result(context.run_id, warehouse, outcome, VALUES)
+
+
+INDICATOR_ASSETS = [indicator_cells, indicator_values]

@@ -1,0 +1,102 @@
+"""Publish assets: the checked candidate and the atomic publication of monitoring.duckdb."""
+
+
+from datetime import UTC, datetime
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from indicators.candidate import add_run_tables, build_candidate
+from indicators.catalogue import expansions_from_warehouse, load_catalogue
+from indicators.publication import publish
+from pipelines.assets.indicators import VALUES
+from pipelines.assets.staging import AREAS
+from pipelines.checks import check_spec, to_result
+from pipelines.provenance import code_version
+from pipelines.resources import PhmConfig
+from quality.disclosure_audit import audit_disclosure
+from quality.outcomes import CHECK_RESULTS_DDL, CheckOutcome
+from quality.privacy import privacy_violations
+from transforms.code_lists import versions as code_list_versions
+
+CANDIDATE = dg.AssetKey(["publish", "publication_candidate"])
+MONITORING = dg.AssetKey(["publish", "monitoring"])
+
+
+def _privacy(con, min_count: int) -> CheckOutcome:
+    found = privacy_violations(con, "candidate", min_count)
+    return CheckOutcome("privacy", "publish/publication_candidate", "error", "conformance", not found,
+                        f"{len(found)} violation(s)", "0", "; ".join(found[:10]) or
+                        "no pseudonym, person-level row, event date or small cell in the candidate")
+
+
+def _disclosure(con, policy: dict) -> CheckOutcome:
+    candidate = con.execute("SELECT * FROM indicators.values").pl()
+    published = con.execute("SELECT * FROM indicators.published_values").pl()
+    areas = con.execute("SELECT area_code, area_level, parent_code FROM staging.areas").pl()
+    violations = audit_disclosure(candidate, published, areas, policy)
+    return CheckOutcome("disclosure_policy", "publish/publication_candidate", "error", "conformance",
+                        not violations, f"{len(violations)} violation(s)", "0",
+                        "; ".join(v.message for v in violations[:10]) or
+                        "every published cell keeps the primary rules; no suppressed cell is recoverable",
+                        tuple(sorted({v.indicator_id for v in violations})))
+
+
+@dg.asset(key=CANDIDATE, group_name="publish", kinds={"duckdb"}, deps=[VALUES, AREAS],
+          description="The publication candidate: the aggregate contract tables in the warehouse schema "
+                      "`candidate`, checked for privacy and disclosure before anything is published.",
+          check_specs=[check_spec(CANDIDATE, "privacy", "no pseudonym, person-level row, event date or small cell"),
+                       check_spec(CANDIDATE, "disclosure_policy", "independent audit of the disclosure policy")])
+def publication_candidate(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig):
+    s = phm.settings()
+    rounding = int(s.disclosure.get("rounding_base", 5))
+    with warehouse.get_connection() as con:
+        catalogue = load_catalogue(s.cutoffs, expansions_from_warehouse(con))
+        counts = build_candidate(con, catalogue, rounding)
+        # quality_results and run_manifest are filled at publication; empty shapes let the gate check them now.
+        con.execute(CHECK_RESULTS_DDL)
+        add_run_tables(con, context.run_id, datetime.now(UTC), datetime.now(UTC), code_version(),
+                       s.config_hash, code_list_versions())
+    yield dg.MaterializeResult(metadata={"rows": counts["indicator_values"], **counts})
+    with warehouse.get_connection() as con:
+        outcomes = [_privacy(con, int(s.disclosure.get("min_count", 10))), _disclosure(con, s.disclosure)]
+    for outcome in outcomes:
+        yield to_result(context.run_id, warehouse, outcome, CANDIDATE)
+
+
+@dg.asset(key=MONITORING, group_name="publish", kinds={"duckdb"}, deps=[CANDIDATE],
+          description="Atomic publication of published/monitoring.duckdb (write beside, fsync, os.replace), "
+                      "a copy under published/versions/ and manifest.json. Runs only when every blocking "
+                      "check upstream passed.")
+def monitoring(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
+    s = phm.settings()
+    run = context.instance.get_run_stats(context.run_id)
+    started = datetime.fromtimestamp(run.start_time, UTC) if run and run.start_time else datetime.now(UTC)
+    with warehouse.get_connection() as con:
+        add_run_tables(con, context.run_id, started, datetime.now(UTC), code_version(), s.config_hash,
+                       code_list_versions())
+        found = privacy_violations(con, "candidate", int(s.disclosure.get("min_count", 10)))
+        if found:
+            raise dg.Failure(description="privacy check failed on the final candidate; nothing published: "
+                                         + "; ".join(found[:5]))
+        failed = con.execute("SELECT count(*) FROM candidate.quality_results WHERE status = 'failed' "
+                             "AND severity = 'error'").fetchone()[0]
+        if failed:
+            raise dg.Failure(description=f"{failed} blocking check(s) failed in this run; nothing published")
+        inputs = con.execute("SELECT source, path, sha256, rows_read, rows_loaded, rows_quarantined "
+                             "FROM meta.ingest_files ORDER BY source, path").pl().to_dicts()
+        verdict = con.execute("SELECT count(*) FILTER (WHERE status = 'failed' AND severity = 'warn') "
+                              "FROM candidate.quality_results").fetchone()[0]
+        manifest = publish(con, s.published_dir, context.run_id, {
+            "code_version": code_version(), "config_hash": s.config_hash, "region": s.region_code,
+            "gemeenten": list(s.gemeenten), "years": list(s.years), "inputs": inputs,
+            "code_lists": code_list_versions(),
+            "check_verdict": "passed" if not verdict else f"passed with {verdict} warning(s)",
+        })
+    return dg.MaterializeResult(metadata={
+        "path": str(s.published_dir / "monitoring.duckdb"), "version": manifest["version"],
+        "rows": sum(manifest["row_counts"].values()), "verdict": manifest["check_verdict"],
+    })
+
+
+PUBLISH_ASSETS = [publication_candidate, monitoring]

@@ -1,0 +1,123 @@
+"""The `phm` command: generate sample data, run the pipeline, open the Dagster UI, show status."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipelines.config import REPO_ROOT, ConfigError, Settings, load_settings
+
+app = typer.Typer(help="phm-pipeline: population health management monitoring for Dutch regions.",
+                  no_args_is_help=True, add_completion=False)
+console = Console(stderr=True)
+
+ConfigOption = typer.Option(None, "--config", "-c", help="Path to phm.toml (default: the repository's).")
+
+
+def _settings(config: Path | None) -> Settings:
+    try:
+        return load_settings(config)
+    except ConfigError as exc:
+        console.print(f"[red]Configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _landing_has_files(settings: Settings) -> bool:
+    landing = settings.landing_dir
+    return landing.is_dir() and any(p.is_file() for p in landing.glob("*/*"))
+
+
+@app.command()
+def generate(config: Path | None = ConfigOption,
+             seed: int | None = typer.Option(None, help="Seed (default from phm.toml)."),
+             scale: float | None = typer.Option(None, help="Fraction of the real number of residents."),
+             if_empty: bool = typer.Option(False, "--if-empty", help="Only generate when data/landing is empty.")):
+    """Write synthetic landing files for the configured region and years."""
+    settings = _settings(config)
+    if if_empty and _landing_has_files(settings):
+        console.print(f"[green]Landing files present in {settings.landing_dir}; not generating.[/green]")
+        return
+    from sample_data.generator import generate as generate_landing
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
+        bar.add_task(f"Generating {settings.region_name} ({', '.join(settings.gemeenten)}) "
+                     f"{settings.years[0]}-{settings.years[-1]}", total=None)
+        manifest = generate_landing(settings.landing_dir, list(settings.gemeenten), list(settings.years),
+                                    seed=settings.seed if seed is None else seed,
+                                    scale=settings.scale if scale is None else scale)
+    residents = manifest.get("residents", {})
+    console.print(f"[green]Wrote {len(manifest.get('files', {}))} files to {settings.landing_dir}[/green] "
+                  f"(residents per year: {residents})")
+
+
+@app.command()
+def run(config: Path | None = ConfigOption):
+    """Ingest, transform, compute, check and publish (the whole asset graph)."""
+    settings = _settings(config)
+    if not _landing_has_files(settings):
+        console.print(f"[red]No landing files in {settings.landing_dir}.[/red] Put files in "
+                      f"{settings.landing_dir}/<source>/<source>_<year>.csv or run `phm generate`.")
+        raise typer.Exit(2)
+    from pipelines.run import run_main_job
+
+    start = time.perf_counter()
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
+        bar.add_task("Running the asset graph (ingest, staging, PHM steps, indicators, checks, publish)", total=None)
+        outcome = run_main_job(settings)
+    elapsed = time.perf_counter() - start
+    for warning in outcome.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    if not outcome.success:
+        console.print(f"[red]Run {outcome.run_id} failed after {elapsed:.0f} s; nothing was published and the "
+                      f"previous publication in {settings.published_dir} is unchanged.[/red]")
+        for failure in outcome.failures:
+            console.print(f"  [red]-[/red] {failure}")
+        console.print("Fix the cause named above and run again; `phm ui` shows every step's log.")
+        raise typer.Exit(1)
+    console.print(f"[green]Run {outcome.run_id} published {settings.published_dir / 'monitoring.duckdb'} "
+                  f"in {elapsed:.0f} s.[/green]")
+
+
+@app.command()
+def status(config: Path | None = ConfigOption):
+    """Show the published version, its run and its quality verdict."""
+    settings = _settings(config)
+    manifest_path = settings.published_dir / "manifest.json"
+    if not manifest_path.exists():
+        console.print(f"Nothing published yet in {settings.published_dir}. Run `phm run`.")
+        raise typer.Exit(1)
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    table = Table(title="Published monitoring.duckdb")
+    table.add_column("field")
+    table.add_column("value")
+    for key in ("version", "run_id", "published_at", "code_version", "config_hash", "check_verdict", "region"):
+        table.add_row(key, str(manifest.get(key)))
+    for name, rows in manifest.get("row_counts", {}).items():
+        table.add_row(f"rows {name}", str(rows))
+    Console().print(table)
+
+
+@app.command()
+def ui(config: Path | None = ConfigOption, port: int = typer.Option(3000, help="Port for the web UI.")):
+    """Open the Dagster UI on this project (asset graph, checks, run history)."""
+    settings = _settings(config)
+    from pipelines.run import dagster_home
+
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home(settings))}
+    if config:
+        env["PHM_CONFIG"] = str(config)
+    cmd = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-p", str(port)]
+    raise typer.Exit(subprocess.call(cmd, cwd=REPO_ROOT, env=env))
+
+
+if __name__ == "__main__":
+    app()

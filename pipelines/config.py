@@ -1,0 +1,142 @@
+"""Run configuration: `phm.toml`, validated on start so a wrong key fails before any work is done."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = REPO_ROOT / "phm.toml"
+GEMEENTE_CODE = re.compile(r"^GM[0-9]{4}$")
+
+KNOWN_SECTIONS = {
+    "region": {"code", "name", "gemeenten"},
+    "run": {"years", "data_dir", "reference_dir"},
+    "generator": {"seed", "scale"},
+    "duckdb": {"threads", "memory_limit"},
+    "disclosure": {
+        "min_count", "min_denominator", "min_respondents", "min_cost_persons", "dominance_share", "rounding_base",
+    },
+    "checks": {"min_linkage_coverage", "max_quarantine_share"},
+    "cutoffs": None,  # free-form numbers, read by the indicator catalogue
+}
+
+
+class ConfigError(ValueError):
+    """A configuration problem, with the file and key that cause it and what to do."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know, resolved to absolute paths."""
+
+    config_path: Path
+    region_code: str
+    region_name: str
+    gemeenten: tuple[str, ...]
+    years: tuple[int, ...]
+    data_dir: Path
+    reference_dir: Path
+    seed: int = 20241
+    scale: float = 1.0
+    duckdb_threads: int = 2
+    duckdb_memory_limit: str = "4GB"
+    disclosure: dict = field(default_factory=dict)
+    checks: dict = field(default_factory=dict)
+    cutoffs: dict = field(default_factory=dict)
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.data_dir / "landing"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.data_dir / "published"
+
+    @property
+    def config_hash(self) -> str:
+        """Hash of the effective configuration, recorded in the run manifest."""
+        payload = json.dumps(self.raw, sort_keys=True, default=str).encode()
+        return hashlib.sha256(payload).hexdigest()[:16]
+
+
+def _require(cond: bool, path: Path, key: str, message: str) -> None:
+    if not cond:
+        raise ConfigError(f"{path}: [{key}] {message}")
+
+
+def load_settings(path: Path | str | None = None, data_dir: Path | str | None = None) -> Settings:
+    """Read and validate `phm.toml`; `PHM_DATA_DIR` (or `data_dir`) overrides the data directory."""
+    path = Path(path or os.environ.get("PHM_CONFIG") or DEFAULT_CONFIG).resolve()
+    if not path.exists():
+        raise ConfigError(f"{path}: configuration file not found; copy phm.toml from the repository root")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+    for section, value in raw.items():
+        _require(section in KNOWN_SECTIONS, path, section, f"unknown section; expected one of {sorted(KNOWN_SECTIONS)}")
+        allowed = KNOWN_SECTIONS[section]
+        if allowed is not None and isinstance(value, dict):
+            for key in value:
+                _require(key in allowed, path, f"{section}.{key}", f"unknown key; expected one of {sorted(allowed)}")
+
+    region = raw.get("region", {})
+    run = raw.get("run", {})
+    gemeenten = region.get("gemeenten", [])
+    _require(isinstance(gemeenten, list) and len(gemeenten) > 0, path, "region.gemeenten",
+             "must be a non-empty list of CBS gemeente codes such as \"GM0361\"")
+    for code in gemeenten:
+        _require(isinstance(code, str) and bool(GEMEENTE_CODE.match(code)), path, "region.gemeenten",
+                 f"{code!r} is not a CBS gemeente code (GM followed by four digits, e.g. \"GM0361\")")
+    _require(len(set(gemeenten)) == len(gemeenten), path, "region.gemeenten", "lists a gemeente twice")
+    years = run.get("years", [])
+    _require(isinstance(years, list) and len(years) > 0 and all(isinstance(y, int) for y in years),
+             path, "run.years", "must be a non-empty list of years, e.g. [2022, 2023, 2024]")
+    _require(all(2000 <= y <= 2100 for y in years), path, "run.years", f"{years} contains an implausible year")
+    _require(years == sorted(set(years)), path, "run.years", "must be ascending without repeats")
+
+    base = path.parent
+    data = Path(data_dir or os.environ.get("PHM_DATA_DIR") or run.get("data_dir", "data"))
+    data = data if data.is_absolute() else (Path.cwd() / data if data_dir or os.environ.get("PHM_DATA_DIR")
+                                            else base / data)
+    reference = Path(run.get("reference_dir", "sample_data/reference"))
+    reference = reference if reference.is_absolute() else base / reference
+    _require(reference.is_dir(), path, "run.reference_dir", f"{reference} does not exist")
+
+    generator = raw.get("generator", {})
+    duck = raw.get("duckdb", {})
+    threads = duck.get("threads", 2)
+    _require(isinstance(threads, int) and threads >= 1, path, "duckdb.threads", "must be a positive integer")
+    cutoffs = raw.get("cutoffs", {})
+    for key, value in cutoffs.items():
+        _require(isinstance(value, int | float), path, f"cutoffs.{key}", f"must be a number, got {value!r}")
+
+    return Settings(
+        config_path=path,
+        region_code=str(region.get("code", "REGIO")),
+        region_name=str(region.get("name", "Regio")),
+        gemeenten=tuple(gemeenten),
+        years=tuple(years),
+        data_dir=data.resolve(),
+        reference_dir=reference.resolve(),
+        seed=int(generator.get("seed", 20241)),
+        scale=float(generator.get("scale", 1.0)),
+        duckdb_threads=threads,
+        duckdb_memory_limit=str(duck.get("memory_limit", "4GB")),
+        disclosure=dict(raw.get("disclosure", {})),
+        checks=dict(raw.get("checks", {})),
+        cutoffs=dict(cutoffs),
+        raw=raw,
+    )

@@ -1,0 +1,61 @@
+"""Running the main job in-process and summarising the outcome for an operator."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.config import Settings
+
+
+@dataclass
+class RunOutcome:
+    success: bool
+    run_id: str
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def dagster_home(settings: Settings) -> Path:
+    """A persistent Dagster home under the data directory (run history for `phm ui`), telemetry off."""
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.data_dir / "dagster")
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def run_main_job(settings: Settings, instance: dg.DagsterInstance | None = None) -> RunOutcome:
+    """Materialise every asset with its checks; nothing is published unless every blocking check passed."""
+    from pipelines.definitions import MAIN_JOB, build_definitions
+
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def(MAIN_JOB)
+    if instance is None:
+        dagster_home(settings)
+        instance = dg.DagsterInstance.get()
+    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    outcome = RunOutcome(result.success, result.run_id)
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            error = event.event_specific_data.error
+            message = error.message.strip() if error else "unknown error"
+            cause = error.cause.message.strip() if error and error.cause else ""
+            outcome.failures.append(f"{event.step_key}: {cause or message}")
+        elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                key = evaluation.asset_key.to_user_string()
+                text = f"check {evaluation.check_name} on {key}: {evaluation.description}"
+                if evaluation.severity == dg.AssetCheckSeverity.ERROR:
+                    outcome.failures.append(text)
+                else:
+                    outcome.warnings.append(text)
+    if not result.success and not outcome.failures:
+        outcome.failures.append("the run failed; open `phm ui` for the step logs")
+    return outcome

@@ -1,0 +1,140 @@
+"""Quality checks as pure functions over the warehouse: each returns a CheckOutcome.
+
+Severity `error` blocks publication, `warn` is reported; every check names its Kahn
+category (conformance, completeness, plausibility) and the indicators it puts at risk.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from quality.outcomes import CheckOutcome
+
+
+def ingest_balance(con: duckdb.DuckDBPyConnection, source: str) -> CheckOutcome:
+    """Rows read = rows loaded + rows quarantined for every file of the source."""
+    bad = con.execute(
+        "SELECT path, rows_read, rows_loaded, rows_quarantined FROM meta.ingest_files "
+        "WHERE source = ? AND rows_read <> rows_loaded + rows_quarantined", [source]
+    ).fetchall()
+    files = con.execute("SELECT count(*) FROM meta.ingest_files WHERE source = ?", [source]).fetchone()[0]
+    message = (f"all {files} file(s) of {source} balance" if not bad else
+               "; ".join(f"{p}: read {r} != loaded {lo} + quarantined {q}" for p, r, lo, q in bad))
+    return CheckOutcome("rows_accounted_for", f"raw/{source}", "error", "completeness", not bad,
+                        f"{len(bad)} unbalanced of {files}", "0 unbalanced files", message)
+
+
+def quarantine_share(con: duckdb.DuckDBPyConnection, source: str, max_share: float) -> CheckOutcome:
+    """A file with many broken rows is a broken delivery, not noise: fail the run."""
+    rows = con.execute(
+        "SELECT path, rows_quarantined, rows_read FROM meta.ingest_files WHERE source = ? "
+        "ORDER BY rows_quarantined * 1.0 / greatest(rows_read, 1) DESC", [source]
+    ).fetchall()
+    worst = max((q / r if r else 0.0 for _, q, r in rows), default=0.0)
+    too_many = [f"{p}: {q} of {r} rows quarantined" for p, q, r in rows if r and q / r > max_share]
+    message = (f"largest quarantine share {worst:.4%} in {source}" if not too_many else
+               "; ".join(too_many) + f"; see quarantine.{source} for the reasons and fix the delivery")
+    return CheckOutcome("quarantine_share", f"raw/{source}", "error", "conformance", not too_many,
+                        f"{worst:.4%}", f"<= {max_share:.2%}", message)
+
+
+def source_present(con: duckdb.DuckDBPyConnection, source: str, years: list[int]) -> CheckOutcome:
+    """Every configured year has a file: a missing year silently lowers every indicator."""
+    found = {y for (y,) in con.execute("SELECT DISTINCT year FROM meta.ingest_files WHERE source = ?",
+                                       [source]).fetchall()}
+    missing = sorted(set(years) - found)
+    return CheckOutcome("file_per_year", f"raw/{source}", "warn", "completeness", not missing,
+                        f"missing years {missing}" if missing else "all years present", f"years {list(years)}",
+                        f"no {source} file for {missing}: put {source}_<year>.csv in data/landing/{source}/"
+                        if missing else f"{source} has a file for every configured year")
+
+
+def spine_unique(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
+    """One spine row per person and year; duplicates would double-count denominators."""
+    dupes = con.execute("SELECT count(*) FROM (SELECT pseudo_id, year FROM staging.person_year "
+                        "GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
+    return CheckOutcome("person_year_unique", "staging/person_year", "error", "conformance", dupes == 0,
+                        str(dupes), "0", f"{dupes} person-years appear more than once")
+
+
+def linkage_coverage(con: duckdb.DuckDBPyConnection, minimum: float) -> CheckOutcome:
+    """Share of person-level records whose pseudonym is in the population of that year."""
+    rows = con.execute(
+        """
+        WITH recs AS (
+            SELECT 'gp_episodes' AS source, pseudo_id, year(start_date) AS year FROM raw.gp_episodes
+            UNION ALL SELECT 'hospital_events', pseudo_id, year(start_date) FROM raw.hospital_events
+            UNION ALL SELECT 'zvw_costs', pseudo_id, year FROM raw.zvw_costs
+            UNION ALL SELECT 'health_survey', pseudo_id, survey_year FROM raw.health_survey
+            UNION ALL SELECT 'participatie', pseudo_id, year FROM raw.participatie
+        ),
+        years AS (SELECT DISTINCT year FROM staging.person_year)
+        SELECT r.source, count(*) AS n,
+               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM staging.person_year s
+                                              WHERE s.pseudo_id = r.pseudo_id)) AS linked
+        FROM recs r WHERE r.year IN (SELECT year FROM years)
+        GROUP BY r.source ORDER BY r.source
+        """
+    ).fetchall()
+    worst = min((linked / n for _, n, linked in rows if n), default=1.0)
+    detail = ", ".join(f"{s} {linked / n:.2%}" for s, n, linked in rows if n)
+    return CheckOutcome("linkage_coverage", "staging/person_year", "error", "completeness", worst >= minimum,
+                        f"{worst:.4f}", f">= {minimum}", f"linked share per source: {detail}",
+                        ("ph_multimorbiditeit", "co_zvw_per_verzekerdejaar", "eq_seh_per_1000"))
+
+
+def proportions_in_range(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
+    """Percentages lie in [0, 100] and intervals contain their value."""
+    bad = con.execute(
+        """
+        SELECT count(*), string_agg(DISTINCT indicator_id, ',')
+        FROM indicators.values v
+        WHERE v.value IS NOT NULL AND (
+              (v.unit = '%' AND (v.value < 0 OR v.value > 100))
+           OR (v.ci_low IS NOT NULL AND (v.ci_low > v.value + 1e-9 OR v.ci_high < v.value - 1e-9)))
+        """
+    ).fetchone()
+    count, ids = bad
+    return CheckOutcome("values_in_range", "indicators/indicator_values", "error", "plausibility", count == 0,
+                        str(count), "0", f"{count} cells out of range" + (f" ({ids})" if ids else ""),
+                        tuple((ids or "").split(",")) if ids else ())
+
+
+# Kaiser Permanente pyramid (DESIGN section 7): roughly 70-80 % healthy or at risk, 15-30 % chronic,
+# 1-5 % complex. "Far off" = outside these bands widened by the tolerance (percentage points).
+KAISER_BANDS = {"gezond_of_risico": (70.0, 80.0), "chronisch": (15.0, 30.0), "complex": (1.0, 5.0)}
+KAISER_TOLERANCE = 5.0
+KAISER_GROUPS = {"gezond": "gezond_of_risico", "risico": "gezond_of_risico", "chronisch": "chronisch",
+                 "multimorbide": "chronisch", "kwetsbaar_complex": "complex", "langdurige_zorg": "complex",
+                 "levenseinde": "complex"}
+
+
+def kaiser_pyramid(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
+    """Warn when the region's segment pyramid is far from Kaiser proportions (a rule or data problem)."""
+    shares = dict(con.execute(
+        "SELECT segment, 100.0 * count(*) / sum(count(*)) OVER () FROM marts.person_stratification "
+        "WHERE year = (SELECT max(year) FROM marts.person_stratification) GROUP BY segment").fetchall())
+    grouped = {band: 0.0 for band in KAISER_BANDS}
+    for segment, share in shares.items():
+        if segment in KAISER_GROUPS:
+            grouped[KAISER_GROUPS[segment]] += share
+    off = [f"{band} {grouped[band]:.1f}% (expected {lo:.0f}-{hi:.0f}%)" for band, (lo, hi) in KAISER_BANDS.items()
+           if not lo - KAISER_TOLERANCE <= grouped[band] <= hi + KAISER_TOLERANCE]
+    observed = ", ".join(f"{band} {value:.1f}%" for band, value in grouped.items())
+    return CheckOutcome("kaiser_pyramid", "marts/person_stratification", "warn", "plausibility", not off,
+                        observed, "Kaiser bands +/- 5 points",
+                        ("segment pyramid far from Kaiser proportions: " + "; ".join(off)) if off else
+                        f"segment pyramid plausible: {observed}",
+                        tuple(f"phm_segment_{s}" for s in KAISER_GROUPS))
+
+
+def one_segment_per_person_year(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
+    """Every person-year of the spine has exactly one segment."""
+    spine, segmented, distinct = con.execute(
+        "SELECT (SELECT count(*) FROM staging.person_year), (SELECT count(*) FROM marts.person_stratification), "
+        "(SELECT count(*) FROM (SELECT DISTINCT pseudo_id, year FROM marts.person_stratification))").fetchone()
+    ok = spine == segmented == distinct
+    return CheckOutcome("one_segment_per_person_year", "marts/person_stratification", "error", "conformance", ok,
+                        f"spine {spine}, segmented {segmented}, distinct {distinct}", "all equal",
+                        "every person-year has exactly one segment" if ok else
+                        "segment count differs from the spine: check segment_rules.csv")

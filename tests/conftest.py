@@ -1,0 +1,52 @@
+"""Shared fixtures: a small generated region run end to end once per test session."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipelines.config import REPO_ROOT, Settings, load_settings
+
+SMALL_GEMEENTEN = ["GM0399"]  # Heiloo, about 24,000 residents in CBS KWB 2024
+SMALL_YEARS = [2022, 2023]
+SMALL_SCALE = 0.5
+
+
+def write_config(path: Path, data_dir: Path, gemeenten=SMALL_GEMEENTEN, years=SMALL_YEARS, extra: str = "") -> Path:
+    """A phm.toml for a test region, with the default thresholds and cut-offs of the repository's file."""
+    base = (REPO_ROOT / "phm.toml").read_text(encoding="utf-8")
+    head, _, rest = base.partition("[generator]")
+    text = (
+        f'[region]\ncode = "RG_TEST"\nname = "Testregio"\ngemeenten = {json.dumps(gemeenten)}\n\n'
+        f'[run]\nyears = {json.dumps(years)}\ndata_dir = "{data_dir}"\n'
+        f'reference_dir = "{REPO_ROOT / "sample_data" / "reference"}"\n\n[generator]{rest}\n{extra}'
+    )
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_region(tmp_path_factory) -> tuple[Settings, dict]:
+    """Generate a small region (Heiloo at half size, two years) and return its settings and manifest."""
+    from sample_data.generator import generate
+
+    root = tmp_path_factory.mktemp("region")
+    config = write_config(root / "phm.toml", root / "data")
+    settings = load_settings(config)
+    manifest = generate(settings.landing_dir, SMALL_GEMEENTEN, SMALL_YEARS, seed=7, scale=SMALL_SCALE)
+    return settings, manifest
+
+
+@pytest.fixture(scope="session")
+def small_run(small_region):
+    """The main job run once on the small region (the real Dagster, DuckDB, Pandera and GX)."""
+    import dagster as dg
+
+    from pipelines.run import run_main_job
+
+    settings, manifest = small_region
+    outcome = run_main_job(settings, instance=dg.DagsterInstance.ephemeral())
+    assert outcome.success, outcome.failures
+    return settings, manifest, outcome

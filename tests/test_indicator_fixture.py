@@ -1,0 +1,157 @@
+"""Indicator values on a hand-made region of four residents, checked against numbers worked out by hand.
+
+Residents on 1 January 2023 (Heiloo, GM0399):
+  A  V  born 1940 (83, 75+)    BU03990201  Q1  diabetes (T90.02, open since 2010), hartfalen (K77 from 2023-05-01);
+                                               hypertensie K86 ended 2022-12-31, so not active in 2023
+  B  M  born 1980 (43, 18-64)  BU03990201  Q3  diabetes (T90)
+  C  V  born 2010 (13, 0-17)   BU03990202  Q5  no episodes
+  D  M  born 1930 (93, 75+)    BU03990202  Q2  dementie (P70) and hypertensie (K87), died on 1 January 2023
+Conditions in 2023: A 2, B 1, C 0, D 2  ->  multimorbid A and D: 2 of 4 = 50 %.
+Zvw 2023: A 3000 + 1000 (365 days), B 500 (365), C 100 (365), D 730 (1 day)
+  -> cost per insured year = 5330 / (3 + 1/365) = 1775.0593...
+Deaths: 1 of 4 residents -> 250 per 1,000.
+Survey 2023: A weight 2.0, K10 = 40 (>= 30); B weight 1.0, K10 = 20 -> weighted share 2 / 3 = 66.67 %.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import duckdb
+import pytest
+from statsmodels.stats.proportion import proportion_confint
+
+from indicators.aggregation import build_cells
+from indicators.catalogue import expansions_from_warehouse, load_catalogue
+from indicators.estimates import estimate_cells
+from pipelines.config import REPO_ROOT, load_settings
+from quality.contracts import CONTRACTS
+from transforms import care_use, code_lists, conditions, marts, spine, stratification, survey, targeting
+from transforms.areas import build_areas
+from transforms.ingest import prepare_tables
+
+A, B, C, D = ("a" * 64, "b" * 64, "c" * 64, "d" * 64)
+
+
+def _insert(con, source: str, rows: list[dict]) -> None:
+    cols = list(CONTRACTS[source].columns)
+    for i, row in enumerate(rows, start=1):
+        values = [row.get(c) for c in cols] + ["fixture", i]
+        con.execute(f"INSERT INTO raw.{source} VALUES ({', '.join('?' * len(values))})", values)
+
+
+def _survey(pid: str, weight: float, k10_item: int) -> dict:
+    row = {c: None for c in CONTRACTS["health_survey"].columns}
+    row |= {"pseudo_id": pid, "survey_year": 2023, "weight": weight}
+    row |= {f"k10_{i:02d}": k10_item for i in range(1, 11)}
+    return row
+
+
+@pytest.fixture(scope="module")
+def values():
+    settings = load_settings(REPO_ROOT / "phm.toml")
+    con = duckdb.connect()
+    build_areas(con, settings.reference_dir, ["GM0399"], "RG_T", "Test")
+    code_lists.load_code_lists(con)
+    for source in CONTRACTS:
+        prepare_tables(con, source)
+    _insert(con, "population", [
+        {"pseudo_id": A, "year": 2023, "birth_year": 1940, "sex": "V", "buurt_code": "BU03990201",
+         "household_type": "eenpersoons", "income_quintile": 1},
+        {"pseudo_id": B, "year": 2023, "birth_year": 1980, "sex": "M", "buurt_code": "BU03990201",
+         "household_type": "paar_met_kinderen", "income_quintile": 3},
+        {"pseudo_id": C, "year": 2023, "birth_year": 2010, "sex": "V", "buurt_code": "BU03990202",
+         "household_type": "paar_met_kinderen", "income_quintile": 5},
+        {"pseudo_id": D, "year": 2023, "birth_year": 1930, "sex": "M", "buurt_code": "BU03990202",
+         "household_type": "institutioneel", "income_quintile": 2, "death_date": date(2023, 1, 1)},
+    ])
+    _insert(con, "gp_episodes", [
+        {"pseudo_id": A, "practice_id": "H1", "icpc_code": "T90.02", "start_date": date(2010, 1, 1)},
+        {"pseudo_id": A, "practice_id": "H1", "icpc_code": "K86", "start_date": date(2015, 1, 1),
+         "end_date": date(2022, 12, 31)},
+        {"pseudo_id": A, "practice_id": "H1", "icpc_code": "K77", "start_date": date(2023, 5, 1)},
+        {"pseudo_id": B, "practice_id": "H1", "icpc_code": "T90", "start_date": date(2020, 1, 1)},
+        {"pseudo_id": D, "practice_id": "H2", "icpc_code": "P70", "start_date": date(2019, 1, 1)},
+        {"pseudo_id": D, "practice_id": "H2", "icpc_code": "K87", "start_date": date(2012, 1, 1)},
+    ])
+    _insert(con, "zvw_costs", [
+        {"pseudo_id": A, "year": 2023, "insured_days": 365, "cost_category": "medisch_specialistisch",
+         "amount_eur": 3000.0},
+        {"pseudo_id": A, "year": 2023, "insured_days": 365, "cost_category": "farmacie", "amount_eur": 1000.0},
+        {"pseudo_id": B, "year": 2023, "insured_days": 365, "cost_category": "huisartsenzorg", "amount_eur": 500.0},
+        {"pseudo_id": C, "year": 2023, "insured_days": 365, "cost_category": "huisartsenzorg", "amount_eur": 100.0},
+        {"pseudo_id": D, "year": 2023, "insured_days": 1, "cost_category": "overig", "amount_eur": 730.0},
+    ])
+    _insert(con, "health_survey", [_survey(A, 2.0, 4), _survey(B, 1.0, 2)])
+    spine.build_spine(con)
+    conditions.build_conditions(con)
+    conditions.build_person_events(con)
+    care_use.build_care_use(con, [2023])
+    survey.build_survey(con)
+    marts.build_person_year_mart(con)
+    marts.build_workforce_mart(con)
+    stratification.build_stratification(con, settings.cutoffs)
+    targeting.build_targeting(con)
+    targeting.build_intervention_reach(con)
+    marts.build_indicator_view(con)
+    catalogue = load_catalogue(settings.cutoffs, expansions_from_warehouse(con))
+    build_cells(con, catalogue, [2023])
+    return estimate_cells(con.execute("SELECT * FROM indicators.cells").pl(), catalogue)
+
+
+def _cell(values, indicator, area="RG_T", stratum="totaal") -> dict:
+    rows = values.filter((values["indicator_id"] == indicator) & (values["area_code"] == area)
+                         & (values["stratum"] == stratum)).to_dicts()
+    assert len(rows) == 1, (indicator, area, stratum, rows)
+    return rows[0]
+
+
+def test_multimorbidity_counts_conditions_active_in_the_year(values):
+    cell = _cell(values, "ph_multimorbiditeit")
+    assert (cell["numerator"], cell["denominator"], cell["n"]) == (2, 4, 4)
+    assert cell["value"] == pytest.approx(50.0)
+    low, high = proportion_confint(2, 4, method="wilson")
+    assert (cell["ci_low"], cell["ci_high"]) == pytest.approx((100 * low, 100 * high), abs=1e-9)
+
+
+def test_multimorbidity_per_buurt_wijk_and_stratum(values):
+    assert _cell(values, "ph_multimorbiditeit", "BU03990201")["value"] == pytest.approx(50.0)  # A yes, B no
+    assert _cell(values, "ph_multimorbiditeit", "WK039902")["value"] == pytest.approx(50.0)   # A, B, C, D
+    assert _cell(values, "ph_multimorbiditeit", stratum="leeftijd:75+")["value"] == pytest.approx(100.0)
+    assert _cell(values, "ph_multimorbiditeit", stratum="geslacht:V")["value"] == pytest.approx(50.0)  # A of A, C
+    assert _cell(values, "ph_diabetes")["value"] == pytest.approx(50.0)  # A (T90.02 rolls up) and B
+
+
+def test_cost_per_insured_year(values):
+    cell = _cell(values, "co_zvw_per_verzekerdejaar")
+    assert cell["value"] == pytest.approx(5330 / (3 + 1 / 365), rel=1e-12)
+    assert cell["max_contribution"] == pytest.approx(4000.0) and cell["total"] == pytest.approx(5330.0)
+
+
+def test_mortality_with_death_on_first_of_january(values):
+    cell = _cell(values, "ph_sterfte_per_1000")
+    assert cell["value"] == pytest.approx(250.0)
+    # Garwood exact interval for 1 event (O < 10), per 4 residents x 1000
+    from scipy.stats import chi2
+    assert cell["ci_low"] == pytest.approx(chi2.ppf(0.025, 2) / 2 / 4 * 1000, rel=1e-9)
+    assert cell["ci_high"] == pytest.approx(chi2.ppf(0.975, 4) / 2 / 4 * 1000, rel=1e-9)
+
+
+def test_weighted_survey_proportion(values):
+    cell = _cell(values, "ph_k10_hoog_risico")
+    assert cell["value"] == pytest.approx(200 / 3)
+    n_eff = (2 + 1) ** 2 / (4 + 1)  # Kish: (sum w)^2 / sum w^2 = 9 / 5
+    p = 2 / 3
+    z = 1.959963984540054
+    centre = (p + z * z / (2 * n_eff)) / (1 + z * z / n_eff)
+    half = z * math.sqrt(p * (1 - p) / n_eff + z * z / (4 * n_eff * n_eff)) / (1 + z * z / n_eff)
+    assert (cell["ci_low"], cell["ci_high"]) == pytest.approx((100 * (centre - half), 100 * (centre + half)),
+                                                              abs=1e-6)
+    assert (cell["numerator"], cell["denominator"]) == (1, 2)
+
+
+def test_comparison_with_region(values):
+    # a buurt whose interval contains the region value compares as geen_verschil
+    assert _cell(values, "ph_multimorbiditeit", "BU03990201")["comparison"] == "geen_verschil"
+    assert _cell(values, "ph_multimorbiditeit")["comparison"] is None

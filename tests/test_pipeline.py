@@ -1,0 +1,132 @@
+"""End to end on a small generated region: the real Dagster job, DuckDB, Pandera and the gate."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from indicators.published_schema import TABLES
+from pipelines.config import load_settings
+from pipelines.run import run_main_job
+from tests.conftest import SMALL_GEMEENTEN, SMALL_YEARS, write_config
+
+pytestmark = pytest.mark.slow
+
+
+def _published(settings) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(settings.published_dir / "monitoring.duckdb"), read_only=True)
+
+
+def _warehouse(settings) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(settings.warehouse_path), read_only=True)
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_publication_has_the_contract_tables(small_run):
+    settings, _, _ = small_run
+    with _published(settings) as con:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                            "WHERE table_type = 'BASE TABLE'").fetchall()}
+        assert set(TABLES) <= tables
+        # every area level of the hierarchy is published, with the region on top
+        levels = dict(con.execute("SELECT area_level, count(*) FROM areas GROUP BY 1").fetchall())
+        assert levels["regio"] == 1 and levels["gemeente"] == len(SMALL_GEMEENTEN) and levels["buurt"] > 10
+        years = {r[0] for r in con.execute("SELECT DISTINCT period FROM indicator_values").fetchall()}
+        assert years == set(SMALL_YEARS)
+
+
+def test_each_quintuple_aim_and_positive_health_is_published(small_run):
+    settings, _, _ = small_run
+    with _published(settings) as con:
+        aims = {r[0] for r in con.execute(
+            "SELECT DISTINCT c.aim FROM indicator_values v JOIN indicator_catalogue c USING (indicator_id) "
+            "WHERE v.area_level = 'regio' AND v.stratum = 'totaal' AND NOT v.suppressed").fetchall()}
+    assert {"population_health", "experienced_quality", "costs", "professional_wellbeing", "health_equity",
+            "positive_health"} <= aims
+
+
+def test_rows_read_equal_loaded_plus_quarantined_and_match_the_manifest(small_run):
+    settings, manifest, _ = small_run
+    with _warehouse(settings) as con:
+        files = {p: (r, lo, q) for p, r, lo, q in con.execute(
+            "SELECT path, rows_read, rows_loaded, rows_quarantined FROM meta.ingest_files").fetchall()}
+    assert set(files) == set(manifest["files"])
+    for path, (read, loaded, quarantined) in files.items():
+        assert read == loaded + quarantined, path
+        assert read == manifest["files"][path]["rows"], path
+        assert quarantined == manifest["expected_quarantine"].get(path, 0), path
+
+
+def test_nothing_person_level_is_published(small_run):
+    settings, _, _ = small_run
+    with _published(settings) as con:
+        columns = con.execute("SELECT table_name, column_name, data_type FROM information_schema.columns").fetchall()
+        assert not [c for c in columns if "pseudo" in c[1].lower()]
+        assert not [c for c in columns if c[2] == "DATE"]
+        for table, column, dtype in columns:
+            if dtype == "VARCHAR":
+                hex_values = con.execute(
+                    f"SELECT count(*) FROM \"{table}\" WHERE regexp_matches(\"{column}\", '[0-9a-f]{{64}}')"
+                ).fetchone()[0]
+                assert hex_values == 0, (table, column)
+
+
+def test_no_published_cell_breaks_primary_suppression(small_run):
+    settings, _, _ = small_run
+    with _published(settings) as pub:
+        rows = pub.execute("SELECT count(*), count(*) FILTER (WHERE suppressed) FROM indicator_values").fetchone()
+        bad = pub.execute(
+            """SELECT count(*) FROM indicator_values v JOIN indicator_catalogue c USING (indicator_id)
+               WHERE NOT v.suppressed AND (v.n BETWEEN 1 AND 9
+                  OR (c.method IN ('proportion', 'rate') AND v.denominator < 50)
+                  OR (c.method = 'proportion' AND (v.numerator BETWEEN 1 AND 9
+                                                   OR v.denominator - v.numerator BETWEEN 1 AND 9))
+                  OR (c.method LIKE 'weighted%' AND c.source = 'health_survey' AND v.n < 30))"""
+        ).fetchone()[0]
+        unrounded = pub.execute("SELECT count(*) FROM indicator_values WHERE n % 5 <> 0 OR numerator % 5 <> 0 "
+                                "OR denominator % 5 <> 0").fetchone()[0]
+    assert rows[0] > 1000 and rows[1] > 0  # a real mix of published and suppressed cells
+    assert bad == 0 and unrounded == 0
+
+
+def test_quality_results_and_manifest_describe_the_run(small_run):
+    settings, manifest, outcome = small_run
+    with _published(settings) as con:
+        checks = con.execute("SELECT DISTINCT run_id, count(*) FROM quality_results GROUP BY 1").fetchall()
+        inputs = con.execute("SELECT count(*) FROM run_manifest WHERE source <> 'code_list'").fetchone()[0]
+    assert checks[0][0] == outcome.run_id and checks[0][1] >= 12 * 3 + 4
+    assert inputs == len(manifest["files"])
+
+
+def test_failing_blocking_check_leaves_previous_publication_untouched(small_run, tmp_path):
+    settings, _, _ = small_run
+    data = tmp_path / "data"
+    shutil.copytree(settings.landing_dir, data / "landing")
+    shutil.copytree(settings.published_dir, data / "published")
+    broken = load_settings(write_config(tmp_path / "phm.toml", data, SMALL_GEMEENTEN, SMALL_YEARS))
+    before = _digest(broken.published_dir)
+    # a delivery in which every other workforce row has an impossible burnout share (140 %)
+    path = broken.landing_dir / "workforce" / f"workforce_{SMALL_YEARS[-1]}.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(";")
+    col = header.index("burnout_complaints_pct")
+    for i in range(1, len(lines), 2):
+        fields = lines[i].split(";")
+        fields[col] = "140"
+        lines[i] = ";".join(fields)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    outcome = run_main_job(broken, instance=dg.DagsterInstance.ephemeral())
+
+    assert not outcome.success
+    assert any("quarantine_share" in f and "raw/workforce" in f for f in outcome.failures), outcome.failures
+    assert _digest(broken.published_dir) == before

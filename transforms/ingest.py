@@ -1,0 +1,232 @@
+"""Ingest: landing files -> `raw.<source>` (rows that keep their contract) and
+`quarantine.<source>` (rows that break it, with file, row number and every reason).
+
+Nothing is lost: for every file rows read = rows loaded + rows quarantined, recorded in
+`meta.ingest_files` with the file's sha256.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandera.polars as pa
+import polars as pl
+
+from quality.contracts import CONTRACTS, Contract, sql_type
+from transforms.readers import FileInfo, LandingFileError, load_text_table, parse_landing_name
+
+INGEST_LOG_DDL = """
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE TABLE IF NOT EXISTS meta.ingest_files (
+    source VARCHAR, path VARCHAR, year INTEGER, sha256 VARCHAR, format VARCHAR, encoding VARCHAR,
+    delimiter VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, extra_columns VARCHAR
+);
+"""
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """The account of one ingested file."""
+
+    info: FileInfo
+    rows_loaded: int
+    rows_quarantined: int
+    extra_columns: tuple[str, ...]
+
+    @property
+    def balanced(self) -> bool:
+        return self.info.rows_read == self.rows_loaded + self.rows_quarantined
+
+
+def landing_files(landing_dir: Path, source: str, years: Iterable[int] | None = None) -> list[Path]:
+    """The files of one source, sorted; a file of another source in this folder is an error."""
+    folder = landing_dir / source
+    if not folder.is_dir():
+        return []
+    files = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.is_dir():
+            continue
+        found_source, year = parse_landing_name(path)
+        if found_source != source:
+            raise LandingFileError(f"{path}: a {found_source} file in the folder of {source}; move it to "
+                                   f"{landing_dir / found_source}")
+        if years is None or year in set(years):
+            files.append(path)
+    return files
+
+
+def _text(col: str) -> str:
+    return f"NULLIF(trim(\"{col}\"), '')"
+
+
+def _cast(col: str, dtype, decimal: str) -> str:
+    text = _text(col)
+    kind = sql_type(dtype)
+    number = f"replace({text}, ',', '.')" if decimal == "," else text
+    if kind == "VARCHAR":
+        return text
+    if kind == "DOUBLE":
+        return f"TRY_CAST({number} AS DOUBLE)"
+    if kind == "BIGINT":
+        as_double = f"TRY_CAST({number} AS DOUBLE)"
+        return f"CASE WHEN {as_double} = floor({as_double}) THEN CAST({as_double} AS BIGINT) END"
+    if kind == "DATE":
+        return f"CAST(TRY_STRPTIME({text}, '%Y-%m-%d') AS DATE)"
+    if kind == "BOOLEAN":
+        return (f"CASE WHEN lower({text}) IN ('true', '1', 't', 'ja', 'j', 'yes', 'waar') THEN true "
+                f"WHEN lower({text}) IN ('false', '0', 'f', 'nee', 'n', 'no', 'onwaar') THEN false END")
+    raise TypeError(kind)
+
+
+_TYPE_WORDS = {"DOUBLE": "number", "BIGINT": "whole number", "DATE": "date (YYYY-MM-DD)", "BOOLEAN": "true/false"}
+
+
+def _bsn_like(expr: str) -> str:
+    """SQL that is true for a 9-digit number passing the elfproef (a likely BSN)."""
+    terms = " + ".join(f"CAST(substr({expr}, {i}, 1) AS INTEGER) * {10 - i}" for i in range(1, 9))
+    return (f"(regexp_full_match({expr}, '[0-9]{{9}}') AND "
+            f"(({terms}) - CAST(substr({expr}, 9, 1) AS INTEGER)) % 11 = 0)")
+
+
+def _typed_sql(contract: Contract, info: FileInfo) -> str:
+    selects, errors = ["_row"], []
+    for name, col in contract.columns.items():
+        cast = _cast(name, col.dtype, info.decimal)
+        selects.append(f'{cast} AS "{name}"')
+        kind = sql_type(col.dtype)
+        if kind != "VARCHAR":
+            errors.append(
+                f"CASE WHEN {_text(name)} IS NOT NULL AND {cast} IS NULL THEN "
+                f"'{name}: ''' || left(\"{name}\", 40) || ''' is not a valid {_TYPE_WORDS[kind]}' END"
+            )
+    if "pseudo_id" in contract.columns:
+        errors.append(f"CASE WHEN {_bsn_like(_text('pseudo_id'))} THEN 'pseudo_id looks like a BSN "
+                      f"(9 digits passing the elfproef); landing data must be pseudonymised' END")
+    if contract.year_column:
+        year = _cast(contract.year_column, pl.Int64, info.decimal)
+        errors.append(f"CASE WHEN {year} <> {info.year} THEN '{contract.year_column} ' || {year} || "
+                      f"' does not match the year {info.year} in the file name' END")
+    if contract.key:
+        key = ", ".join(_text(k) for k in contract.key)
+        not_null = " AND ".join(f"{_text(k)} IS NOT NULL" for k in contract.key)
+        errors.append(
+            f"CASE WHEN {not_null} AND row_number() OVER (PARTITION BY {key} ORDER BY _row) > 1 THEN "
+            f"'duplicate key ({', '.join(contract.key)}) of row ' || "
+            f"first_value(_row) OVER (PARTITION BY {key} ORDER BY _row) END"
+        )
+    return (f"SELECT {', '.join(selects)}, list_filter([{', '.join(errors) or 'NULL'}], e -> e IS NOT NULL) "
+            f"AS _errors FROM _landing")
+
+
+def _pandera_reasons(contract: Contract, frame: pl.DataFrame, area_codes, path: Path) -> pl.DataFrame:
+    """(_row, reason) for every Pandera failure; a failure not tied to a row fails the file."""
+    try:
+        contract.schema(area_codes).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        unplaced = cases.filter(pl.col("index").is_null())
+        if unplaced.height:
+            first = unplaced.row(0, named=True)
+            raise LandingFileError(
+                f"{path}: contract {contract.source} failed for the whole file: column {first['column']}, "
+                f"check {first['check']}: {first['failure_case']}"
+            ) from exc
+        rows = frame.select("_row").with_row_index("index")
+        return (
+            cases.with_columns(pl.col("index").cast(pl.UInt32))
+            .join(rows, on="index")
+            .select(
+                "_row",
+                pl.when(pl.col("schema_context") == "Column")
+                .then(pl.format("{}: {} (value {})", "column", "check", pl.col("failure_case").str.slice(0, 40)))
+                .otherwise(pl.col("check"))
+                .alias("reason"),
+            )
+        )
+    return pl.DataFrame(schema={"_row": pl.Int64, "reason": pl.Utf8})
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract,
+                area_codes: Sequence[str] | None, landing_dir: Path) -> FileResult:
+    """Load one file into raw/quarantine; raises LandingFileError when the file is unusable."""
+    info = load_text_table(con, path, "_landing")
+    missing = [c for c in contract.columns if c not in info.columns]
+    if missing:
+        raise LandingFileError(f"{path}: required column(s) {', '.join(missing)} missing; "
+                               f"the header has {', '.join(info.columns)}")
+    extra = tuple(c for c in info.columns if c not in contract.columns)
+    for col in extra:
+        hits = con.execute(f"SELECT count(*) FROM _landing WHERE {_bsn_like(_text(col))}").fetchone()[0]
+        if hits:
+            raise LandingFileError(f"{path}: column {col} holds {hits} BSN-like values (9 digits passing the "
+                                   f"elfproef); landing data must be pseudonymised: remove the column")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {_typed_sql(contract, info)}")
+    typed = con.execute("SELECT * EXCLUDE (_errors) FROM _typed ORDER BY _row").pl()
+    reasons = _pandera_reasons(contract, typed, area_codes, path)
+    con.register("_pandera_reasons", reasons.to_arrow())
+    rel = str(path.relative_to(landing_dir)) if path.is_relative_to(landing_dir) else str(path)
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _verdict AS
+        SELECT t._row, list_concat(t._errors, coalesce(p.reasons, [])) AS reasons
+        FROM _typed t LEFT JOIN (
+            SELECT _row, list(reason ORDER BY reason) AS reasons FROM _pandera_reasons GROUP BY _row
+        ) p USING (_row)
+        """
+    )
+    con.unregister("_pandera_reasons")
+    source = contract.source
+    cols = ", ".join(f't."{c}"' for c in contract.columns)
+    con.execute(
+        f"INSERT INTO raw.{source} SELECT {cols}, ? AS _file, t._row FROM _typed t JOIN _verdict v USING (_row) "
+        f"WHERE len(v.reasons) = 0 ORDER BY t._row",
+        [rel],
+    )
+    masked = ("CASE WHEN regexp_full_match(trim(l.pseudo_id), '[0-9]{9}') THEN '<bsn verwijderd>' "
+              "ELSE l.pseudo_id END") if "pseudo_id" in info.columns else None
+    record = "to_json(l)" if masked is None else f"json_merge_patch(to_json(l), json_object('pseudo_id', {masked}))"
+    con.execute(
+        f"""INSERT INTO quarantine.{source}
+        SELECT ?, l._row, array_to_string(v.reasons, '; '), {record}::VARCHAR
+        FROM _landing l JOIN _verdict v USING (_row) WHERE len(v.reasons) > 0 ORDER BY l._row""",
+        [rel],
+    )
+    for row, reason, line in info.malformed:
+        # A malformed line has no columns to judge; keep its text (rare: a handful per file).
+        con.execute(f"INSERT INTO quarantine.{source} VALUES (?, ?, ?, ?)",
+                    [rel, row, f"malformed row: {reason}", line])
+    loaded = con.execute(f"SELECT count(*) FROM raw.{source} WHERE _file = ?", [rel]).fetchone()[0]
+    quarantined = con.execute(f"SELECT count(*) FROM quarantine.{source} WHERE file = ?", [rel]).fetchone()[0]
+    result = FileResult(info, loaded, quarantined, extra)
+    con.execute(
+        "INSERT INTO meta.ingest_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [source, rel, info.year, info.sha256, info.format, info.encoding, info.delimiter, info.rows_read,
+         loaded, quarantined, ",".join(extra)],
+    )
+    for table in ("_landing", "_typed", "_verdict"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return result
+
+
+def prepare_tables(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    """(Re)create the raw and quarantine tables of a source and clear its ingest log rows."""
+    contract = CONTRACTS[source]
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw; CREATE SCHEMA IF NOT EXISTS quarantine;")
+    con.execute(INGEST_LOG_DDL)
+    cols = ", ".join(f'"{name}" {sql_type(col.dtype)}' for name, col in contract.columns.items())
+    con.execute(f"CREATE OR REPLACE TABLE raw.{source} ({cols}, _file VARCHAR, _row BIGINT)")
+    con.execute(f"CREATE OR REPLACE TABLE quarantine.{source} "
+                f"(file VARCHAR, row_number BIGINT, reasons VARCHAR, record VARCHAR)")
+    con.execute("DELETE FROM meta.ingest_files WHERE source = ?", [source])
+
+
+def ingest_source(con: duckdb.DuckDBPyConnection, source: str, landing_dir: Path, years: Iterable[int],
+                  area_codes: Sequence[str] | None) -> list[FileResult]:
+    """Ingest every landing file of one source for the configured years."""
+    prepare_tables(con, source)
+    return [ingest_file(con, path, CONTRACTS[source], area_codes, landing_dir)
+            for path in landing_files(landing_dir, source, years)]

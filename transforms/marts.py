@@ -1,0 +1,59 @@
+"""Person-level marts that the indicator catalogue reads: one table per unit of analysis."""
+
+from __future__ import annotations
+
+import duckdb
+
+WORKFORCE_SQL = """
+CREATE OR REPLACE TABLE marts.workforce_org_year AS
+SELECT org_id, org_type, gemeente_code, year, fte, employees, sick_leave_days, contract_days, leavers,
+       open_vacancies, survey_respondents, work_satisfaction_mean, burnout_complaints_pct
+FROM raw.workforce
+"""
+
+
+def build_person_year_mart(con: duckdb.DuckDBPyConnection) -> int:
+    """Create `marts.person_year`: spine + care use + one flag per chronic condition."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    conditions = [row[0] for row in con.execute(
+        "SELECT DISTINCT condition FROM ref.chronic_conditions ORDER BY 1").fetchall()]
+    flags = ",\n".join(f"coalesce(bool_or(k.condition = '{c}'), false) AS has_{c}" for c in conditions)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE marts.person_year AS
+        WITH cond AS (
+            SELECT s.pseudo_id, s.year, count(k.condition) AS n_chronic, {flags}
+            FROM staging.person_year s LEFT JOIN staging.person_conditions k USING (pseudo_id, year)
+            GROUP BY s.pseudo_id, s.year
+        )
+        SELECT s.*, cond.* EXCLUDE (pseudo_id, year), c.* EXCLUDE (pseudo_id, year),
+               c.insured_days / (make_date(s.year, 12, 31) - make_date(s.year, 1, 1) + 1) AS insured_years,
+               c.zvw_cost + c.wmo_cost + c.jeugd_cost + c.wlz_cost AS total_cost
+        FROM staging.person_year s
+        JOIN cond USING (pseudo_id, year)
+        JOIN staging.person_care c USING (pseudo_id, year)
+        ORDER BY s.year, s.pseudo_id
+        """
+    )
+    return con.execute("SELECT count(*) FROM marts.person_year").fetchone()[0]
+
+
+def build_workforce_mart(con: duckdb.DuckDBPyConnection) -> int:
+    """Create `marts.workforce_org_year` (organisation x year, gemeente as area)."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    con.execute(WORKFORCE_SQL)
+    return con.execute("SELECT count(*) FROM marts.workforce_org_year").fetchone()[0]
+
+
+INDICATOR_VIEW_SQL = """
+CREATE OR REPLACE VIEW marts.person_year_indicators AS
+SELECT m.*, s.* EXCLUDE (pseudo_id, year), t.* EXCLUDE (pseudo_id, year)
+FROM marts.person_year m
+JOIN marts.person_stratification s USING (pseudo_id, year)
+JOIN marts.person_targeting t USING (pseudo_id, year)
+"""
+
+
+def build_indicator_view(con: duckdb.DuckDBPyConnection) -> None:
+    """The person-year view the catalogue reads: mart + segment + domains + target groups (all 1:1)."""
+    con.execute(INDICATOR_VIEW_SQL)

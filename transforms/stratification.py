@@ -1,0 +1,85 @@
+"""PHM step 3: frailty proxy, one segment per person-year, and cross-domain accumulation (opstapeling).
+
+The rules are data: `reference/frailty_deficits.csv`, `reference/segment_rules.csv` (a priority
+cascade: the first matching rule wins) and `reference/opstapeling_domains.csv`, each a SQL
+predicate on the person-year. Changing a file changes the result without touching code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+BASE_SQL = """
+CREATE OR REPLACE TABLE staging.phm_base AS
+SELECT m.*,
+       sv.k10_score, sv.djg_score, sv.gali, sv.self_rated_health, sv.sbsq_mean, sv.smoker,
+       coalesce(ev.fall_fracture, false) AS fall_fracture, coalesce(ev.incontinence, false) AS incontinence,
+       (m.wmo OR m.jeugd OR m.bijstand OR m.schuldhulp) AS social_problem,
+       -- top 10 % of total cost (Zvw + Wmo + Jeugd + Wlz) among residents of the region in the year
+       percent_rank() OVER (PARTITION BY m.year ORDER BY m.total_cost) > 0.9 AS cost_top10,
+       (sv.k10_score >= {k10_moderate} OR sv.djg_score >= {djg_lonely} OR sv.self_rated_health >= 4) AS survey_risk
+FROM marts.person_year m
+LEFT JOIN marts.survey_respondent sv USING (pseudo_id, year)
+LEFT JOIN staging.person_events ev USING (pseudo_id, year)
+"""
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rule tables of step 3, as read from `ref.*`."""
+
+    frailty: list[tuple[str, str]]
+    segments: list[tuple[str, str]]
+    domains: list[tuple[str, str]]
+
+    @classmethod
+    def load(cls, con: duckdb.DuckDBPyConnection) -> Rules:
+        return cls(
+            frailty=con.execute("SELECT deficit, rule FROM ref.frailty_deficits ORDER BY deficit").fetchall(),
+            segments=con.execute("SELECT segment, rule FROM ref.segment_rules ORDER BY priority").fetchall(),
+            domains=con.execute("SELECT domain, rule FROM ref.opstapeling_domains ORDER BY domain").fetchall(),
+        )
+
+
+def _flag(rule: str) -> str:
+    return f"coalesce(({rule}), false)"
+
+
+def stratification_sql(rules: Rules) -> str:
+    frailty = " + ".join(f"CAST({_flag(rule)} AS INTEGER)" for _, rule in rules.frailty)
+    cascade = " ".join(f"WHEN {_flag(rule)} THEN '{segment}'" for segment, rule in rules.segments)
+    domains = ", ".join(f"{_flag(rule)} AS domein_{domain}" for domain, rule in rules.domains)
+    n_domains = " + ".join(f"CAST(domein_{domain} AS INTEGER)" for domain, _ in rules.domains)
+    return f"""
+    CREATE OR REPLACE TABLE marts.person_stratification AS
+    WITH frail AS (
+        SELECT *, CASE WHEN age >= 75 THEN {frailty} END AS frailty_deficits FROM staging.phm_base
+    ),
+    ranked AS (
+        SELECT *, CASE {cascade} END AS segment, {domains} FROM frail
+    )
+    SELECT pseudo_id, year, frailty_deficits, segment, social_problem, cost_top10, survey_risk,
+           {', '.join(f'domein_{d}' for d, _ in rules.domains)},
+           {n_domains} AS n_domains
+    FROM ranked
+    ORDER BY year, pseudo_id
+    """
+
+
+def build_stratification(con: duckdb.DuckDBPyConnection, cutoffs: dict) -> pl.DataFrame:
+    """Create `marts.person_stratification`; returns segment shares per year (for metadata and checks)."""
+    con.execute(BASE_SQL.format(**cutoffs))
+    con.execute(stratification_sql(Rules.load(con)))
+    missing = con.execute("SELECT count(*) FROM marts.person_stratification WHERE segment IS NULL").fetchone()[0]
+    if missing:
+        raise ValueError(f"{missing} person-years match no segment rule; the last rule in "
+                         f"segment_rules.csv must be a catch-all (rule `true`)")
+    return con.execute(
+        """SELECT year, segment, count(*) AS persons,
+                  round(100.0 * count(*) / sum(count(*)) OVER (PARTITION BY year), 2) AS share_pct
+           FROM marts.person_stratification JOIN ref.segment_rules USING (segment)
+           GROUP BY year, segment, priority ORDER BY year, priority"""
+    ).pl()

@@ -1,0 +1,69 @@
+"""PHM step 4: the IZA target groups per person-year and the reach of each intervention.
+
+Target groups are SQL predicates in `reference/target_groups.csv`. An intervention reaches a
+member of its target group living in one of its buurten once that person has started it
+(by the end of the year); reach is counted from the intervention's start year on.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+
+def build_targeting(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Create `marts.person_targeting` (one flag per target group); returns group sizes per year."""
+    groups = con.execute("SELECT target_group, rule FROM ref.target_groups ORDER BY target_group").fetchall()
+    flags = ", ".join(f"coalesce(({rule}), false) AS doelgroep_{group}" for group, rule in groups)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE marts.person_targeting AS
+        SELECT pseudo_id, year, {flags}
+        FROM staging.phm_base JOIN marts.person_stratification USING (pseudo_id, year)
+        ORDER BY year, pseudo_id
+        """
+    )
+    sums = ", ".join(f"sum(CAST(doelgroep_{g} AS INTEGER)) AS {g}" for g, _ in groups)
+    return con.execute(f"SELECT year, count(*) AS residents, {sums} FROM marts.person_targeting "
+                       f"GROUP BY year ORDER BY year").pl()
+
+
+REACH_SQL = """
+CREATE OR REPLACE TABLE marts.intervention_reach AS
+WITH interventions AS (
+    SELECT intervention_id, any_value(name) AS name, any_value(target_group) AS target_group,
+           min(start_date) AS start_date, list(DISTINCT buurt_code) AS buurten
+    FROM raw.interventions GROUP BY intervention_id
+),
+participants AS (
+    SELECT pseudo_id, intervention_id, min(coalesce(start_date, referral_date)) AS first_start
+    FROM raw.intervention_participants GROUP BY ALL
+),
+members AS (
+    UNPIVOT marts.person_targeting ON COLUMNS('^doelgroep_') INTO NAME target_column VALUE member
+)
+SELECT s.pseudo_id, s.year, s.buurt_code, s.sex, s.age_group, s.age_band, s.income_quintile,
+       i.intervention_id, i.target_group,
+       coalesce(p.first_start <= make_date(s.year, 12, 31), false) AS reached
+FROM staging.person_year s
+JOIN interventions i ON list_contains(i.buurten, s.buurt_code) AND s.year >= year(i.start_date)
+JOIN members m ON m.pseudo_id = s.pseudo_id AND m.year = s.year
+              AND m.target_column = 'doelgroep_' || i.target_group AND m.member
+LEFT JOIN participants p ON p.pseudo_id = s.pseudo_id AND p.intervention_id = i.intervention_id
+ORDER BY i.intervention_id, s.year, s.pseudo_id
+"""
+
+
+def build_intervention_reach(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Create `marts.intervention_reach`: target-group members in intervention buurten and whether reached."""
+    con.execute(REACH_SQL)
+    return con.execute(
+        "SELECT intervention_id, year, count(*) AS target_group_in_buurten, "
+        "sum(CAST(reached AS INTEGER)) AS reached FROM marts.intervention_reach GROUP BY ALL ORDER BY ALL"
+    ).pl()
+
+
+def interventions(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Intervention ids, names and target groups, for the catalogue's per-intervention indicators."""
+    return con.execute("SELECT intervention_id, any_value(name) AS name, any_value(target_group) AS target_group "
+                       "FROM raw.interventions GROUP BY 1 ORDER BY 1").pl().to_dicts()
