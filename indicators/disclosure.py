@@ -7,18 +7,22 @@ publication candidate that the independent audit (`quality/disclosure_audit.py`)
 Primary rules per `kind` (a cell whose rule input is missing is suppressed: what cannot be checked is
 not published; a zero is never sensitive, so empty cells are published):
 
-| kind         | suppressed as `primary` when                                                      |
-|--------------|-----------------------------------------------------------------------------------|
-| `count`      | n or numerator is 1..min_count-1 persons                                           |
-| `proportion` | numerator or denominator − numerator is 1..min_count-1; denominator 1..min_denominator-1 |
-| `survey`     | n (respondents) 1..min_respondents-1; if numerator (unweighted) is given, it or n − numerator is 1..min_count-1 |
-| `rate`       | n (persons behind the person-years) 1..min_denominator-1; events are not persons    |
-| `mean`       | n 1..min_count-1 persons (a mean of a few persons nearly reveals each of them)     |
-| `cost`       | n 1..min_cost_persons-1 persons; `dominance` when max_contribution > dominance_share × total |
+- `count`: n or numerator is 1..min_count-1 persons.
+- `proportion`: numerator or complement (denominator − numerator) is 1..min_count-1, or the denominator
+  is 1..min_denominator-1 persons.
+- `survey`: n is 1..min_respondents-1 respondents; if the numerator (unweighted respondents) is given,
+  it or n − numerator is 1..min_count-1.
+- `rate`: n (the persons behind the person-years) is 1..min_denominator-1; events are not persons.
+- `mean`: n is 1..min_count-1 persons (a mean of a few persons nearly reveals each of them).
+- `cost`: n is 1..min_cost_persons-1 persons (`primary`); otherwise `dominance` when the largest single
+  person's max_contribution > dominance_share × total.
 
 Secondary suppression protects a suppressed cell from being recovered as a published total minus its
 published siblings, in hierarchy groups (children one area level below a parent, per indicator, period
 and stratum) and strata groups (the strata of one dimension with `totaal` as their total, per area).
+Every group is treated as additive, also for means and weighted survey values (conservative). A group
+with a published total needs 0 or >= 2 suppressed members; a suppressed total must not be the sum of
+its all-published members (checked on the unrounded counts, in both kinds of group).
 """
 
 from __future__ import annotations
@@ -43,7 +47,6 @@ REQUIRED_COLUMNS = {
 }
 # Counts that readers see rounded; `value` only for kind `count`, where the value is the count itself.
 ROUNDED_COLUMNS = ("numerator", "denominator", "n")
-MASKED_COLUMNS = ("value", "ci_low", "ci_high", "numerator", "denominator", "n")
 _ADDS_UP_TOLERANCE = 1e-9
 
 
@@ -78,7 +81,8 @@ class DisclosurePolicy:
         known = {f.name for f in fields(cls)}
         for key in mapping:
             if key not in known:
-                raise ValueError(f"disclosure.{key} is not a disclosure setting; expected one of {sorted(known)}")
+                raise ValueError(f"disclosure.{key} is not a disclosure setting; "
+                                 f"expected one of {sorted(known)}")
         return cls(**mapping)
 
 
@@ -139,7 +143,10 @@ def _normalise(cells: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
         raise ValueError(f"unknown cell kind(s) {unknown}; expected one of {list(KINDS)}")
     dupes = cells.filter(pl.struct(KEY).is_duplicated()).select(KEY).head(1)
     if dupes.height:
-        raise ValueError(f"cells hold the same (indicator_id, period, area_code, stratum) twice: {dupes.row(0)}")
+        raise ValueError(f"cells hold the same {KEY} twice: {dupes.row(0)}")
+    twice = areas.filter(pl.col("area_code").is_duplicated())["area_code"].head(1).to_list()
+    if twice:
+        raise ValueError(f"areas list area_code {twice[0]!r} twice, so its parent is ambiguous")
     return cells
 
 
@@ -153,8 +160,7 @@ def _group_members(work: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
     cell_keys = work.select("_rid", "indicator_id", "period", "stratum", "area_code")
     parents = (
         areas.select("area_code", "area_level", "parent_code")
-        .join(areas.select(pl.col("area_code").alias("parent_code"), pl.col("area_level").alias("parent_level")),
-              on="parent_code")
+        .join(areas.select(parent_code="area_code", parent_level="area_level"), on="parent_code")
         .filter(_level_rank("parent_level") == _level_rank("area_level") + 1)
         .select("area_code", "parent_code")
     )
@@ -162,7 +168,7 @@ def _group_members(work: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
         cell_keys.join(parents, on="area_code")
         .join(cell_keys.rename({"_rid": "_tid", "area_code": "parent_code"}),
               on=["indicator_id", "period", "stratum", "parent_code"])
-        .select("_rid", "_tid", pl.lit("").alias("_dim"))
+        .select("_rid", "_tid", pl.lit(None, dtype=pl.String).alias("_dim"))
     )
     strata = (
         cell_keys.with_columns(pl.col("stratum").str.extract(r"^([^:]+):", 1).alias("_dim"))
@@ -171,9 +177,11 @@ def _group_members(work: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
               on=["indicator_id", "period", "area_code"])
         .select("_rid", "_tid", "_dim")
     )
-    members = pl.concat([hierarchy, strata])
-    group_ids = members.select("_tid", "_dim").unique().sort("_tid", "_dim").with_row_index("_gid")
-    return members.join(group_ids, on=["_tid", "_dim"]).select("_gid", "_rid", "_tid")
+    # A group is its total cell plus a grouping (0 = hierarchy, k = k-th stratum dimension).
+    members = pl.concat([hierarchy, strata]).with_columns(pl.col("_dim").rank("dense").fill_null(0))
+    groupings = int(members["_dim"].max() or 0) + 1
+    return members.select(
+        (pl.col("_tid").cast(pl.UInt64) * groupings + pl.col("_dim")).alias("_gid"), "_rid", "_tid")
 
 
 def _adds_up(members: pl.DataFrame, work: pl.DataFrame) -> pl.DataFrame:
@@ -187,11 +195,12 @@ def _adds_up(members: pl.DataFrame, work: pl.DataFrame) -> pl.DataFrame:
              *(pl.col(q).null_count().alias(f"_nulls_{q}") for q in quantities))
         .join(values.rename({"_rid": "_tid"}), on="_tid")
     )
-    matches = [
-        pl.col(q).is_not_null() & (pl.col(f"_nulls_{q}") == 0)
-        & ((pl.col(f"_sum_{q}") - pl.col(q)).abs() <= _ADDS_UP_TOLERANCE * pl.max_horizontal(1.0, pl.col(q).abs()))
-        for q in quantities
-    ]
+    def sums_to_total(q: str) -> pl.Expr:
+        gap = (pl.col(f"_sum_{q}") - pl.col(q)).abs()
+        return pl.col(q).is_not_null() & (pl.col(f"_nulls_{q}") == 0) & (
+            gap <= _ADDS_UP_TOLERANCE * pl.max_horizontal(1.0, pl.col(q).abs()))
+
+    matches = [sums_to_total(q) for q in quantities]
     return sums.select("_gid", pl.any_horizontal(matches).fill_null(False).alias("_adds_up"))
 
 
@@ -232,7 +241,11 @@ def _secondary_round(members: pl.DataFrame, suppressed: pl.Series) -> pl.Series:
 
 
 def flag_disclosure(
-    cells: pl.DataFrame, areas: pl.DataFrame, policy: DisclosurePolicy, *, max_iterations: int = MAX_ITERATIONS,
+    cells: pl.DataFrame,
+    areas: pl.DataFrame,
+    policy: DisclosurePolicy,
+    *,
+    max_iterations: int = MAX_ITERATIONS,
 ) -> pl.DataFrame:
     """The publication candidate: every input row, unrounded, plus `suppressed` and `suppression_reason`.
 
@@ -240,7 +253,8 @@ def flag_disclosure(
     suppressed cell in another (a stratum group and a hierarchy group share cells). Each pass is set-based;
     `DisclosureNotConverged` is raised if `max_iterations` passes still add cells.
     """
-    work = _normalise(cells, areas).with_row_index("_rid").with_columns(primary_reason(policy).alias("_primary"))
+    work = _normalise(cells, areas).with_row_index("_rid")
+    work = work.with_columns(primary_reason(policy).alias("_primary"))
     members = _group_members(work, areas)
     members = (
         members.join(_adds_up(members, work), on="_gid")
@@ -259,7 +273,7 @@ def flag_disclosure(
     else:
         raise DisclosureNotConverged(
             f"secondary suppression still added cells after {max_iterations} passes; "
-            "check the areas hierarchy for cycles or raise max_iterations")
+            "the cascade is unusually long: inspect the suppressed cells or raise max_iterations")
     return (
         work.with_columns(suppressed)
         .with_columns(
@@ -292,7 +306,7 @@ def mask_and_round(flagged: pl.DataFrame, policy: DisclosurePolicy) -> pl.DataFr
 
 
 def apply_disclosure(cells: pl.DataFrame, areas: pl.DataFrame, policy: DisclosurePolicy) -> pl.DataFrame:
-    """Apply the disclosure policy: the same rows plus `suppressed` and `suppression_reason`, masked and rounded.
+    """Apply the disclosure policy: the same rows plus `suppressed` and `suppression_reason`, masked, rounded.
 
     Use `flag_disclosure` for the unrounded candidate that the privacy audit checks.
     """

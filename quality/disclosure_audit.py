@@ -35,7 +35,7 @@ class Violation:
 
 
 CELLS_SQL = """
-CREATE TEMP VIEW cells AS
+CREATE TEMP TABLE cells AS
 SELECT
     coalesce(c.indicator_id, p.indicator_id) AS indicator_id,
     coalesce(c.period, p.period) AS period,
@@ -61,7 +61,8 @@ FULL OUTER JOIN published AS p
 # makes the cell unverifiable, which is as bad as failing.
 PRIMARY_CHECKS: list[tuple[str, str, str, str]] = [
     ("count", "primary", "u_n IS NULL AND u_num IS NULL", "'count has neither n nor numerator to check'"),
-    ("count", "primary", "u_n > 0 AND u_n < $min_count", "format('n = {} persons is below {}', u_n, $min_count)"),
+    ("count", "primary", "u_n > 0 AND u_n < $min_count",
+     "format('n = {} persons is below {}', u_n, $min_count)"),
     ("count", "primary", "u_num > 0 AND u_num < $min_count",
      "format('count {} is below {}', u_num, $min_count)"),
     ("proportion", "primary", "u_num IS NULL OR u_den IS NULL",
@@ -91,7 +92,8 @@ PRIMARY_CHECKS: list[tuple[str, str, str, str]] = [
     ("cost", "dominance", "u_n > 0 AND (u_max IS NULL OR u_total IS NULL)",
      "'cost cell lacks max_contribution or total to check dominance'"),
     ("cost", "dominance", "u_n > 0 AND u_max > $dominance_share * u_total",
-     "format('largest person contributes {} of total {} (more than share {})', u_max, u_total, $dominance_share)"),
+     "format('largest person contributes {} of total {} (more than share {})', "
+     "u_max, u_total, $dominance_share)"),
 ]
 
 MASKING_SQL = """
@@ -108,8 +110,8 @@ WHERE suppressed AND (p_value IS NOT NULL OR p_ci_low IS NOT NULL OR p_ci_high I
 REASON_SQL = """
 SELECT indicator_id, period, area_code, stratum, 'reason' AS rule,
     CASE WHEN suppressed_flag IS NULL THEN 'suppressed flag is missing'
-         WHEN suppressed THEN format('suppressed cell has reason {}, expected one of {}', coalesce(reason, 'NULL'),
-                                     $reasons)
+         WHEN suppressed THEN format('suppressed cell has reason {}, expected one of {}',
+                                     coalesce(reason, 'NULL'), $reasons)
          ELSE format('published cell carries suppression_reason {}', reason) END AS message
 FROM cells
 WHERE NOT only_published AND NOT only_candidate AND (
@@ -219,7 +221,10 @@ FROM cells WHERE NOT suppressed AND NOT only_published
 
 
 def audit_disclosure(
-    candidate: pl.DataFrame, published: pl.DataFrame, areas: pl.DataFrame, policy_mapping: Mapping[str, Any] | None,
+    candidate: pl.DataFrame,
+    published: pl.DataFrame,
+    areas: pl.DataFrame,
+    policy_mapping: Mapping[str, Any] | None,
 ) -> list[Violation]:
     """Every way the published cells break the disclosure policy; an empty list means safe to publish.
 
@@ -230,9 +235,11 @@ def audit_disclosure(
     candidate_columns = [*KEY, "kind", "numerator", "denominator", "n", "max_contribution", "total"]
     published_columns = [*KEY, "numerator", "denominator", "n", "value", "ci_low", "ci_high", "suppressed",
                          "suppression_reason"]
-    casts = {"numerator": pl.Float64, "denominator": pl.Float64, "n": pl.Int64, "max_contribution": pl.Float64,
-             "total": pl.Float64, "value": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64,
-             "suppressed": pl.Boolean, "suppression_reason": pl.String, "kind": pl.String}
+    casts = {
+        "numerator": pl.Float64, "denominator": pl.Float64, "n": pl.Int64, "max_contribution": pl.Float64,
+        "total": pl.Float64, "value": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64,
+        "suppressed": pl.Boolean, "suppression_reason": pl.String, "kind": pl.String,
+    }
 
     def prepared(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
         return frame.select(pl.col(c).cast(casts[c]) if c in casts else pl.col(c) for c in columns)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
+import tomllib
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -23,26 +25,27 @@ from quality.disclosure_audit import POLICY_DEFAULTS, audit_disclosure
 POLICY = DisclosurePolicy()
 SCHEMA = {
     "indicator_id": pl.String, "period": pl.Int64, "area_code": pl.String, "area_level": pl.String,
-    "stratum": pl.String, "kind": pl.String, "numerator": pl.Float64, "denominator": pl.Float64, "n": pl.Int64,
-    "max_contribution": pl.Float64, "total": pl.Float64, "value": pl.Float64, "ci_low": pl.Float64,
-    "ci_high": pl.Float64,
+    "stratum": pl.String, "kind": pl.String, "numerator": pl.Float64, "denominator": pl.Float64,
+    "n": pl.Int64, "max_contribution": pl.Float64, "total": pl.Float64, "value": pl.Float64,
+    "ci_low": pl.Float64, "ci_high": pl.Float64,
 }
 LEVELS = {"buurt": 0, "wijk": 1, "gemeente": 2, "regio": 3}
 
 
 def cell(area: str, level: str, numerator: float | None, denominator: float | None, *, n: int | None = None,
-         stratum: str = "totaal", kind: str = "proportion", indicator: str = "ind", max_contribution: float | None = None,
-         total: float | None = None) -> dict[str, Any]:
+         stratum: str = "totaal", kind: str = "proportion", indicator: str = "ind",
+         max_contribution: float | None = None, total: float | None = None) -> dict[str, Any]:
     """One input cell; n defaults to the denominator (persons) as for a crude proportion."""
     if n is None and denominator is not None:
         n = int(denominator)
     value = numerator / denominator if numerator is not None and denominator else None
     if kind == "count":
         value = numerator
-    return {"indicator_id": indicator, "period": 2023, "area_code": area, "area_level": level, "stratum": stratum,
-            "kind": kind, "numerator": numerator, "denominator": denominator, "n": n,
+    return {"indicator_id": indicator, "period": 2023, "area_code": area, "area_level": level,
+            "stratum": stratum, "kind": kind, "numerator": numerator, "denominator": denominator, "n": n,
             "max_contribution": max_contribution, "total": total, "value": value,
-            "ci_low": None if value is None else value * 0.9, "ci_high": None if value is None else value * 1.1}
+            "ci_low": None if value is None else value * 0.9,
+            "ci_high": None if value is None else value * 1.1}
 
 
 def frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
@@ -83,6 +86,11 @@ def test_policy_defaults_follow_cbs_practice_and_the_audit_agrees():
         "min_count": 10, "min_denominator": 50, "min_respondents": 30, "min_cost_persons": 10,
         "dominance_share": 0.5, "rounding_base": 5,
     }
+
+
+def test_policy_reads_the_disclosure_table_of_phm_toml():
+    with open(Path(__file__).resolve().parent.parent / "phm.toml", "rb") as fh:
+        assert DisclosurePolicy.from_mapping(tomllib.load(fh)["disclosure"]) == DisclosurePolicy()
 
 
 def test_policy_from_mapping_keeps_defaults_and_rejects_unknown_keys():
@@ -147,14 +155,18 @@ def test_primary_rates_and_means():
     ]) == ["primary", None, None, "primary", None]
 
 
+def cost(persons: int, largest: float | None, total: float) -> dict[str, Any]:
+    return cell("R", "regio", total, persons, kind="cost", max_contribution=largest, total=total)
+
+
 def test_primary_costs_and_dominance():
     assert primary_outcomes([
-        cell("R", "regio", 9000, 9, kind="cost", max_contribution=1000, total=9000),     # 9 persons -> primary
-        cell("R", "regio", 1000, 50, kind="cost", max_contribution=600, total=1000),     # 600 > 500 -> dominance
-        cell("R", "regio", 1000, 50, kind="cost", max_contribution=500, total=1000),     # 500 = 500 -> published
-        cell("R", "regio", 1000, 5, kind="cost", max_contribution=900, total=1000),      # both; primary first
-        cell("R", "regio", 1000, 50, kind="cost", max_contribution=None, total=1000),    # unverifiable -> dominance
-        cell("R", "regio", 0, 0, kind="cost", max_contribution=None, total=0),           # no persons -> published
+        cost(9, 1000, 9000),    # 9 persons -> primary
+        cost(50, 600, 1000),    # largest 600 > 0.5 × 1000 -> dominance
+        cost(50, 500, 1000),    # 500 is not more than half -> published
+        cost(5, 900, 1000),     # too few persons and dominated -> primary (checked first)
+        cost(50, None, 1000),   # dominance cannot be checked -> dominance
+        cost(0, None, 0),       # no persons -> published
     ]) == ["primary", "dominance", None, "primary", "dominance", None]
 
 
@@ -165,6 +177,8 @@ def test_input_contract_is_enforced():
         flag_disclosure(frame([cell("R", "regio", 10, 100), cell("R", "regio", 20, 100)]), LONE, POLICY)
     with pytest.raises(ValueError, match="max_contribution"):
         flag_disclosure(frame([cell("R", "regio", 10, 100)]).drop("max_contribution"), LONE, POLICY)
+    with pytest.raises(ValueError, match="'R' twice"):
+        flag_disclosure(frame([cell("R", "regio", 10, 100)]), pl.concat([LONE, LONE]), POLICY)
 
 
 # ---------------------------------------------------------------- secondary suppression
@@ -199,7 +213,7 @@ def test_secondary_in_the_hierarchy_takes_the_smallest_sibling():
 def test_secondary_tie_breaks_on_n_then_area_code():
     flagged = flag_disclosure(frame([
         cell("B11", "buurt", 5, 100),           # primary
-        cell("B13", "buurt", 40, 100, n=100),   # same denominator and n as B12; B12 < B13 by code -> published
+        cell("B13", "buurt", 40, 100, n=100),   # same denominator and n as B12, later code -> published
         cell("B12", "buurt", 40, 100, n=100),   # -> secondary
         cell("W1", "wijk", 85, 300),
     ]), HIERARCHY, POLICY)
@@ -220,7 +234,8 @@ def test_empty_sibling_is_no_cover():
 
 
 def test_a_lone_suppressed_child_takes_its_parents_with_it():
-    areas = area_frame({"R": ("regio", None), "G": ("gemeente", "R"), "W": ("wijk", "G"), "B": ("buurt", "W")})
+    areas = area_frame({"R": ("regio", None), "G": ("gemeente", "R"), "W": ("wijk", "G"),
+                        "B": ("buurt", "W")})
     # Three residents of W have no known buurt, so W (12/103) passes the primary rules, but with a single
     # buurt it is still (nearly) the suppressed buurt; no sibling can cover it, so the parent goes, and so up.
     flagged = flag_disclosure(frame([
@@ -246,7 +261,8 @@ def test_secondary_across_strata():
         ("leeftijd:65-74", 10, 35),   # denominator 35 -> primary: two suppressed, no secondary needed
         ("leeftijd:75+", 10, 45),     # denominator 45 -> primary
     ]
-    flagged = flag_disclosure(frame([cell("R", "regio", a, b, stratum=s) for s, a, b in strata]), LONE, POLICY)
+    cells = frame([cell("R", "regio", a, b, stratum=s) for s, a, b in strata])
+    flagged = flag_disclosure(cells, LONE, POLICY)
     assert reasons(flagged) == {
         ("R", "totaal"): None, ("R", "geslacht:M"): "primary", ("R", "geslacht:V"): "secondary",
         ("R", "inkomen:q1"): None, ("R", "inkomen:q2"): None, ("R", "inkomen:q3"): None,
@@ -266,7 +282,8 @@ def test_secondary_applies_to_means_too():
                                 ("R", "geslacht:V"): "secondary"}
 
 
-CASCADE_AREAS = area_frame({"W": ("wijk", None), "B1": ("buurt", "W"), "B2": ("buurt", "W"), "B3": ("buurt", "W")})
+CASCADE_AREAS = area_frame({"W": ("wijk", None), "B1": ("buurt", "W"), "B2": ("buurt", "W"),
+                            "B3": ("buurt", "W")})
 CASCADE = [
     # buurt, stratum, numerator, denominator
     ("B1", "geslacht:M", 5, 90), ("B1", "geslacht:V", 35, 110), ("B1", "totaal", 40, 200),
@@ -441,8 +458,8 @@ def test_audit_flags_dominance_a_missing_row_and_a_bad_reason():
 
 def test_audit_uses_the_configured_policy():
     candidate, published = good_publication()
-    # With min_count 30 the published B2 totaal (60 of 200) is fine but B3 geslacht:M (40 of 150) is too,
-    # while B1 totaal (40 of 200) stays fine: the audit reads the mapping, not the defaults.
+    # Under min_count 50 the published B3 geslacht:M (40 of 150) becomes too small: the audit reads the
+    # mapping it is given, not its defaults.
     violations = audit_disclosure(candidate, published, CASCADE_AREAS, {"min_count": 50})
     assert ("primary", "B3", "geslacht:M") in [(v.rule, v.area_code, v.stratum) for v in violations]
 
@@ -498,22 +515,18 @@ def regions(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame]:
     rows = []
     for kind in kinds:
         for (area, stratum), (persons, trait, top) in sums.items():
-            level = parents[area][0]
-            common = {"area": area, "level": level, "stratum": stratum, "kind": kind, "indicator": f"ind_{kind}"}
-            if kind == "proportion":
-                rows.append(cell(common.pop("area"), common.pop("level"), trait, persons, **common))
-            elif kind == "count":
-                rows.append(cell(common.pop("area"), common.pop("level"), trait, None, n=trait, **common))
-            elif kind == "survey":
-                rows.append(cell(common.pop("area"), common.pop("level"), trait, 1.7 * persons, n=persons, **common))
-            elif kind == "rate":
-                rows.append(cell(common.pop("area"), common.pop("level"), trait, 0.9 * persons, n=persons, **common))
-            elif kind == "mean":
-                rows.append(cell(common.pop("area"), common.pop("level"), None, None, n=persons, **common))
-            else:
-                total = 50.0 * trait + 20.0 * persons
-                rows.append(cell(common.pop("area"), common.pop("level"), total, persons, n=persons,
-                                 max_contribution=top, total=total, **common))
+            at = {"area": area, "level": parents[area][0], "stratum": stratum, "kind": kind,
+                  "indicator": f"ind_{kind}"}
+            cost = 50.0 * trait + 20.0 * persons
+            numerator, denominator, extra = {
+                "proportion": (trait, persons, {}),
+                "count": (trait, None, {"n": trait}),
+                "survey": (trait, 1.7 * persons, {"n": persons}),  # weighted denominator, n respondents
+                "rate": (trait, 0.9 * persons, {"n": persons}),    # events over person-years, n persons
+                "mean": (None, None, {"n": persons}),
+                "cost": (cost, persons, {"n": persons, "max_contribution": top, "total": cost}),
+            }[kind]
+            rows.append(cell(at.pop("area"), at.pop("level"), numerator, denominator, **at, **extra))
     return frame(rows), area_frame(parents)
 
 

@@ -18,45 +18,20 @@ from __future__ import annotations
 import math
 from datetime import date
 
-import duckdb
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
 from indicators.aggregation import build_cells
-from indicators.catalogue import expansions_from_warehouse, load_catalogue
 from indicators.estimates import estimate_cells
-from pipelines.config import REPO_ROOT, load_settings
-from quality.contracts import CONTRACTS
-from transforms import care_use, code_lists, conditions, marts, spine, stratification, survey, targeting
-from transforms.areas import build_areas
-from transforms.ingest import prepare_tables
+from tests.builders import catalogue_for, insert, new_warehouse, run_transforms, survey_row
 
 A, B, C, D = ("a" * 64, "b" * 64, "c" * 64, "d" * 64)
 
 
-def _insert(con, source: str, rows: list[dict]) -> None:
-    cols = list(CONTRACTS[source].columns)
-    for i, row in enumerate(rows, start=1):
-        values = [row.get(c) for c in cols] + ["fixture", i]
-        con.execute(f"INSERT INTO raw.{source} VALUES ({', '.join('?' * len(values))})", values)
-
-
-def _survey(pid: str, weight: float, k10_item: int) -> dict:
-    row = {c: None for c in CONTRACTS["health_survey"].columns}
-    row |= {"pseudo_id": pid, "survey_year": 2023, "weight": weight}
-    row |= {f"k10_{i:02d}": k10_item for i in range(1, 11)}
-    return row
-
-
 @pytest.fixture(scope="module")
 def values():
-    settings = load_settings(REPO_ROOT / "phm.toml")
-    con = duckdb.connect()
-    build_areas(con, settings.reference_dir, ["GM0399"], "RG_T", "Test")
-    code_lists.load_code_lists(con)
-    for source in CONTRACTS:
-        prepare_tables(con, source)
-    _insert(con, "population", [
+    con = new_warehouse()
+    insert(con, "population", [
         {"pseudo_id": A, "year": 2023, "birth_year": 1940, "sex": "V", "buurt_code": "BU03990201",
          "household_type": "eenpersoons", "income_quintile": 1},
         {"pseudo_id": B, "year": 2023, "birth_year": 1980, "sex": "M", "buurt_code": "BU03990201",
@@ -66,7 +41,7 @@ def values():
         {"pseudo_id": D, "year": 2023, "birth_year": 1930, "sex": "M", "buurt_code": "BU03990202",
          "household_type": "institutioneel", "income_quintile": 2, "death_date": date(2023, 1, 1)},
     ])
-    _insert(con, "gp_episodes", [
+    insert(con, "gp_episodes", [
         {"pseudo_id": A, "practice_id": "H1", "icpc_code": "T90.02", "start_date": date(2010, 1, 1)},
         {"pseudo_id": A, "practice_id": "H1", "icpc_code": "K86", "start_date": date(2015, 1, 1),
          "end_date": date(2022, 12, 31)},
@@ -75,7 +50,7 @@ def values():
         {"pseudo_id": D, "practice_id": "H2", "icpc_code": "P70", "start_date": date(2019, 1, 1)},
         {"pseudo_id": D, "practice_id": "H2", "icpc_code": "K87", "start_date": date(2012, 1, 1)},
     ])
-    _insert(con, "zvw_costs", [
+    insert(con, "zvw_costs", [
         {"pseudo_id": A, "year": 2023, "insured_days": 365, "cost_category": "medisch_specialistisch",
          "amount_eur": 3000.0},
         {"pseudo_id": A, "year": 2023, "insured_days": 365, "cost_category": "farmacie", "amount_eur": 1000.0},
@@ -83,21 +58,12 @@ def values():
         {"pseudo_id": C, "year": 2023, "insured_days": 365, "cost_category": "huisartsenzorg", "amount_eur": 100.0},
         {"pseudo_id": D, "year": 2023, "insured_days": 1, "cost_category": "overig", "amount_eur": 730.0},
     ])
-    _insert(con, "health_survey", [_survey(A, 2.0, 4), _survey(B, 1.0, 2)])
-    spine.build_spine(con)
-    conditions.build_conditions(con)
-    conditions.build_person_events(con)
-    care_use.build_care_use(con, [2023])
-    survey.build_survey(con)
-    marts.build_person_year_mart(con)
-    marts.build_workforce_mart(con)
-    stratification.build_stratification(con, settings.cutoffs)
-    targeting.build_targeting(con)
-    targeting.build_intervention_reach(con)
-    marts.build_indicator_view(con)
-    catalogue = load_catalogue(settings.cutoffs, expansions_from_warehouse(con))
-    build_cells(con, catalogue, [2023])
-    return estimate_cells(con.execute("SELECT * FROM indicators.cells").pl(), catalogue)
+    k10 = {f"k10_{i:02d}": 4 for i in range(1, 11)}
+    insert(con, "health_survey", [survey_row(A, 2023, 2.0, **k10),
+                                  survey_row(B, 2023, 1.0, **{k: 2 for k in k10})])
+    run_transforms(con, [2023])
+    build_cells(con, catalogue_for(con), [2023])
+    return estimate_cells(con.execute("SELECT * FROM indicators.cells").pl(), catalogue_for(con))
 
 
 def _cell(values, indicator, area="RG_T", stratum="totaal") -> dict:

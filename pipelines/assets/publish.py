@@ -8,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 
 from indicators.candidate import add_run_tables, build_candidate
 from indicators.catalogue import expansions_from_warehouse, load_catalogue
+from indicators.exports import write_exports
 from indicators.publication import publish
 from pipelines.assets.indicators import VALUES
 from pipelines.assets.staging import AREAS
@@ -93,8 +94,10 @@ def monitoring(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm
             "code_lists": code_list_versions(),
             "check_verdict": "passed" if not verdict else f"passed with {verdict} warning(s)",
         })
+    exports = write_exports(s.published_dir / "monitoring.duckdb", s.published_dir / "exports")
     return dg.MaterializeResult(metadata={
         "path": str(s.published_dir / "monitoring.duckdb"), "version": manifest["version"],
+        "exports": len(exports),
         "rows": sum(manifest["row_counts"].values()), "verdict": manifest["check_verdict"],
     })
 

@@ -1,0 +1,67 @@
+"""Exports of the published file: Parquet and CSV per table, and an Excel workbook for steering groups.
+
+Written from the published `monitoring.duckdb` itself (never from the warehouse), into a new
+folder that replaces the previous `exports/` only when complete.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+# Steering groups read totals; the full stratified table is in the Parquet/CSV exports.
+EXCEL_SHEETS = {
+    "indicator_catalogue": "SELECT * FROM indicator_catalogue ORDER BY indicator_id",
+    "areas": "SELECT * FROM areas ORDER BY area_level, area_code",
+    "indicator_values": "SELECT * FROM indicator_values WHERE stratum = 'totaal' "
+                        "ORDER BY indicator_id, period, area_level, area_code",
+    "quality_results": "SELECT * FROM quality_results ORDER BY status, severity, check_name",
+    "run_manifest": "SELECT * FROM run_manifest ORDER BY source, path",
+}
+
+
+def write_exports(published_db: Path, exports_dir: Path) -> dict[str, Path]:
+    """Write exports for every published table; returns the files written."""
+    staging = exports_dir.with_name(f".{exports_dir.name}.new")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    written: dict[str, Path] = {}
+    con = duckdb.connect(str(published_db), read_only=True)
+    try:
+        tables = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables "
+                                             "WHERE table_type = 'BASE TABLE' ORDER BY 1").fetchall()]
+        for table in tables:
+            for fmt, options in (("parquet", "FORMAT parquet"), ("csv", "FORMAT csv, HEADER true")):
+                path = staging / f"{table}.{fmt}"
+                con.execute(f"COPY (SELECT * FROM {table}) TO '{path}' ({options})")
+                written[f"{table}.{fmt}"] = path
+        workbook = Workbook(write_only=True)
+        for sheet, sql in EXCEL_SHEETS.items():
+            if sheet not in tables:
+                continue
+            ws = workbook.create_sheet(sheet)
+            result = con.execute(sql)
+            columns = [d[0] for d in result.description]
+            ws.append(columns)
+            for row in result.fetchall():
+                ws.append(list(row))
+            for i, col in enumerate(columns, start=1):
+                ws.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(col) + 4))
+        excel = staging / "monitoring.xlsx"
+        workbook.save(excel)
+        written["monitoring.xlsx"] = excel
+    finally:
+        con.close()
+    old = exports_dir.with_name(f".{exports_dir.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if exports_dir.exists():
+        os.replace(exports_dir, old)
+    os.replace(staging, exports_dir)
+    shutil.rmtree(old, ignore_errors=True)
+    return {name: exports_dir / path.name for name, path in written.items()}
+
