@@ -35,6 +35,20 @@ FROM staging.areas a LEFT JOIN residents r USING (area_code)
 ORDER BY a.area_level, a.area_code
 """
 
+CANDIDATE_EQUITY_SQL = """
+CREATE OR REPLACE TABLE candidate.equity_gaps AS
+SELECT indicator_id, CAST(period AS INTEGER) AS period, area_code, area_level, q1_value, q5_value, gap, ratio,
+       sii, sii_ci_low, sii_ci_high, rii, rii_ci_low, rii_ci_high, suppressed
+FROM indicators.equity_gaps ORDER BY indicator_id, period, area_level, area_code
+"""
+
+CANDIDATE_EVALUATION_SQL = """
+CREATE OR REPLACE TABLE candidate.evaluation_results AS
+SELECT intervention_id, indicator_id, method, estimate, ci_low, ci_high, n_areas_treated, n_areas_comparison,
+       periods, status, reason, caveat
+FROM indicators.evaluation_results ORDER BY intervention_id, indicator_id, method
+"""
+
 QUALITY_SQL = """
 CREATE OR REPLACE TABLE candidate.quality_results AS
 SELECT run_id, check_name, asset, severity, kahn_category, status, observed, threshold, affected_indicators, message
@@ -59,11 +73,13 @@ def build_candidate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roundi
     con.execute("CREATE SCHEMA IF NOT EXISTS candidate")
     con.execute(CANDIDATE_VALUES_SQL)
     con.execute(CANDIDATE_AREAS_SQL.format(base=int(rounding_base)))
+    con.execute(CANDIDATE_EQUITY_SQL)
+    con.execute(CANDIDATE_EVALUATION_SQL)
     con.register("_catalogue", pl.DataFrame(catalogue.rows()).to_arrow())
     con.execute("CREATE OR REPLACE TABLE candidate.indicator_catalogue AS SELECT * FROM _catalogue")
     con.unregister("_catalogue")
     return {t: con.execute(f"SELECT count(*) FROM candidate.{t}").fetchone()[0]
-            for t in ("indicator_values", "areas", "indicator_catalogue")}
+            for t in ("indicator_values", "areas", "indicator_catalogue", "equity_gaps", "evaluation_results")}
 
 
 def add_run_tables(con: duckdb.DuckDBPyConnection, run_id: str, started_at, finished_at, code_version: str,

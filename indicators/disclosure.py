@@ -4,15 +4,17 @@
 publication candidate that the independent audit (`quality/disclosure_audit.py`) verifies.
 `apply_disclosure` adds what readers see: suppressed cells emptied, published counts rounded.
 
-Primary rules per `kind` (a cell whose rule input is missing is suppressed: what cannot be checked is
-not published; a zero is never sensitive, so empty cells are published):
+Primary rules (a cell whose rule input is missing is suppressed: what cannot be checked is not
+published; a zero is never sensitive, so empty cells are published). Every kind: n is 1..min_count-1
+persons (DESIGN's "count of 1-9 persons"; the privacy check in quality/privacy.py asks the same). Per `kind`:
 
 - `count`: n or numerator is 1..min_count-1 persons.
 - `proportion`: numerator or complement (denominator − numerator) is 1..min_count-1, or the denominator
   is 1..min_denominator-1 persons.
 - `survey`: n is 1..min_respondents-1 respondents; if the numerator (unweighted respondents) is given,
   it or n − numerator is 1..min_count-1.
-- `rate`: n (the persons behind the person-years) is 1..min_denominator-1; events are not persons.
+- `rate`: n (the persons behind the person-years) is 1..min_denominator-1, or so is the denominator
+  (person-years are never more than the persons, so this only adds caution); events are not persons.
 - `mean`: n is 1..min_count-1 persons (a mean of a few persons nearly reveals each of them).
 - `cost`: n is 1..min_cost_persons-1 persons (`primary`); otherwise `dominance` when the largest single
   person's max_contribution > dominance_share × total.
@@ -108,7 +110,8 @@ def primary_reason(policy: DisclosurePolicy) -> pl.Expr:
     survey_primary = n.is_null() | _between_zero_and(n, policy.min_respondents).fill_null(False) | (
         num.is_not_null() & (_between_zero_and(num, small_count) | _between_zero_and(n - num, small_count))
     ).fill_null(False)
-    rate_primary = n.is_null() | _between_zero_and(n, policy.min_denominator).fill_null(False)
+    rate_primary = n.is_null() | _between_zero_and(n, policy.min_denominator).fill_null(False) | (
+        _between_zero_and(den, policy.min_denominator).fill_null(False))
     mean_primary = n.is_null() | _between_zero_and(n, small_count).fill_null(False)
     cost_primary = n.is_null() | _between_zero_and(n, policy.min_cost_persons).fill_null(False)
     # A dominance check needs both inputs; an empty cost cell (n = 0) has no one to dominate.
@@ -118,7 +121,8 @@ def primary_reason(policy: DisclosurePolicy) -> pl.Expr:
     ).fill_null(True)
 
     return (
-        pl.when((kind == "count") & count_primary).then(pl.lit("primary"))
+        pl.when(_between_zero_and(n, small_count).fill_null(False)).then(pl.lit("primary"))
+        .when((kind == "count") & count_primary).then(pl.lit("primary"))
         .when((kind == "proportion") & proportion_primary).then(pl.lit("primary"))
         .when((kind == "survey") & survey_primary).then(pl.lit("primary"))
         .when((kind == "rate") & rate_primary).then(pl.lit("primary"))
@@ -301,7 +305,9 @@ def mask_and_round(flagged: pl.DataFrame, policy: DisclosurePolicy) -> pl.DataFr
     # For a count the value is the count itself, so it is rounded like the other counts.
     value = pl.when(published & (pl.col("kind") == "count")).then(_round_to_base("value", base)).when(
         published).then(pl.col("value")).alias("value")
-    ci = [pl.when(published).then(pl.col(c)).alias(c) for c in ("ci_low", "ci_high")]
+    # The comparison with the region is derived from the interval, so it goes with it.
+    derived = [c for c in ("ci_low", "ci_high", "comparison") if c in flagged.columns]
+    ci = [pl.when(published).then(pl.col(c)).alias(c) for c in derived]
     return flagged.with_columns(*rounded, value, *ci)
 
 

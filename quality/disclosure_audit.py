@@ -47,7 +47,7 @@ SELECT
     c.numerator AS u_num, c.denominator AS u_den, c.n AS u_n,
     c.max_contribution AS u_max, c.total AS u_total,
     p.numerator AS p_num, p.denominator AS p_den, p.n AS p_n,
-    p.value AS p_value, p.ci_low AS p_ci_low, p.ci_high AS p_ci_high,
+    p.value AS p_value, p.ci_low AS p_ci_low, p.ci_high AS p_ci_high, p.comparison AS p_comparison,
     p.suppressed AS suppressed_flag,
     coalesce(p.suppressed, false) AS suppressed,
     p.suppression_reason AS reason
@@ -57,12 +57,12 @@ FULL OUTER JOIN published AS p
     AND c.area_code = p.area_code AND c.stratum = p.stratum
 """
 
-# (kind, rule, condition on the unrounded candidate, message). A zero is not sensitive; a missing input
-# makes the cell unverifiable, which is as bad as failing.
+# (kind or '*' for every kind, rule, condition on the unrounded candidate, message). A zero is not
+# sensitive; a missing input makes the cell unverifiable, which is as bad as failing.
 PRIMARY_CHECKS: list[tuple[str, str, str, str]] = [
-    ("count", "primary", "u_n IS NULL AND u_num IS NULL", "'count has neither n nor numerator to check'"),
-    ("count", "primary", "u_n > 0 AND u_n < $min_count",
+    ("*", "primary", "u_n > 0 AND u_n < $min_count",
      "format('n = {} persons is below {}', u_n, $min_count)"),
+    ("count", "primary", "u_n IS NULL AND u_num IS NULL", "'count has neither n nor numerator to check'"),
     ("count", "primary", "u_num > 0 AND u_num < $min_count",
      "format('count {} is below {}', u_num, $min_count)"),
     ("proportion", "primary", "u_num IS NULL OR u_den IS NULL",
@@ -81,6 +81,8 @@ PRIMARY_CHECKS: list[tuple[str, str, str, str]] = [
     ("survey", "primary", "u_n - u_num > 0 AND u_n - u_num < $min_count",
      "format('{} respondents outside the numerator is below {}', u_n - u_num, $min_count)"),
     ("rate", "primary", "u_n IS NULL", "'rate lacks the number of persons behind it'"),
+    ("rate", "primary", "u_den > 0 AND u_den < $min_denominator",
+     "format('rate over {} person-years is below {}', u_den, $min_denominator)"),
     ("rate", "primary", "u_n > 0 AND u_n < $min_denominator",
      "format('rate over {} persons is below {}', u_n, $min_denominator)"),
     ("mean", "primary", "u_n IS NULL", "'mean lacks the number of persons behind it'"),
@@ -101,10 +103,12 @@ SELECT indicator_id, period, area_code, stratum, 'not_masked' AS rule,
     'suppressed cell still shows ' || concat_ws(', ',
         CASE WHEN p_value IS NOT NULL THEN 'value' END, CASE WHEN p_ci_low IS NOT NULL THEN 'ci_low' END,
         CASE WHEN p_ci_high IS NOT NULL THEN 'ci_high' END, CASE WHEN p_num IS NOT NULL THEN 'numerator' END,
-        CASE WHEN p_den IS NOT NULL THEN 'denominator' END, CASE WHEN p_n IS NOT NULL THEN 'n' END) AS message
+        CASE WHEN p_den IS NOT NULL THEN 'denominator' END, CASE WHEN p_n IS NOT NULL THEN 'n' END,
+        CASE WHEN p_comparison IS NOT NULL THEN 'comparison' END) AS message
 FROM cells
 WHERE suppressed AND (p_value IS NOT NULL OR p_ci_low IS NOT NULL OR p_ci_high IS NOT NULL
-                      OR p_num IS NOT NULL OR p_den IS NOT NULL OR p_n IS NOT NULL)
+                      OR p_num IS NOT NULL OR p_den IS NOT NULL OR p_n IS NOT NULL
+                      OR p_comparison IS NOT NULL)
 """
 
 REASON_SQL = """
@@ -208,11 +212,12 @@ def _policy(mapping: Mapping[str, Any] | None) -> dict[str, float]:
 
 
 def _primary_sql() -> str:
-    return "\nUNION ALL\n".join(
-        f"SELECT indicator_id, period, area_code, stratum, '{rule}' AS rule, {message} AS message "
-        f"FROM cells WHERE NOT suppressed AND NOT only_candidate AND kind = '{kind}' AND ({condition})"
-        for kind, rule, condition, message in PRIMARY_CHECKS
-    ) + """
+    def select(kind: str, rule: str, condition: str, message: str) -> str:
+        of_kind = "TRUE" if kind == "*" else f"kind = '{kind}'"
+        return (f"SELECT indicator_id, period, area_code, stratum, '{rule}' AS rule, {message} AS message "
+                f"FROM cells WHERE NOT suppressed AND NOT only_candidate AND {of_kind} AND ({condition})")
+
+    return "\nUNION ALL\n".join(select(*check) for check in PRIMARY_CHECKS) + """
 UNION ALL
 SELECT indicator_id, period, area_code, stratum, 'primary', format('unknown kind {} cannot be checked', kind)
 FROM cells WHERE NOT suppressed AND NOT only_published
@@ -234,15 +239,19 @@ def audit_disclosure(
     policy = _policy(policy_mapping)
     candidate_columns = [*KEY, "kind", "numerator", "denominator", "n", "max_contribution", "total"]
     published_columns = [*KEY, "numerator", "denominator", "n", "value", "ci_low", "ci_high", "suppressed",
-                         "suppression_reason"]
+                         "suppression_reason", "comparison"]
     casts = {
         "numerator": pl.Float64, "denominator": pl.Float64, "n": pl.Int64, "max_contribution": pl.Float64,
         "total": pl.Float64, "value": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64,
-        "suppressed": pl.Boolean, "suppression_reason": pl.String, "kind": pl.String,
+        "suppressed": pl.Boolean, "suppression_reason": pl.String, "kind": pl.String, "comparison": pl.String,
     }
 
     def prepared(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
         return frame.select(pl.col(c).cast(casts[c]) if c in casts else pl.col(c) for c in columns)
+
+    # The comparison with the region is optional; where present it must be empty for a suppressed cell.
+    if "comparison" not in published.columns:
+        published = published.with_columns(comparison=pl.lit(None, dtype=pl.String))
 
     with duckdb.connect() as con:
         con.register("candidate", prepared(candidate, candidate_columns))

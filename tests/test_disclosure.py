@@ -131,7 +131,8 @@ def test_primary_proportions():
         cell("R", "regio", 20, 50),     # denominator 50 -> published
         cell("R", "regio", 0, 0),       # empty cell -> published
         cell("R", "regio", None, 100),  # numerator missing -> primary
-    ]) == ["primary", None, "primary", None, None, None, "primary", None, None, "primary"]
+        cell("R", "regio", 30, 60, n=8),  # 30 of 60 admissions, but of only 8 persons -> primary
+    ]) == ["primary", None, "primary", None, None, None, "primary", None, None, "primary", "primary"]
 
 
 def test_primary_survey_values():
@@ -149,10 +150,11 @@ def test_primary_rates_and_means():
     assert primary_outcomes([
         cell("R", "regio", 3, 44.5, n=49, kind="rate"),     # 49 persons -> primary
         cell("R", "regio", 3, 480.0, n=500, kind="rate"),   # 3 events among 500 persons -> published
-        cell("R", "regio", 30, 45.0, n=50, kind="rate"),    # 50 persons -> published
+        cell("R", "regio", 30, 50.0, n=52, kind="rate"),    # 52 persons, 50 person-years -> published
+        cell("R", "regio", 30, 49.5, n=52, kind="rate"),    # 49.5 person-years -> primary
         cell("R", "regio", None, None, n=9, kind="mean"),   # mean of 9 persons -> primary
         cell("R", "regio", None, None, n=10, kind="mean"),  # mean of 10 persons -> published
-    ]) == ["primary", None, None, "primary", None]
+    ]) == ["primary", None, None, "primary", "primary", None]
 
 
 def cost(persons: int, largest: float | None, total: float) -> dict[str, Any]:
@@ -257,8 +259,8 @@ def test_secondary_across_strata():
         ("inkomen:q2", 20, 80),
         ("inkomen:q3", 30, 160),
         ("leeftijd:0-17", 0, 40),     # denominator 40 -> primary (0 of 40 is still too few persons)
-        ("leeftijd:18-64", 40, 180),  # totaal - the others would give 0-17 -> smallest other: 65-74 (35)
-        ("leeftijd:65-74", 10, 35),   # denominator 35 -> primary: two suppressed, no secondary needed
+        ("leeftijd:18-64", 40, 180),  # published: the leeftijd group already has 3 suppressed members
+        ("leeftijd:65-74", 10, 35),   # denominator 35 -> primary
         ("leeftijd:75+", 10, 45),     # denominator 45 -> primary
     ]
     cells = frame([cell("R", "regio", a, b, stratum=s) for s, a, b in strata])
@@ -356,6 +358,17 @@ def test_published_counts_are_rounded_and_suppressed_cells_emptied():
     assert [c[k] for k in ("value", "ci_low", "ci_high", "numerator", "denominator", "n")] == [None] * 6
     assert (d["numerator"], d["n"], d["value"]) == (15, 15, 15)
     assert not a["suppressed"] and a["suppression_reason"] is None
+
+
+def test_the_comparison_with_the_region_goes_with_the_interval():
+    rows = [cell("R", "regio", 5, 100, indicator="a"), cell("R", "regio", 40, 100, indicator="b")]
+    cells = frame(rows).with_columns(comparison=pl.Series(["hoger", "lager"]))
+    out = apply_disclosure(cells, LONE, POLICY)
+    assert out["comparison"].to_list() == [None, "lager"]  # a: primary (numerator 5); b: published
+    leaky = out.with_columns(comparison=pl.Series(["hoger", "lager"]))
+    violations = audit_disclosure(cells, leaky, LONE, {})
+    assert [(v.rule, v.indicator_id) for v in violations] == [("not_masked", "a")]
+    assert violations[0].message.endswith("still shows comparison")
 
 
 def test_rows_keep_their_order_and_the_result_does_not_depend_on_it():
@@ -537,14 +550,18 @@ def breaks_primary(c: dict[str, Any], p: DisclosurePolicy) -> bool:
     def small(x: float | None, limit: float) -> bool:
         return x is not None and 0 < x < limit
 
+    if small(n, p.min_count):
+        return True
     if kind == "count":
-        return small(n, p.min_count) or small(num, p.min_count)
+        return small(num, p.min_count)
     if kind == "proportion":
         return small(num, p.min_count) or small(den - num, p.min_count) or small(den, p.min_denominator)
     if kind == "survey":
         return small(n, p.min_respondents) or small(num, p.min_count) or small(n - num, p.min_count)
-    if kind in ("rate", "mean"):
-        return small(n, p.min_denominator if kind == "rate" else p.min_count)
+    if kind == "rate":
+        return small(n, p.min_denominator) or small(den, p.min_denominator)
+    if kind == "mean":
+        return small(n, p.min_count)
     return small(n, p.min_cost_persons) or (n > 0 and c["max_contribution"] > p.dominance_share * c["total"])
 
 

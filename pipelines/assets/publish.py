@@ -10,6 +10,7 @@ from indicators.candidate import add_run_tables, build_candidate
 from indicators.catalogue import expansions_from_warehouse, load_catalogue
 from indicators.exports import write_exports
 from indicators.publication import publish
+from pipelines.assets.evaluation import EQUITY, EVALUATION
 from pipelines.assets.indicators import VALUES
 from pipelines.assets.staging import AREAS
 from pipelines.checks import check_spec, to_result
@@ -43,7 +44,7 @@ def _disclosure(con, policy: dict) -> CheckOutcome:
                         tuple(sorted({v.indicator_id for v in violations})))
 
 
-@dg.asset(key=CANDIDATE, group_name="publish", kinds={"duckdb"}, deps=[VALUES, AREAS],
+@dg.asset(key=CANDIDATE, group_name="publish", kinds={"duckdb"}, deps=[VALUES, EQUITY, EVALUATION, AREAS],
           description="The publication candidate: the aggregate contract tables in the warehouse schema "
                       "`candidate`, checked for privacy and disclosure before anything is published.",
           check_specs=[check_spec(CANDIDATE, "privacy", "no pseudonym, person-level row, event date or small cell"),

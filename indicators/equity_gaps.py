@@ -1,0 +1,56 @@
+"""Health equity per indicator, area and year: income-quintile values, Q1-Q5 gap and ratio, SII and RII.
+
+Computed from the unrounded quintile cells; a row is suppressed when any of its quintile cells
+is suppressed in the publication (so a gap can never reveal a hidden value) or when a quintile
+has fewer than 10 events (DESIGN section 9).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from indicators.methods import Z95, sii_rii
+
+KEY = ["indicator_id", "period", "area_code", "area_level"]
+QUINTILES = [f"inkomen:q{i}" for i in range(1, 6)]
+EVENT_METHODS = {"proportion", "weighted_proportion", "rate"}
+COLUMNS = ["q1_value", "q5_value", "gap", "ratio", "sii", "sii_ci_low", "sii_ci_high", "rii", "rii_ci_low",
+           "rii_ci_high"]
+
+
+def _wide(frame: pl.DataFrame, column: str) -> np.ndarray:
+    return np.column_stack([frame[f"{column}_{q}"].cast(pl.Float64).fill_null(np.nan).to_numpy() for q in QUINTILES])
+
+
+def equity_gaps(values: pl.DataFrame, published: pl.DataFrame, methods: dict[str, str]) -> pl.DataFrame:
+    """One row per indicator x period x area with income strata; `methods` maps indicator id -> method."""
+    quintile_cells = values.filter(pl.col("stratum").is_in(QUINTILES)).join(
+        published.select(*KEY, "stratum", pl.col("suppressed").alias("cell_suppressed")), on=[*KEY, "stratum"])
+    events = pl.when(pl.col("indicator_id").replace_strict(methods, default="").is_in(list(EVENT_METHODS))) \
+        .then(pl.col("numerator")).otherwise(pl.col("n").cast(pl.Float64))
+    quintile_cells = quintile_cells.with_columns(events=events,
+                                                 se=(pl.col("ci_high") - pl.col("ci_low")) / (2 * Z95))
+    wide = quintile_cells.pivot(on="stratum", index=KEY, values=["value", "se", "events", "n", "cell_suppressed"],
+                                aggregate_function="first")
+    complete = [f"value_{q}" for q in QUINTILES]
+    wide = wide.filter(pl.all_horizontal(pl.col(c).is_not_null() for c in complete))
+    if wide.is_empty():
+        return pl.DataFrame(schema={**{k: pl.Utf8 for k in KEY}, "period": pl.Int64,
+                                    **{c: pl.Float64 for c in COLUMNS}, "suppressed": pl.Boolean})
+    total = values.filter(pl.col("stratum") == "totaal").select(*KEY, pl.col("value").alias("overall"))
+    wide = wide.join(total, on=KEY, how="left")
+    result = sii_rii(_wide(wide, "value"), _wide(wide, "n"), _wide(wide, "se"), _wide(wide, "events"),
+                     overall_value=wide["overall"].cast(pl.Float64).fill_null(np.nan).to_numpy())
+    out = wide.select(*KEY).with_columns(
+        q1_value=wide["value_inkomen:q1"], q5_value=wide["value_inkomen:q5"],
+        **{name: pl.Series(name, np.asarray(getattr(result, attr), dtype=float)).fill_nan(None)
+           for name, attr in [("gap", "gap"), ("ratio", "ratio"), ("sii", "sii"), ("sii_ci_low", "sii_low"),
+                              ("sii_ci_high", "sii_high"), ("rii", "rii"), ("rii_ci_low", "rii_low"),
+                              ("rii_ci_high", "rii_high")]},
+    )
+    hidden = pl.any_horizontal(pl.col(f"cell_suppressed_{q}").fill_null(True) for q in QUINTILES)
+    out = out.with_columns(suppressed=wide.select(hidden).to_series() | out["sii"].is_null())
+    return out.with_columns(
+        [pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c) for c in COLUMNS]
+    ).sort(KEY)

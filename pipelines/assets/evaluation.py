@@ -1,0 +1,53 @@
+"""PHM step 5 and equity: equity gaps per indicator and the evaluation of interventions."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from indicators.catalogue import expansions_from_warehouse, load_catalogue
+from indicators.equity_gaps import equity_gaps
+from indicators.evaluation import evaluate
+from pipelines.assets.indicators import VALUES
+from pipelines.assets.phm_steps import REACH, TARGETING
+from pipelines.metadata import markdown_table
+from pipelines.resources import PhmConfig
+
+EQUITY = dg.AssetKey(["indicators", "equity_gaps"])
+EVALUATION = dg.AssetKey(["indicators", "evaluation_results"])
+
+
+@dg.asset(key=EQUITY, group_name="indicators", kinds={"duckdb"}, deps=[VALUES],
+          description="Health equity per indicator, area and year: Q1 and Q5 values, gap, ratio, slope and "
+                      "relative index of inequality with 95% intervals; suppressed when a quintile cell is.")
+def equity(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
+    s = phm.settings()
+    with warehouse.get_connection() as con:
+        catalogue = load_catalogue(s.cutoffs, expansions_from_warehouse(con))
+        values = con.execute("SELECT * FROM indicators.values").pl()
+        published = con.execute("SELECT indicator_id, period, area_code, area_level, stratum, suppressed "
+                                "FROM indicators.published_values").pl()
+        gaps = equity_gaps(values, published, {i.id: i.method for i in catalogue.indicators})
+        con.register("_gaps", gaps.to_arrow())
+        con.execute("CREATE OR REPLACE TABLE indicators.equity_gaps AS SELECT * FROM _gaps")
+        con.unregister("_gaps")
+    return dg.MaterializeResult(metadata={"rows": gaps.height,
+                                         "published": int((~gaps["suppressed"]).sum()) if gaps.height else 0})
+
+
+@dg.asset(key=EVALUATION, group_name="phm_step5_evaluation", kinds={"duckdb"}, deps=[TARGETING, REACH],
+          description="PHM step 5: difference-in-differences per intervention and outcome on buurt panels "
+                      "(intervention vs matched comparison buurten, SE clustered by buurt) and a participant-level "
+                      "comparison; not_estimable with the reason when too few areas or events.")
+def evaluation_results(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    with warehouse.get_connection() as con:
+        results = evaluate(con)
+        con.register("_eval", results.to_arrow())
+        con.execute("CREATE OR REPLACE TABLE indicators.evaluation_results AS SELECT * FROM _eval")
+        con.unregister("_eval")
+    return dg.MaterializeResult(metadata={
+        "rows": results.height,
+        "results": markdown_table(results.select("intervention_id", "method", "estimate", "ci_low", "ci_high",
+                                                 "status")),
+    })
+
+
+EVALUATION_ASSETS = [equity, evaluation_results]
