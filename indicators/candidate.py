@@ -6,6 +6,8 @@ candidate vouches for the published file.
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import duckdb
 import polars as pl
 
@@ -58,7 +60,9 @@ FROM quality.check_results WHERE run_id = ? ORDER BY checked_at, asset, check_na
 MANIFEST_SQL = """
 CREATE OR REPLACE TABLE candidate.run_manifest AS
 SELECT ?::VARCHAR AS run_id, ?::TIMESTAMP AS started_at, ?::TIMESTAMP AS finished_at, ?::VARCHAR AS code_version,
-       ?::VARCHAR AS config_hash, source, path, sha256, rows_read, rows_loaded, rows_quarantined,
+       ?::VARCHAR AS config_hash, source, path,
+       'sha256-' || to_base64(unhex(sha256)) AS sha256,  -- SRI form: never a bare 64-hex string
+       rows_read, rows_loaded, rows_quarantined,
        NULL::VARCHAR AS version
 FROM meta.ingest_files
 UNION ALL
@@ -85,6 +89,8 @@ def build_candidate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roundi
 def add_run_tables(con: duckdb.DuckDBPyConnection, run_id: str, started_at, finished_at, code_version: str,
                    config_hash: str, code_list_versions: dict[str, str]) -> None:
     """Add quality_results (from quality.check_results) and run_manifest: the provenance of this publication."""
+    started_at, finished_at = (t.astimezone(UTC).replace(tzinfo=None) if t.tzinfo else t
+                               for t in (started_at, finished_at))  # stored as naive UTC
     con.execute(QUALITY_SQL, [run_id])
     run = [run_id, started_at, finished_at, code_version, config_hash]
     con.execute(MANIFEST_SQL, run + run + [list(code_list_versions), list(code_list_versions.values())])

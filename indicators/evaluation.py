@@ -46,7 +46,8 @@ def area_panel(con: duckdb.DuckDBPyConnection, indicator_id: str) -> pl.DataFram
     events, exposure, _ = OUTCOMES[indicator_id]
     return con.execute(
         f"""
-        SELECT buurt_code, year, sum({events}) AS events, sum({exposure}) AS exposure, count(*) AS residents,
+        SELECT buurt_code, year, CAST(sum({events}) AS DOUBLE) AS events, CAST(sum({exposure}) AS DOUBLE) AS exposure,
+               count(*) AS residents,
                avg(CAST(coalesce(income_quintile = 1, false) AS DOUBLE)) AS share_q1,
                avg(CAST(age >= 65 AS DOUBLE)) AS share_65plus, avg(CAST(age < 18 AS DOUBLE)) AS share_0_17
         FROM marts.person_year GROUP BY ALL ORDER BY ALL
@@ -136,7 +137,8 @@ def did_participants(con: duckdb.DuckDBPyConnection, intervention: Intervention,
             FROM members mb LEFT JOIN starts s USING (pseudo_id)
             WHERE s.started IS NULL OR year(s.started) = ?
         )
-        SELECT c.pseudo_id, c.participant, c.age_group, c.sex, m.year, m.{events} AS events, m.{exposure} AS exposure
+        SELECT c.pseudo_id, c.participant, c.age_group, c.sex, m.year, CAST(m.{events} AS DOUBLE) AS events,
+               CAST(m.{exposure} AS DOUBLE) AS exposure
         FROM cohort c JOIN marts.person_year m USING (pseudo_id)
         WHERE m.year IN (?, ?)
         """,

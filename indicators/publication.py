@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from indicators.exports import write_exports
 from indicators.published_schema import TABLES, VIEWS
 
 MONITORING = "monitoring.duckdb"
@@ -75,6 +76,7 @@ def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, ma
     try:
         counts = write_database(con, tmp)
         _fsync(tmp)
+        write_exports(tmp, published_dir / "exports")  # from the new file, before it replaces the old one
         final = published_dir / MONITORING
         version_name = f"monitoring_{stamp}_{run_id[:8]}.duckdb"
         shutil.copy2(tmp, versions / version_name)

@@ -121,7 +121,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "config_hash": "Hash van de configuratie / Configuration hash",
             "source": "Bron of codelijst / Source or code list",
             "path": "Bestand / File",
-            "sha256": "SHA-256 van het bestand / File SHA-256",
+            "sha256": "SHA-256 van het bestand in SRI-vorm (sha256-<base64>) / File SHA-256 as SRI (sha256-<base64>)",
             "rows_read": "Gelezen rijen / Rows read",
             "rows_loaded": "Geladen rijen / Rows loaded",
             "rows_quarantined": "Rijen in quarantaine / Rows quarantined",
@@ -146,10 +146,15 @@ VIEWS: dict[str, tuple[str, str]] = {
     "v_positive_health": (
         "Positieve Gezondheid breed per gebied en jaar (gemiddelde scores) / Positive Health wide per area and year",
         """
-        PIVOT (SELECT area_code, area_level, period, replace(indicator_id, 'pg_', '') AS dimension, value
-               FROM indicator_values
-               WHERE stratum = 'totaal' AND indicator_id LIKE 'pg\\_%' ESCAPE '\\' AND indicator_id NOT LIKE '%\\_laag' ESCAPE '\\')
-        ON dimension USING first(value) GROUP BY area_code, area_level, period
+        SELECT area_code, area_level, period,
+               max(value) FILTER (WHERE indicator_id = 'pg_lichaamsfuncties') AS lichaamsfuncties,
+               max(value) FILTER (WHERE indicator_id = 'pg_mentaal_welbevinden') AS mentaal_welbevinden,
+               max(value) FILTER (WHERE indicator_id = 'pg_zingeving') AS zingeving,
+               max(value) FILTER (WHERE indicator_id = 'pg_kwaliteit_van_leven') AS kwaliteit_van_leven,
+               max(value) FILTER (WHERE indicator_id = 'pg_meedoen') AS meedoen,
+               max(value) FILTER (WHERE indicator_id = 'pg_dagelijks_functioneren') AS dagelijks_functioneren
+        FROM indicator_values WHERE stratum = 'totaal'
+        GROUP BY area_code, area_level, period
         """,
     ),
 }

@@ -8,7 +8,6 @@ from dagster_duckdb import DuckDBResource
 
 from indicators.candidate import add_run_tables, build_candidate
 from indicators.catalogue import expansions_from_warehouse, load_catalogue
-from indicators.exports import write_exports
 from indicators.publication import publish
 from pipelines.assets.evaluation import EQUITY, EVALUATION
 from pipelines.assets.indicators import VALUES
@@ -86,7 +85,8 @@ def monitoring(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm
         if failed:
             raise dg.Failure(description=f"{failed} blocking check(s) failed in this run; nothing published")
         inputs = con.execute("SELECT source, path, sha256, rows_read, rows_loaded, rows_quarantined "
-                             "FROM meta.ingest_files ORDER BY source, path").pl().to_dicts()
+                             "FROM candidate.run_manifest WHERE source <> 'code_list' ORDER BY source, path"
+                             ).pl().to_dicts()
         verdict = con.execute("SELECT count(*) FILTER (WHERE status = 'failed' AND severity = 'warn') "
                               "FROM candidate.quality_results").fetchone()[0]
         manifest = publish(con, s.published_dir, context.run_id, {
@@ -95,10 +95,9 @@ def monitoring(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm
             "code_lists": code_list_versions(),
             "check_verdict": "passed" if not verdict else f"passed with {verdict} warning(s)",
         })
-    exports = write_exports(s.published_dir / "monitoring.duckdb", s.published_dir / "exports")
     return dg.MaterializeResult(metadata={
         "path": str(s.published_dir / "monitoring.duckdb"), "version": manifest["version"],
-        "exports": len(exports),
+        "exports": str(s.published_dir / "exports"),
         "rows": sum(manifest["row_counts"].values()), "verdict": manifest["check_verdict"],
     })
 
