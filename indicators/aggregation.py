@@ -80,7 +80,7 @@ def build_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: lis
             cols = ", ".join(f"i{k}_{c}" for c in STAT_COLUMNS)
             con.execute(
                 f"INSERT INTO indicators.base_cells SELECT '{ind.id}', period, base_area, stratum, {cols} "
-                f"FROM _wide WHERE ({allowed})"
+                f"FROM _wide WHERE ({allowed}) AND i{k}_cnt > 0"  # no row for a cell without data
             )
         con.execute("DROP TABLE _wide")
     levels = [(ind.id, level) for ind in catalogue.indicators for level in ind.levels]

@@ -379,7 +379,8 @@ def provision_rows(rng, people: People, years: list[int]) -> dict[str, pl.DataFr
         out["wlz"].append(pl.DataFrame({
             "pseudo_id": people.pid[sel], "care_profile": profiles,
             "setting": np.where(rng.random(len(sel)) < 0.7, "intramuraal", "thuis"), "start_date": start,
-            "end_date": np.where(np.isnat(people.death_date[sel]), np.datetime64("NaT"), people.death_date[sel]),
+            "end_date": np.where(np.isnat(people.death_date[sel]), np.datetime64("NaT"),
+                                 np.maximum(people.death_date[sel], start)),  # ends at death, never before start
             "cost_eur": np.round(rng.normal(75000, 15000, len(sel)).clip(20000), 2), "_year": year}))
         # Participatiewet: bijstand concentrated in Q1, debt help, rare ioaw/bbz
         adult = here & (age >= 18) & (age <= 66)

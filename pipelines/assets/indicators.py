@@ -57,7 +57,7 @@ def indicator_values(context: dg.AssetExecutionContext, warehouse: DuckDBResourc
     yield dg.MaterializeResult(metadata={"rows": published.height, "suppression": markdown_table(summary)})
     with warehouse.get_connection() as con:
         outcome = checks.proportions_in_range(con)
-    yield to_result(context.run_id, warehouse, outcome, VALUES)
+    yield to_result(context.run.run_id, warehouse, outcome, VALUES)
 
 
 INDICATOR_ASSETS = [indicator_cells, indicator_values]

@@ -56,7 +56,7 @@ def ingest_asset(source: str) -> dg.AssetsDefinition:
                         checks.quarantine_share(con, source, float(settings.checks.get("max_quarantine_share", 0.02))),
                         checks.source_present(con, source, list(settings.years))]
         for outcome in outcomes:
-            yield to_result(context.run_id, warehouse, outcome, key)
+            yield to_result(context.run.run_id, warehouse, outcome, key)
 
     return _ingest
 

@@ -56,13 +56,13 @@ def publication_candidate(context: dg.AssetExecutionContext, warehouse: DuckDBRe
         counts = build_candidate(con, catalogue, rounding)
         # quality_results and run_manifest are filled at publication; empty shapes let the gate check them now.
         con.execute(CHECK_RESULTS_DDL)
-        add_run_tables(con, context.run_id, datetime.now(UTC), datetime.now(UTC), code_version(),
+        add_run_tables(con, context.run.run_id, datetime.now(UTC), datetime.now(UTC), code_version(),
                        s.config_hash, code_list_versions())
     yield dg.MaterializeResult(metadata={"rows": counts["indicator_values"], **counts})
     with warehouse.get_connection() as con:
         outcomes = [_privacy(con, int(s.disclosure.get("min_count", 10))), _disclosure(con, s.disclosure)]
     for outcome in outcomes:
-        yield to_result(context.run_id, warehouse, outcome, CANDIDATE)
+        yield to_result(context.run.run_id, warehouse, outcome, CANDIDATE)
 
 
 @dg.asset(key=MONITORING, group_name="publish", kinds={"duckdb"}, deps=[CANDIDATE],
@@ -71,10 +71,10 @@ def publication_candidate(context: dg.AssetExecutionContext, warehouse: DuckDBRe
                       "check upstream passed.")
 def monitoring(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
     s = phm.settings()
-    run = context.instance.get_run_stats(context.run_id)
+    run = context.instance.get_run_stats(context.run.run_id)
     started = datetime.fromtimestamp(run.start_time, UTC) if run and run.start_time else datetime.now(UTC)
     with warehouse.get_connection() as con:
-        add_run_tables(con, context.run_id, started, datetime.now(UTC), code_version(), s.config_hash,
+        add_run_tables(con, context.run.run_id, started, datetime.now(UTC), code_version(), s.config_hash,
                        code_list_versions())
         found = privacy_violations(con, "candidate", int(s.disclosure.get("min_count", 10)))
         if found:
@@ -89,7 +89,7 @@ def monitoring(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm
                              ).pl().to_dicts()
         verdict = con.execute("SELECT count(*) FILTER (WHERE status = 'failed' AND severity = 'warn') "
                               "FROM candidate.quality_results").fetchone()[0]
-        manifest = publish(con, s.published_dir, context.run_id, {
+        manifest = publish(con, s.published_dir, context.run.run_id, {
             "code_version": code_version(), "config_hash": s.config_hash, "region": s.region_code,
             "gemeenten": list(s.gemeenten), "years": list(s.years), "inputs": inputs,
             "code_lists": code_list_versions(),

@@ -10,6 +10,7 @@ from pipelines.resources import PhmConfig
 from quality import checks
 from transforms import care_use, code_lists, conditions, marts, spine, survey
 from transforms.areas import build_areas
+from transforms.warehouse import ensure_schemas
 
 RAW = {s: dg.AssetKey(["raw", s]) for s in (
     "population", "gp_episodes", "hospital_events", "zvw_costs", "wmo", "jeugd", "wlz", "participatie",
@@ -30,12 +31,13 @@ WORKFORCE = dg.AssetKey(["marts", "workforce_org_year"])
 def areas(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
     s = phm.settings()
     with warehouse.get_connection() as con:
+        ensure_schemas(con)
         n = build_areas(con, s.reference_dir, list(s.gemeenten), s.region_code, s.region_name)
         table = preview(con, "SELECT area_level, count(*) AS areas FROM staging.areas GROUP BY 1 ORDER BY 1")
     return dg.MaterializeResult(metadata={"rows": n, "levels": table})
 
 
-@dg.asset(key=CODE_LISTS, group_name="staging", kinds={"duckdb"},
+@dg.asset(key=CODE_LISTS, group_name="staging", kinds={"duckdb"}, deps=[AREAS],
           description="Versioned code lists and rule tables from transforms/reference (ICPC chronic list, "
                       "ACSC ICD-10 list, ...), loaded as ref.* tables.")
 def reference_code_lists(warehouse: DuckDBResource) -> dg.MaterializeResult:
@@ -62,7 +64,7 @@ def person_year_spine(context: dg.AssetExecutionContext, warehouse: DuckDBResour
                                                   "participatie")):
             outcomes.append(checks.linkage_coverage(con, float(s.checks.get("min_linkage_coverage", 0.95))))
     for outcome in outcomes:
-        yield to_result(context.run_id, warehouse, outcome, SPINE)
+        yield to_result(context.run.run_id, warehouse, outcome, SPINE)
 
 
 def _exists(con, schema: str, table: str) -> bool:
