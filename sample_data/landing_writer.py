@@ -46,7 +46,7 @@ class Format:
 FORMATS = {
     "population": Format("csv"), "gp_episodes": Format("csv"), "participatie": Format("csv"),
     "health_survey": Format("csv"), "intervention_participants": Format("csv"),
-    "zvw_costs": Format("csv", delimiter=";"), "workforce": Format("csv", delimiter=";"),
+    "zvw_costs": Format("parquet"), "workforce": Format("csv", delimiter=";"),
     "wmo": Format("csv", "windows-1252", ";"), "jeugd": Format("csv", "windows-1252", ";"),
     "interventions": Format("csv", "windows-1252", ";"),
     "hospital_events": Format("parquet"), "wlz": Format("parquet"),

@@ -114,19 +114,18 @@ def test_failing_blocking_check_leaves_previous_publication_untouched(small_run,
     shutil.copytree(settings.published_dir, data / "published")
     broken = load_settings(write_config(tmp_path / "phm.toml", data, SMALL_GEMEENTEN, SMALL_YEARS))
     before = _digest(broken.published_dir)
-    # a claims delivery in which every other row has an impossible number of insured days (400)
-    path = broken.landing_dir / "zvw_costs" / f"zvw_costs_{SMALL_YEARS[-1]}.csv"
+    # a population delivery in which every other row names a buurt outside the region
+    path = broken.landing_dir / "population" / f"population_{SMALL_YEARS[-1]}.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
-    header = lines[0].split(";")
-    col = header.index("insured_days")
+    col = lines[0].split(",").index("buurt_code")
     for i in range(1, len(lines), 2):
-        fields = lines[i].split(";")
-        fields[col] = "400"
-        lines[i] = ";".join(fields)
+        fields = lines[i].split(",")
+        fields[col] = "BU99999999"
+        lines[i] = ",".join(fields)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     outcome = run_main_job(broken, instance=dg.DagsterInstance.ephemeral())
 
     assert not outcome.success
-    assert any("quarantine_share" in f and "raw/zvw_costs" in f for f in outcome.failures), outcome.failures
+    assert any("quarantine_share" in f and "raw/population" in f for f in outcome.failures), outcome.failures
     assert _digest(broken.published_dir) == before

@@ -95,9 +95,7 @@ def test_survey_reaches_about_four_percent_of_adults(region):
 
 def test_costliest_five_percent_carry_about_half_of_zvw_cost(region):
     out, _ = region
-    claims = pl.read_csv(out / "zvw_costs" / "zvw_costs_2022.csv", separator=";", decimal_comma=True,
-                         infer_schema_length=0, truncate_ragged_lines=True).with_columns(pl.col("amount_eur").str.replace(",", ".")
-                                                             .cast(pl.Float64, strict=False))
+    claims = pl.read_parquet(out / "zvw_costs" / "zvw_costs_2022.parquet")
     per_person = claims.group_by("pseudo_id").agg(pl.col("amount_eur").sum()).sort("amount_eur", descending=True)
     top = per_person.head(int(per_person.height * 0.05))["amount_eur"].sum()
     assert 0.40 <= top / per_person["amount_eur"].sum() <= 0.60
