@@ -100,3 +100,58 @@ def build_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: lis
         """
     )
     return con.execute("SELECT count(*) FROM indicators.cells").fetchone()[0]
+
+
+def build_standardisation_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: list[int]) -> int:
+    """Observed events and population per indicator x year x area x 5-year age band x sex, for direct
+    standardisation (`indicators.std_cells`)."""
+    inds = [i for i in catalogue.indicators if i.method == "direct_standardised"]
+    con.execute("CREATE OR REPLACE TABLE indicators.std_cells (indicator_id VARCHAR, period INTEGER, "
+                "area_code VARCHAR, area_level VARCHAR, age_band VARCHAR, sex VARCHAR, observed DOUBLE, "
+                "population DOUBLE)")
+    for ind in inds:
+        con.execute(
+            f"""
+            INSERT INTO indicators.std_cells
+            SELECT '{ind.id}', m.year, a.ancestor_code, a.ancestor_level, m.age_band, m.sex,
+                   sum(CAST(({ind.numerator}) AS DOUBLE)), count(*)
+            FROM {ind.mart.table} m JOIN staging.area_ancestors a ON a.area_code = m.{ind.mart.area_column}
+            WHERE m.year IN ({', '.join(str(y) for y in years)}) AND ({ind.denominator})
+              AND a.ancestor_level IN ({', '.join(f"'{lvl}'" for lvl in ind.levels)})
+            GROUP BY ALL
+            """
+        )
+    return con.execute("SELECT count(*) FROM indicators.std_cells").fetchone()[0]
+
+
+def build_top_share_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: list[int]) -> int:
+    """Share of the cell total carried by its costliest 5 % of persons (`indicators.top_share_cells`).
+
+    Not additive, so it is ranked within each area itself rather than rolled up.
+    """
+    inds = [i for i in catalogue.indicators if i.method == "top_share"]
+    con.execute("CREATE OR REPLACE TABLE indicators.top_share_cells (indicator_id VARCHAR, period INTEGER, "
+                "area_code VARCHAR, area_level VARCHAR, n DOUBLE, total DOUBLE, top_total DOUBLE, mx DOUBLE)")
+    for ind in inds:
+        share = float(ind.extra.get("top_fraction", 0.05))
+        con.execute(
+            f"""
+            INSERT INTO indicators.top_share_cells
+            WITH x AS (
+                SELECT m.year AS period, a.ancestor_code AS area_code, a.ancestor_level AS area_level,
+                       CAST(({ind.numerator}) AS DOUBLE) AS value
+                FROM {ind.mart.table} m JOIN staging.area_ancestors a ON a.area_code = m.{ind.mart.area_column}
+                WHERE m.year IN ({', '.join(str(y) for y in years)}) AND ({ind.denominator})
+                  AND a.ancestor_level IN ({', '.join(f"'{lvl}'" for lvl in ind.levels)})
+            ),
+            ranked AS (
+                SELECT *, row_number() OVER (PARTITION BY period, area_code ORDER BY value DESC) AS rank,
+                       count(*) OVER (PARTITION BY period, area_code) AS persons
+                FROM x
+            )
+            SELECT '{ind.id}', period, area_code, area_level, count(*), sum(value),
+                   sum(value) FILTER (WHERE rank <= ceil({share} * persons)), max(value)
+            FROM ranked GROUP BY ALL
+            """
+        )
+    return con.execute("SELECT count(*) FROM indicators.top_share_cells").fetchone()[0]

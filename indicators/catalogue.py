@@ -17,13 +17,16 @@ import yaml
 CATALOGUE_PATH = Path(__file__).parent / "catalogue.yaml"
 AIMS = {"population_health", "experienced_quality", "costs", "professional_wellbeing", "health_equity",
         "positive_health", "phm"}
-METHODS = {"proportion", "weighted_proportion", "rate", "mean", "weighted_mean", "ratio"}
+METHODS = {"proportion", "weighted_proportion", "rate", "mean", "weighted_mean", "ratio", "direct_standardised",
+           "top_share"}
+STANDARDS = {"region", "esp2013"}
 DIRECTIONS = {"higher_better", "lower_better", "neutral"}
 LEVELS = ("buurt", "wijk", "gemeente", "regio")
 DISCLOSURE_KIND = {"proportion": "proportion", "weighted_proportion": "survey", "rate": "rate",
-                   "mean": "mean", "weighted_mean": "survey", "ratio": "rate"}
+                   "mean": "mean", "weighted_mean": "survey", "ratio": "rate", "direct_standardised": "rate",
+                   "top_share": "cost"}
 DEFAULT_MULTIPLIER = {"proportion": 100.0, "weighted_proportion": 100.0, "rate": 1000.0, "mean": 1.0,
-                      "weighted_mean": 1.0, "ratio": 1.0}
+                      "weighted_mean": 1.0, "ratio": 1.0, "direct_standardised": 100.0, "top_share": 100.0}
 REQUIRED = ("id", "name_nl", "name_en", "aim", "unit", "direction", "source", "mart", "method", "numerator")
 
 
@@ -67,6 +70,7 @@ class Indicator:
     min_denominator: int = 50
     disclosure: str = "proportion"
     ph_dimension: str | None = None
+    standard: str | None = None  # direct_standardised: 'region' (own population) or 'esp2013'
     extra: dict = field(default_factory=dict, compare=False)
 
 
@@ -93,7 +97,7 @@ class Catalogue:
                 "ph_dimension": i.ph_dimension, "unit": i.unit, "direction": i.direction,
                 "numerator": i.numerator, "denominator": i.denominator, "source": i.source, "method": i.method,
                 "multiplier": i.multiplier, "strata": ",".join(i.strata), "min_denominator": i.min_denominator,
-                "levels": ",".join(i.levels), "catalogue_version": self.version,
+                "levels": ",".join(i.levels), "standard": i.standard, "catalogue_version": self.version,
             }
             for i in self.indicators
         ]
@@ -169,7 +173,9 @@ def _load(path: Path, cutoff_items: tuple, expansion_items: tuple) -> Catalogue:
         if any(level not in LEVELS for level in levels):
             raise CatalogueError(f"{where}: levels {levels} must be among {LEVELS}")
         known = set(REQUIRED) | {"expand", "ph_dimension", "denominator", "exposure", "weight", "multiplier", "strata",
-                                 "levels", "min_denominator", "disclosure"}
+                                 "levels", "min_denominator", "disclosure", "standard"}
+        if entry["method"] == "direct_standardised" and entry.get("standard") not in STANDARDS:
+            raise CatalogueError(f"{where}: direct_standardised needs standard: one of {sorted(STANDARDS)}")
         extra = {k: v for k, v in entry.items() if k not in known}
         weight = entry.get("weight") or (mart.weight if entry["method"].startswith("weighted") else None) or "1"
         indicators.append(Indicator(
@@ -187,6 +193,7 @@ def _load(path: Path, cutoff_items: tuple, expansion_items: tuple) -> Catalogue:
             min_denominator=int(entry.get("min_denominator", defaults.get("min_denominator", 50))),
             disclosure=entry.get("disclosure", DISCLOSURE_KIND[entry["method"]]),
             ph_dimension=entry.get("ph_dimension"),
+            standard=entry.get("standard"),
             extra=extra,
         ))
     return Catalogue(str(doc.get("version", "1")), marts, tuple(indicators))

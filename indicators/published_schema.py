@@ -25,6 +25,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "strata": "Uitsplitsingen / Strata",
             "min_denominator": "Minimale noemer / Minimum denominator",
             "levels": "Gebiedsniveaus / Area levels",
+            "standard": "Standaardpopulatie bij standaardisatie: region of esp2013 / Standard population",
             "catalogue_version": "Versie van de catalogus / Catalogue version",
         },
     ),

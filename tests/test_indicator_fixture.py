@@ -21,7 +21,7 @@ from datetime import date
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from indicators.aggregation import build_cells
+from indicators.aggregation import build_cells, build_standardisation_cells, build_top_share_cells
 from indicators.estimates import estimate_cells
 from tests.builders import catalogue_for, insert, new_warehouse, run_transforms, survey_row
 
@@ -62,8 +62,13 @@ def values():
     insert(con, "health_survey", [survey_row(A, 2023, 2.0, **k10),
                                   survey_row(B, 2023, 1.0, **{k: 2 for k in k10})])
     run_transforms(con, [2023])
-    build_cells(con, catalogue_for(con), [2023])
-    return estimate_cells(con.execute("SELECT * FROM indicators.cells").pl(), catalogue_for(con))
+    catalogue = catalogue_for(con)
+    build_cells(con, catalogue, [2023])
+    build_standardisation_cells(con, catalogue, [2023])
+    build_top_share_cells(con, catalogue, [2023])
+    return estimate_cells(con.execute("SELECT * FROM indicators.cells").pl(), catalogue,
+                          con.execute("SELECT * FROM indicators.std_cells").pl(),
+                          con.execute("SELECT * FROM indicators.top_share_cells").pl())
 
 
 def _cell(values, indicator, area="RG_T", stratum="totaal") -> dict:
@@ -121,3 +126,19 @@ def test_comparison_with_region(values):
     # a buurt whose interval contains the region value compares as geen_verschil
     assert _cell(values, "ph_multimorbiditeit", "BU03990201")["comparison"] == "geen_verschil"
     assert _cell(values, "ph_multimorbiditeit")["comparison"] is None
+
+
+def test_top_five_percent_share(values):
+    # total cost 2023 per person: A 4000, B 500, C 100, D 730 (Zvw only); top 5 % of 4 persons = ceil(0.2) = 1
+    # person (A) -> 4000 / 5330 = 75.05 %
+    cell = _cell(values, "co_aandeel_top5pct")
+    assert cell["value"] == pytest.approx(100 * 4000 / 5330)
+    assert cell["max_contribution"] == pytest.approx(4000.0)
+
+
+def test_standardised_rate_needs_ten_events(values):
+    # DESIGN section 9: direct standardisation only when O >= 10; here O = 2 multimorbid persons, so the cell
+    # keeps its counts (2 observed of 4) but has no value or interval
+    cell = _cell(values, "ph_multimorbiditeit_gestand")
+    assert (cell["numerator"], cell["denominator"]) == (2, 4)
+    assert cell["value"] is None and cell["ci_low"] is None and cell["ci_high"] is None

@@ -129,3 +129,40 @@ def test_failing_blocking_check_leaves_previous_publication_untouched(small_run,
     assert not outcome.success
     assert any("quarantine_share" in f and "raw/population" in f for f in outcome.failures), outcome.failures
     assert _digest(broken.published_dir) == before
+
+
+def test_standardising_the_region_to_itself_reproduces_its_crude_rate(small_run):
+    # direct standardisation with the region's own age-sex population as standard must give the region's crude
+    # rate exactly (an independent identity: sum_i w_i * O_i / N_i with w_i = N_i / N equals O / N)
+    settings, _, _ = small_run
+    with _published(settings) as con:
+        rows = con.execute(
+            """SELECT c.period, c.value, s.value FROM indicator_values c JOIN indicator_values s
+                 ON s.period = c.period AND s.area_code = c.area_code AND s.stratum = c.stratum
+               WHERE c.indicator_id = 'ph_multimorbiditeit' AND s.indicator_id = 'ph_multimorbiditeit_gestand'
+                 AND c.area_level = 'regio' AND c.stratum = 'totaal'""").fetchall()
+    assert len(rows) == len(SMALL_YEARS)
+    for _, crude, standardised in rows:
+        assert standardised == pytest.approx(crude, rel=1e-9)
+
+
+def test_recomputed_from_landing_files_with_plain_sql(small_run):
+    # an independent path: read the landing CSV/Parquet with DuckDB and count by hand-written SQL
+    settings, _, _ = small_run
+    landing = settings.landing_dir
+    year = SMALL_YEARS[-1]
+    con = duckdb.connect()
+    con.execute(f"""CREATE TABLE pop AS SELECT * FROM read_csv('{landing}/population/population_{year}.csv',
+                    all_varchar=true) WHERE regexp_full_match(pseudo_id, '[0-9a-f]{{64}}')
+                    AND buurt_code <> 'BU99999999'""")
+    con.execute("CREATE TABLE pop1 AS SELECT DISTINCT * FROM pop")  # the duplicate-key copies are exact copies
+    residents, deaths = con.execute("SELECT count(*), count(*) FILTER (WHERE death_date <> '') FROM pop1").fetchone()
+    with _published(settings) as pub:
+        value = pub.execute("SELECT value FROM indicator_values WHERE indicator_id = 'ph_sterfte_per_1000' "
+                            "AND area_level = 'regio' AND stratum = 'totaal' AND period = ?", [year]).fetchone()[0]
+        low_income = pub.execute("SELECT value FROM indicator_values WHERE indicator_id = 'he_laag_inkomen' "
+                                 "AND area_level = 'regio' AND stratum = 'totaal' AND period = ?",
+                                 [year]).fetchone()[0]
+    q1 = con.execute("SELECT count(*) FROM pop1 WHERE income_quintile = '1'").fetchone()[0]
+    assert value == pytest.approx(1000 * deaths / residents, rel=1e-12)
+    assert low_income == pytest.approx(100 * q1 / residents, rel=1e-12)

@@ -4,7 +4,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from indicators.aggregation import build_cells
+from indicators.aggregation import build_cells, build_standardisation_cells, build_top_share_cells
 from indicators.catalogue import expansions_from_warehouse, load_catalogue
 from indicators.disclosure import DisclosurePolicy, apply_disclosure
 from indicators.estimates import estimate_cells
@@ -28,6 +28,8 @@ def indicator_cells(warehouse: DuckDBResource, phm: PhmConfig) -> dg.Materialize
     with warehouse.get_connection() as con:
         catalogue = load_catalogue(s.cutoffs, expansions_from_warehouse(con))
         rows = build_cells(con, catalogue, list(s.years))
+        rows += build_standardisation_cells(con, catalogue, list(s.years))
+        rows += build_top_share_cells(con, catalogue, list(s.years))
     return dg.MaterializeResult(metadata={"rows": rows, "indicators": len(catalogue.indicators)})
 
 
@@ -41,7 +43,8 @@ def indicator_values(context: dg.AssetExecutionContext, warehouse: DuckDBResourc
     with warehouse.get_connection() as con:
         catalogue = load_catalogue(s.cutoffs, expansions_from_warehouse(con))
         cells = con.execute("SELECT * FROM indicators.cells").pl()
-        values = estimate_cells(cells, catalogue)
+        values = estimate_cells(cells, catalogue, con.execute("SELECT * FROM indicators.std_cells").pl(),
+                                con.execute("SELECT * FROM indicators.top_share_cells").pl())
         areas = con.execute("SELECT area_code, area_level, parent_code FROM staging.areas").pl()
         published = apply_disclosure(values.drop("unit"), areas, policy)
         con.register("_values", values.to_arrow())
