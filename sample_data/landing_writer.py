@@ -233,6 +233,8 @@ def _truth(interventions, truth: dict, effect: float) -> list[dict]:
          "outcome": "seh_bezoek per persoonjaar", "outcome_indicator": "eq_seh_per_1000",
          "true_relative_effect": effect,
          "true_participant_effect_per_1000_participant_years": per_participant,
+         "expected_participant_did_per_1000": 1000 * truth.get("start_year_prevented", 0.0)
+         / max(truth.get("start_year_participants", 0), 1),
          "expected_area_effect_per_1000_residents": area},
         {"intervention_id": interventions[1].intervention_id, "start_date": str(interventions[1].start),
          "buurten": interventions[1].buurten, "target_group": interventions[1].target_group,

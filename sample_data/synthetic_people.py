@@ -206,15 +206,15 @@ class Intervention:
 
 
 def choose_interventions(rng, people: People, region: Region, years: list[int]) -> list[Intervention]:
-    """Welzijn op Recept in the 4 most deprived larger buurten of the largest gemeente, from the second year."""
+    """Welzijn op Recept in the 6 most deprived larger buurten of the largest gemeente, from the second year."""
     largest = max(set(region.gemeente), key=lambda g: region.weight[region.gemeente == g].sum())
     candidates = np.flatnonzero((region.gemeente == largest) & (region.weight >= np.median(region.weight)))
     order = candidates[np.argsort(-region.rivm["ends_meet"][candidates], kind="stable")]
     start_year = years[1] if len(years) > 1 else years[0]
     wor = Intervention("welzijn_op_recept", "Welzijn op Recept – café-ontmoetingen", "psychische_klachten",
-                       sorted(region.buurten[order[:4]]), first_of_year(start_year))
+                       sorted(region.buurten[order[:6]]), first_of_year(start_year))
     fall = Intervention("valpreventie", "Valpreventie thuis (In Balans)", "kwetsbare_ouderen",
-                        sorted(region.buurten[order[4:7]]), first_of_year(years[-1]))
+                        sorted(region.buurten[order[6:9]]), first_of_year(years[-1]))
     k = years.index(start_year)
     resident = people.resident(k)
     in_buurt = resident & np.isin(region.buurten[np.clip(people.buurt_idx[:, k], 0, None)], wor.buurten)
@@ -223,7 +223,7 @@ def choose_interventions(rng, people: People, region: Region, years: list[int]) 
     for name in ("depressie", "angst"):
         onset, end = people.conditions[name], people.condition_end[name]
         psych |= ~np.isnat(onset) & (onset < start_d) & (np.isnat(end) | (end >= start_d))
-    chosen = np.flatnonzero(in_buurt & psych & (rng.random(len(psych)) < 0.35)
+    chosen = np.flatnonzero(in_buurt & psych & (rng.random(len(psych)) < 0.6)
                             & (np.isnat(people.death_date) | (people.death_date > start_d + days(200))))
     wor.participants = chosen
     wor.starts = start_d + days(rng.integers(0, 150, len(chosen)))
@@ -257,6 +257,9 @@ def hospital_rows(rng, people: People, region: Region, years: list[int], interve
                          np.clip((y_end - np.maximum(start_of, y_start)).astype(float) / 365.0, 0, 1))
         lam = base_ed * (1 + effect * after)
         truth["prevented"] += float((base_ed * effect * after)[here].sum())
+        if year == int(str(wor.start)[:4]):  # what a before/after comparison in the start year should find
+            truth["start_year_prevented"] = float((base_ed * effect * after)[wor.participants].sum())
+            truth["start_year_participants"] = len(wor.participants)
         truth["participant_years"] += float(after[here].sum())
         ed = rng.poisson(np.where(here, lam, 0))
         acute_lam = np.where(here, 0.02 * (1 + 0.5 * chronic) * np.where(age >= 75, 2.5, 1.0), 0)
