@@ -1,7 +1,7 @@
 """Exports of the published file: Parquet and CSV per table, and an Excel workbook for steering groups.
 
-Written from the published `monitoring.duckdb` itself (never from the warehouse), into a new
-folder that replaces the previous `exports/` only when complete.
+Written from the new `monitoring.duckdb` itself (never from the warehouse) into a staging folder
+that replaces the previous `exports/` only after the database itself was replaced.
 """
 
 from __future__ import annotations
@@ -25,11 +25,10 @@ EXCEL_SHEETS = {
 }
 
 
-def write_exports(published_db: Path, exports_dir: Path) -> dict[str, Path]:
-    """Write exports for every published table; returns the files written."""
-    staging = exports_dir.with_name(f".{exports_dir.name}.new")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+def write_exports(published_db: Path, target_dir: Path) -> dict[str, Path]:
+    """Write Parquet and CSV for every table of `published_db` and the Excel workbook into `target_dir`."""
+    shutil.rmtree(target_dir, ignore_errors=True)
+    target_dir.mkdir(parents=True)
     written: dict[str, Path] = {}
     con = duckdb.connect(str(published_db), read_only=True)
     try:
@@ -37,7 +36,7 @@ def write_exports(published_db: Path, exports_dir: Path) -> dict[str, Path]:
                                              "WHERE table_type = 'BASE TABLE' ORDER BY 1").fetchall()]
         for table in tables:
             for fmt, options in (("parquet", "FORMAT parquet"), ("csv", "FORMAT csv, HEADER true")):
-                path = staging / f"{table}.{fmt}"
+                path = target_dir / f"{table}.{fmt}"
                 con.execute(f"COPY (SELECT * FROM {table}) TO '{path}' ({options})")
                 written[f"{table}.{fmt}"] = path
         workbook = Workbook(write_only=True)
@@ -48,20 +47,23 @@ def write_exports(published_db: Path, exports_dir: Path) -> dict[str, Path]:
             result = con.execute(sql)
             columns = [d[0] for d in result.description]
             ws.append(columns)
-            for row in result.fetchall():
+            for row in result.fetchall():  # serialising cells is what openpyxl does; no computation here
                 ws.append(list(row))
             for i, col in enumerate(columns, start=1):
                 ws.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(col) + 4))
-        excel = staging / "monitoring.xlsx"
+        excel = target_dir / "monitoring.xlsx"
         workbook.save(excel)
         written["monitoring.xlsx"] = excel
     finally:
         con.close()
-    old = exports_dir.with_name(f".{exports_dir.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if exports_dir.exists():
-        os.replace(exports_dir, old)
-    os.replace(staging, exports_dir)
-    shutil.rmtree(old, ignore_errors=True)
-    return {name: exports_dir / path.name for name, path in written.items()}
+    return written
 
+
+def swap_directory(new: Path, current: Path) -> None:
+    """Put a completely written folder in place of the current one (two renames, no copy)."""
+    old = current.with_name(f".{current.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if current.exists():
+        os.replace(current, old)
+    os.replace(new, current)
+    shutil.rmtree(old, ignore_errors=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from indicators.exports import write_exports
+from indicators.exports import swap_directory, write_exports
 from indicators.published_schema import TABLES, VIEWS
 
 MONITORING = "monitoring.duckdb"
@@ -67,29 +67,36 @@ def write_database(con: duckdb.DuckDBPyConnection, target: Path, schema: str = "
 
 def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, manifest: dict,
             retention: int = 5) -> dict:
-    """Write, fsync and atomically replace `monitoring.duckdb`; keep earlier versions; write manifest.json."""
+    """Write, fsync and atomically replace `monitoring.duckdb`, then its exports, versions and manifest.json.
+
+    Everything is written beside the current publication first; if any step before the final rename
+    fails, the previous publication is left exactly as it was.
+    """
     published_dir.mkdir(parents=True, exist_ok=True)
-    versions = published_dir / "versions"
-    versions.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     tmp = published_dir / f".{MONITORING}.{run_id[:8]}.tmp"
+    staged_exports = published_dir / ".exports.new"
+    version_name = f"monitoring_{stamp}_{run_id[:8]}.duckdb"
     try:
         counts = write_database(con, tmp)
         _fsync(tmp)
-        write_exports(tmp, published_dir / "exports")  # from the new file, before it replaces the old one
-        final = published_dir / MONITORING
-        version_name = f"monitoring_{stamp}_{run_id[:8]}.duckdb"
-        shutil.copy2(tmp, versions / version_name)
-        os.replace(tmp, final)
+        write_exports(tmp, staged_exports)
+        manifest = {**manifest, "run_id": run_id, "published_at": stamp, "version": version_name,
+                    "row_counts": counts}
+        manifest_tmp = published_dir / ".manifest.json.tmp"
+        manifest_tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str), encoding="utf-8")
+        _fsync(manifest_tmp)
+        os.replace(tmp, published_dir / MONITORING)  # the moment of publication
+        os.replace(manifest_tmp, published_dir / "manifest.json")
+        swap_directory(staged_exports, published_dir / "exports")
         _fsync(published_dir)
     finally:
         tmp.unlink(missing_ok=True)
+        (published_dir / ".manifest.json.tmp").unlink(missing_ok=True)
+        shutil.rmtree(staged_exports, ignore_errors=True)
+    versions = published_dir / "versions"
+    versions.mkdir(exist_ok=True)
+    shutil.copy2(published_dir / MONITORING, versions / version_name)
     for old in sorted(versions.glob("monitoring_*.duckdb"))[:-retention or None]:
         old.unlink()
-    manifest = {**manifest, "run_id": run_id, "published_at": stamp, "version": version_name,
-                "row_counts": counts}
-    manifest_tmp = published_dir / ".manifest.json.tmp"
-    manifest_tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str), encoding="utf-8")
-    _fsync(manifest_tmp)
-    os.replace(manifest_tmp, published_dir / "manifest.json")
     return manifest

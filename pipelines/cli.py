@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -18,7 +19,7 @@ from pipelines.config import REPO_ROOT, ConfigError, Settings, load_settings
 
 app = typer.Typer(help="phm-pipeline: population health management monitoring for Dutch regions.",
                   no_args_is_help=True, add_completion=False)
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # messages name files and keys: never wrap or eat [brackets]
 
 ConfigOption = typer.Option(None, "--config", "-c", help="Path to phm.toml (default: the repository's).")
 
@@ -27,7 +28,7 @@ def _settings(config: Path | None) -> Settings:
     try:
         return load_settings(config)
     except ConfigError as exc:
-        console.print(f"[red]Configuration error:[/red] {exc}")
+        console.print(f"[red]Configuration error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from exc
 
 
@@ -64,8 +65,8 @@ def run(config: Path | None = ConfigOption):
     """Ingest, transform, compute, check and publish (the whole asset graph)."""
     settings = _settings(config)
     if not _landing_has_files(settings):
-        console.print(f"[red]No landing files in {settings.landing_dir}.[/red] Put files in "
-                      f"{settings.landing_dir}/<source>/<source>_<year>.csv or run `phm generate`.")
+        console.print(f"[red]No landing files in {escape(str(settings.landing_dir))}.[/red] Put files in "
+                      f"{escape(str(settings.landing_dir))}/<source>/<source>_<year>.csv or run `phm generate`.")
         raise typer.Exit(2)
     from pipelines.run import run_main_job
 
@@ -75,12 +76,12 @@ def run(config: Path | None = ConfigOption):
         outcome = run_main_job(settings)
     elapsed = time.perf_counter() - start
     for warning in outcome.warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}")
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     if not outcome.success:
         console.print(f"[red]Run {outcome.run_id} failed after {elapsed:.0f} s; nothing was published and the "
                       f"previous publication in {settings.published_dir} is unchanged.[/red]")
         for failure in outcome.failures:
-            console.print(f"  [red]-[/red] {failure}")
+            console.print(f"  [red]-[/red] {escape(failure)}")
         console.print("Fix the cause named above and run again; `phm ui` shows every step's log.")
         raise typer.Exit(1)
     console.print(f"[green]Run {outcome.run_id} published {settings.published_dir / 'monitoring.duckdb'} "

@@ -115,6 +115,11 @@ def load_settings(path: Path | str | None = None, data_dir: Path | str | None = 
     reference = reference if reference.is_absolute() else base / reference
     _require(reference.is_dir(), path, "run.reference_dir", f"{reference} does not exist")
 
+    known = _known_gemeenten(reference)
+    unknown = [code for code in gemeenten if code not in known]
+    _require(not unknown, path, "region.gemeenten",
+             f"{', '.join(unknown)} not found in the CBS/RIVM reference data in {reference}; "
+             f"use the CBS code of the gemeente, e.g. GM0361 for Alkmaar")
     generator = raw.get("generator", {})
     duck = raw.get("duckdb", {})
     threads = duck.get("threads", 2)
@@ -140,3 +145,16 @@ def load_settings(path: Path | str | None = None, data_dir: Path | str | None = 
         cutoffs=dict(cutoffs),
         raw=raw,
     )
+
+
+def _known_gemeenten(reference: Path) -> set[str]:
+    """Gemeente codes of the RIVM 2020 reference file (the area classification the pipeline uses)."""
+    import duckdb
+
+    path = reference / "rivm_50090NED_gezondheid_wijk_buurt_2020_18plus_NL.csv"
+    if not path.exists():
+        raise ConfigError(f"{path}: reference file missing; restore sample_data/reference from the repository")
+    with duckdb.connect() as con:
+        rows = con.execute("SELECT DISTINCT trim(Codering_3) FROM read_csv(?, all_varchar=true) "
+                           "WHERE trim(SoortRegio_2) = 'Gemeente'", [str(path)]).fetchall()
+    return {r[0] for r in rows}

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from pipelines.config import Settings
 
@@ -30,10 +31,28 @@ def dagster_home(settings: Settings) -> Path:
     return home
 
 
+def warehouse_lock_problem(settings: Settings) -> str | None:
+    """A clear message when another process holds warehouse.duckdb (DuckDB allows one writer)."""
+    if not settings.warehouse_path.exists():
+        return None
+    try:
+        duckdb.connect(str(settings.warehouse_path)).close()
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        return (f"{settings.warehouse_path} is in use by another process ({str(exc).split('(', 1)[-1].rstrip(')')}). "
+                f"Only the pipeline may open the warehouse: close that program (a notebook, DBeaver, another "
+                f"`phm run`) and start again. Analysts open published/monitoring.duckdb instead.")
+    return None
+
+
 def run_main_job(settings: Settings, instance: dg.DagsterInstance | None = None) -> RunOutcome:
     """Materialise every asset with its checks; nothing is published unless every blocking check passed."""
     from pipelines.definitions import MAIN_JOB, build_definitions
 
+    locked = warehouse_lock_problem(settings)
+    if locked:
+        return RunOutcome(False, "-", [locked])
     defs = build_definitions(settings)
     job = defs.resolve_job_def(MAIN_JOB)
     if instance is None:

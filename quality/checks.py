@@ -43,6 +43,7 @@ def quarantine_share(con: duckdb.DuckDBPyConnection, source: str, max_share: flo
 
 
 YEARLESS_SOURCES = ("interventions", "intervention_participants")  # delivered when something starts
+ESSENTIAL_SOURCES = ("population",)  # without the population there are no denominators: block publication
 
 
 def source_present(con: duckdb.DuckDBPyConnection, source: str, years: list[int]) -> CheckOutcome:
@@ -50,7 +51,8 @@ def source_present(con: duckdb.DuckDBPyConnection, source: str, years: list[int]
     found = {y for (y,) in con.execute("SELECT DISTINCT year FROM meta.ingest_files WHERE source = ?",
                                        [source]).fetchall()}
     missing = [] if source in YEARLESS_SOURCES and found else sorted(set(years) - found)
-    return CheckOutcome("file_per_year", f"raw/{source}", "warn", "completeness", not missing,
+    severity = "error" if source in ESSENTIAL_SOURCES else "warn"
+    return CheckOutcome("file_per_year", f"raw/{source}", severity, "completeness", not missing,
                         f"missing years {missing}" if missing else "all years present", f"years {list(years)}",
                         f"no {source} file for {missing}: put {source}_<year>.csv in data/landing/{source}/"
                         if missing else f"{source} has a file for every configured year")
