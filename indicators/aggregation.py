@@ -62,6 +62,26 @@ def base_cells_sql(mart: Mart, indicators: list[Indicator], years: list[int]) ->
     """
 
 
+def _insert_category_strata(con: duckdb.DuckDBPyConnection, ind: Indicator, mart: Mart, years: list[int]) -> None:
+    """Strata of an indicator that come from a longer mart (e.g. Zvw cost per category): its own strata only,
+    never its `totaal`, which the indicator's own mart gives."""
+    proxy = Indicator(**{**ind.__dict__, "mart": mart})
+    strata = "[" + ", ".join(f"'{name}:' || ({expr})" for name, expr in mart.strata.items()) + "]"
+    stats = ", ".join(_stats_sql(proxy, 0))
+    cols = ", ".join(f"i0_{c}" for c in STAT_COLUMNS)
+    con.execute(
+        f"""
+        INSERT INTO indicators.base_cells
+        SELECT '{ind.id}', period, base_area, stratum, {cols} FROM (
+            SELECT year AS period, {mart.area_column} AS base_area, stratum, {stats}
+            FROM (SELECT m.*, unnest({strata}) AS stratum FROM {mart.table} m
+                  WHERE m.year IN ({', '.join(str(y) for y in years)}))
+            WHERE stratum IS NOT NULL GROUP BY ALL
+        ) WHERE i0_cnt > 0
+        """
+    )
+
+
 def build_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: list[int]) -> int:
     """Create `indicators.cells`: unrounded statistics for every indicator, level and stratum."""
     con.execute("CREATE SCHEMA IF NOT EXISTS indicators")
@@ -72,7 +92,7 @@ def build_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: lis
     for mart in catalogue.marts.values():
         inds = catalogue.for_mart(mart.name)
         if not inds:
-            continue
+            continue  # e.g. a mart that only lends strata to another mart's indicator
         con.execute(f"CREATE OR REPLACE TEMP TABLE _wide AS {base_cells_sql(mart, inds, years)}")
         for k, ind in enumerate(inds):
             dims = [s for s in ind.strata if s != "totaal"]
@@ -83,6 +103,10 @@ def build_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: lis
                 f"FROM _wide WHERE ({allowed}) AND i{k}_cnt > 0"  # no row for a cell without data
             )
         con.execute("DROP TABLE _wide")
+    for ind in catalogue.indicators:
+        extra_mart = ind.extra.get("category_strata")
+        if extra_mart:
+            _insert_category_strata(con, ind, catalogue.marts[extra_mart], years)
     levels = [(ind.id, level) for ind in catalogue.indicators for level in ind.levels]
     con.execute("CREATE OR REPLACE TEMP TABLE _levels (indicator_id VARCHAR, area_level VARCHAR)")
     con.executemany("INSERT INTO _levels VALUES (?, ?)", levels)

@@ -51,6 +51,19 @@ SELECT intervention_id, indicator_id, method, estimate, ci_low, ci_high, n_areas
 FROM indicators.evaluation_results ORDER BY intervention_id, indicator_id, method
 """
 
+CANDIDATE_SCENARIOS_SQL = """
+CREATE OR REPLACE TABLE candidate.impact_scenarios AS
+SELECT CAST(period AS INTEGER) AS period, area_code, area_level, scenario, segment, outcome,
+       CASE WHEN persons >= {min_count} THEN CAST(round(persons / {base}) * {base} AS BIGINT) END AS persons,
+       CASE WHEN persons >= {min_count} THEN CAST(round(baseline_events / {base}) * {base} AS BIGINT) END
+           AS baseline_events,
+       reach_share, assumed_effect,
+       CASE WHEN persons >= {min_count} THEN round(persons_reached) END AS persons_reached,
+       CASE WHEN persons >= {min_count} THEN round(expected_change_in_events, 1) END AS expected_change_in_events,
+       persons < {min_count} AS suppressed
+FROM marts.impact_scenarios ORDER BY ALL
+"""
+
 QUALITY_SQL = """
 CREATE OR REPLACE TABLE candidate.quality_results AS
 SELECT run_id, check_name, asset, severity, kahn_category, status, observed, threshold, affected_indicators, message
@@ -72,18 +85,21 @@ ORDER BY source, path
 """
 
 
-def build_candidate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, rounding_base: int) -> dict[str, int]:
+def build_candidate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, rounding_base: int,
+                    min_count: int = 10) -> dict[str, int]:
     """Create the aggregate candidate tables (values, areas, catalogue)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS candidate")
     con.execute(CANDIDATE_VALUES_SQL)
     con.execute(CANDIDATE_AREAS_SQL.format(base=int(rounding_base)))
     con.execute(CANDIDATE_EQUITY_SQL)
     con.execute(CANDIDATE_EVALUATION_SQL)
+    con.execute(CANDIDATE_SCENARIOS_SQL.format(base=int(rounding_base), min_count=int(min_count)))
     con.register("_catalogue", pl.DataFrame(catalogue.rows()).to_arrow())
     con.execute("CREATE OR REPLACE TABLE candidate.indicator_catalogue AS SELECT * FROM _catalogue")
     con.unregister("_catalogue")
     return {t: con.execute(f"SELECT count(*) FROM candidate.{t}").fetchone()[0]
-            for t in ("indicator_values", "areas", "indicator_catalogue", "equity_gaps", "evaluation_results")}
+            for t in ("indicator_values", "areas", "indicator_catalogue", "equity_gaps", "evaluation_results",
+                      "impact_scenarios")}
 
 
 def add_run_tables(con: duckdb.DuckDBPyConnection, run_id: str, started_at, finished_at, code_version: str,

@@ -97,6 +97,25 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "caveat": "Voorbehoud: monitoring is geen bewijs / Caveat: monitoring is not proof",
         },
     ),
+    "impact_scenarios": (
+        "Scenario's voor interventie-impact: bereikte personen x verwacht effect (aannames, geen voorspelling) / "
+        "Intervention impact scenarios: people reached x assumed effect",
+        {
+            "period": "Jaar / Year",
+            "area_code": "Gebiedscode / Area code",
+            "area_level": "Gebiedsniveau (gemeente, regio) / Area level",
+            "scenario": "Scenario (zie impact_scenarios.csv) / Scenario",
+            "segment": "PHM-segment waarop het scenario zich richt / Target segment",
+            "outcome": "Uitkomst: acute_admissions of seh_visits / Outcome",
+            "persons": "Personen in het segment, afgerond op 5 / Persons in the segment, rounded to 5",
+            "baseline_events": "Gebeurtenissen in het jaar, afgerond op 5 / Events in the year, rounded to 5",
+            "reach_share": "Aangenomen bereik (aandeel) / Assumed reach (share)",
+            "assumed_effect": "Aangenomen relatief effect / Assumed relative effect",
+            "persons_reached": "Bereikte personen bij deze aanname / Persons reached under the assumption",
+            "expected_change_in_events": "Verwachte verandering in gebeurtenissen per jaar / Expected change in events",
+            "suppressed": "Onderdrukt (minder dan 10 personen) / Suppressed (fewer than 10 persons)",
+        },
+    ),
     "quality_results": (
         "Uitkomst van elke kwaliteitscontrole van de run / Result of every quality check of the run",
         {

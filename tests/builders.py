@@ -51,6 +51,7 @@ def run_transforms(con: duckdb.DuckDBPyConnection, years: list[int]) -> None:
     targeting.build_targeting(con)
     targeting.build_intervention_reach(con)
     marts.build_indicator_view(con)
+    marts.build_zvw_category_view(con)
 
 
 def catalogue_for(con: duckdb.DuckDBPyConnection):

@@ -142,3 +142,10 @@ def test_standardised_rate_needs_ten_events(values):
     cell = _cell(values, "ph_multimorbiditeit_gestand")
     assert (cell["numerator"], cell["denominator"]) == (2, 4)
     assert cell["value"] is None and cell["ci_low"] is None and cell["ci_high"] is None
+
+
+def test_zvw_cost_per_category_is_a_stratum_of_the_same_indicator(values):
+    # farmacie 2023: only A claimed 1000; every insured year counts in the denominator: 3 + 1/365
+    cell = _cell(values, "co_zvw_per_verzekerdejaar", stratum="categorie:farmacie")
+    assert cell["value"] == pytest.approx(1000 / (3 + 1 / 365), rel=1e-12)
+    assert cell["n"] == 4

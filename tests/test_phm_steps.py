@@ -22,6 +22,7 @@ from datetime import date
 import pytest
 
 from tests.builders import SETTINGS, insert, new_warehouse, run_transforms
+from transforms import stratification
 
 P = {name: name.lower() * 64 for name in "EFGHIJKLM"}
 BU1, BU2 = "BU03990201", "BU03990301"
@@ -64,9 +65,16 @@ def warehouse():
         {"pseudo_id": P["K"], "year": 2023, "regulation": "bijstand", "months": 12},
         {"pseudo_id": P["K"], "year": 2023, "regulation": "schuldhulpverlening", "months": 6},
     ])
+    insert(con, "hospital_events", [
+        {"pseudo_id": P["I"], "event_type": "opname", "start_date": date(2023, 3, 1), "end_date": date(2023, 3, 4),
+         "icd10_code": "J44.1", "acute": True},
+        {"pseudo_id": P["I"], "event_type": "opname", "start_date": date(2023, 9, 1), "end_date": date(2023, 9, 2),
+         "icd10_code": "J44.1", "acute": True},
+    ])
     insert(con, "zvw_costs", [{"pseudo_id": P["G"], "year": 2023, "insured_days": 365,
                                "cost_category": "medisch_specialistisch", "amount_eur": 250000.0}])
     run_transforms(con, [2023])
+    stratification.build_impact_scenarios(con)
     return con
 
 
@@ -147,3 +155,12 @@ def test_changing_a_rule_file_changes_the_result_without_code(warehouse):
     finally:
         con.execute("UPDATE ref.segment_rules SET rule = 'coalesce(frailty_deficits >= 3 OR has_dementie,false)' "
                     "WHERE segment = 'kwetsbaar_complex'")
+
+
+def test_impact_scenario_is_people_reached_times_assumed_effect(warehouse):
+    # multimorbide in 2023: only I, with 2 acute admissions (both COPD). Scenario ketenzorg_multimorbide assumes
+    # reach 0.5 and effect -0.10 on acute admissions: 1 person x 0.5 reached, 2 x 0.5 x -0.10 = -0.1 admissions
+    row = warehouse.execute(
+        "SELECT persons, baseline_events, persons_reached, expected_change_in_events FROM marts.impact_scenarios "
+        "WHERE scenario = 'ketenzorg_multimorbide' AND area_level = 'regio' AND period = 2023").fetchone()
+    assert row[:3] == (1, 2, 0.5) and row[3] == pytest.approx(-0.1)

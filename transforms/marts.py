@@ -57,3 +57,22 @@ JOIN marts.person_targeting t USING (pseudo_id, year)
 def build_indicator_view(con: duckdb.DuckDBPyConnection) -> None:
     """The person-year view the catalogue reads: mart + segment + domains + target groups (all 1:1)."""
     con.execute(INDICATOR_VIEW_SQL)
+
+
+ZVW_CATEGORY_SQL = """
+CREATE OR REPLACE VIEW marts.zvw_person_category AS
+-- every insured person-year once per Zvw category (zero when no claim), so each category's cost per
+-- insured year has all insured years as its denominator
+SELECT m.pseudo_id, m.year, m.buurt_code, m.sex, m.age_group, m.income_quintile, m.insured_years,
+       c.cost_category, coalesce(z.amount, 0) AS zvw_cost
+FROM marts.person_year m
+CROSS JOIN (SELECT DISTINCT cost_category FROM raw.zvw_costs) c
+LEFT JOIN (SELECT pseudo_id, year, cost_category, sum(amount_eur) AS amount FROM raw.zvw_costs GROUP BY ALL) z
+  ON z.pseudo_id = m.pseudo_id AND z.year = m.year AND z.cost_category = c.cost_category
+WHERE m.insured_years > 0
+"""
+
+
+def build_zvw_category_view(con: duckdb.DuckDBPyConnection) -> None:
+    """Zvw cost per person-year and category: the strata `categorie:<category>` of Zvw cost indicators."""
+    con.execute(ZVW_CATEGORY_SQL)

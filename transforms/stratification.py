@@ -83,3 +83,35 @@ def build_stratification(con: duckdb.DuckDBPyConnection, cutoffs: dict) -> pl.Da
            FROM marts.person_stratification JOIN ref.segment_rules USING (segment)
            GROUP BY year, segment, priority ORDER BY year, priority"""
     ).pl()
+
+
+SCENARIOS_SQL = """
+CREATE OR REPLACE TABLE marts.impact_scenarios AS
+WITH base AS (
+    SELECT m.year, a.ancestor_code AS area_code, a.ancestor_level AS area_level, s.segment,
+           m.acute_admissions, m.seh_visits
+    FROM marts.person_year m
+    JOIN marts.person_stratification s USING (pseudo_id, year)
+    JOIN staging.area_ancestors a ON a.area_code = m.buurt_code
+    WHERE a.ancestor_level IN ('gemeente', 'regio')
+)
+SELECT b.year AS period, b.area_code, b.area_level, r.scenario, r.segment, r.outcome,
+       count(*) AS persons,
+       sum(CASE r.outcome WHEN 'acute_admissions' THEN b.acute_admissions ELSE b.seh_visits END) AS baseline_events,
+       r.reach_share, r.assumed_effect,
+       count(*) * r.reach_share AS persons_reached,
+       sum(CASE r.outcome WHEN 'acute_admissions' THEN b.acute_admissions ELSE b.seh_visits END)
+           * r.reach_share * r.assumed_effect AS expected_change_in_events
+FROM base b JOIN ref.impact_scenarios r ON r.segment = b.segment
+GROUP BY b.year, b.area_code, b.area_level, r.scenario, r.segment, r.outcome, r.reach_share, r.assumed_effect
+ORDER BY ALL
+"""
+
+
+def build_impact_scenarios(con: duckdb.DuckDBPyConnection) -> int:
+    """Scenario table of step 3: people in a segment x assumed reach x assumed effect on their care use.
+
+    The assumptions live in `reference/impact_scenarios.csv`: a steering group can edit them and rerun.
+    """
+    con.execute(SCENARIOS_SQL)
+    return con.execute("SELECT count(*) FROM marts.impact_scenarios").fetchone()[0]

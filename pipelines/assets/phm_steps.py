@@ -15,6 +15,7 @@ DENOMINATORS = dg.AssetKey(["marts", "population_denominators"])
 STRATIFICATION = dg.AssetKey(["marts", "person_stratification"])
 TARGETING = dg.AssetKey(["marts", "person_targeting"])
 REACH = dg.AssetKey(["marts", "intervention_reach"])
+SCENARIOS = dg.AssetKey(["marts", "impact_scenarios"])
 
 
 @dg.asset(key=DENOMINATORS, group_name="phm_step1_population", kinds={"duckdb"}, deps=[SPINE],
@@ -49,6 +50,18 @@ def person_stratification(context: dg.AssetExecutionContext, warehouse: DuckDBRe
         yield to_result(context.run.run_id, warehouse, outcome, STRATIFICATION)
 
 
+@dg.asset(key=SCENARIOS, group_name="phm_step3_stratification", kinds={"duckdb"}, deps=[STRATIFICATION],
+          description="PHM step 3: impact scenarios per gemeente and region: persons in a segment x assumed reach "
+                      "x assumed effect on acute admissions or ED visits (assumptions in impact_scenarios.csv).")
+def impact_scenarios(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    with warehouse.get_connection() as con:
+        rows = stratification.build_impact_scenarios(con)
+        table = preview(con, "SELECT period, scenario, persons, round(persons_reached) AS reached, "
+                             "round(expected_change_in_events, 1) AS change FROM marts.impact_scenarios "
+                             "WHERE area_level = 'regio' ORDER BY ALL")
+    return dg.MaterializeResult(metadata={"rows": rows, "region": table})
+
+
 @dg.asset(key=TARGETING, group_name="phm_step4_targeting", kinds={"duckdb"}, deps=[STRATIFICATION],
           description="PHM step 4: membership of the five IZA target groups per person-year "
                       "(rules in target_groups.csv).")
@@ -56,6 +69,7 @@ def person_targeting(warehouse: DuckDBResource) -> dg.MaterializeResult:
     with warehouse.get_connection() as con:
         sizes = targeting.build_targeting(con)
         marts.build_indicator_view(con)
+        marts.build_zvw_category_view(con)
     return dg.MaterializeResult(metadata={"rows": int(sizes["residents"].sum()),
                                          "group_sizes": markdown_table(sizes)})
 
@@ -72,4 +86,5 @@ def intervention_reach(warehouse: DuckDBResource) -> dg.MaterializeResult:
                                          "reach": markdown_table(reach)})
 
 
-PHM_STEP_ASSETS = [population_denominators, person_stratification, person_targeting, intervention_reach]
+PHM_STEP_ASSETS = [population_denominators, person_stratification, impact_scenarios, person_targeting,
+                   intervention_reach]

@@ -11,6 +11,7 @@ from indicators.catalogue import expansions_from_warehouse, load_catalogue
 from indicators.publication import publish
 from pipelines.assets.evaluation import EQUITY, EVALUATION
 from pipelines.assets.indicators import VALUES
+from pipelines.assets.phm_steps import SCENARIOS
 from pipelines.assets.staging import AREAS
 from pipelines.checks import check_spec, to_result
 from pipelines.provenance import code_version
@@ -43,7 +44,7 @@ def _disclosure(con, policy: dict) -> CheckOutcome:
                         tuple(sorted({v.indicator_id for v in violations})))
 
 
-@dg.asset(key=CANDIDATE, group_name="publish", kinds={"duckdb"}, deps=[VALUES, EQUITY, EVALUATION, AREAS],
+@dg.asset(key=CANDIDATE, group_name="publish", kinds={"duckdb"}, deps=[VALUES, EQUITY, EVALUATION, SCENARIOS, AREAS],
           description="The publication candidate: the aggregate contract tables in the warehouse schema "
                       "`candidate`, checked for privacy and disclosure before anything is published.",
           check_specs=[check_spec(CANDIDATE, "privacy", "no pseudonym, person-level row, event date or small cell"),
@@ -53,7 +54,7 @@ def publication_candidate(context: dg.AssetExecutionContext, warehouse: DuckDBRe
     rounding = int(s.disclosure.get("rounding_base", 5))
     with warehouse.get_connection() as con:
         catalogue = load_catalogue(s.cutoffs, expansions_from_warehouse(con))
-        counts = build_candidate(con, catalogue, rounding)
+        counts = build_candidate(con, catalogue, rounding, int(s.disclosure.get("min_count", 10)))
         # quality_results and run_manifest are filled at publication; empty shapes let the gate check them now.
         con.execute(CHECK_RESULTS_DDL)
         add_run_tables(con, context.run.run_id, datetime.now(UTC), datetime.now(UTC), code_version(),
