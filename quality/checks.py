@@ -147,3 +147,44 @@ def one_segment_per_person_year(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
                         f"spine {spine}, segmented {segmented}, distinct {distinct}", "all equal",
                         "every person-year has exactly one segment" if ok else
                         "segment count differs from the spine: check segment_rules.csv")
+
+
+RIVM_2020 = "rivm_50090NED_gezondheid_wijk_buurt_2020_18plus_NL.csv"
+RIVM_Z_LIMIT = 3.0  # beyond what sampling explains: |ours - RIVM| > 3 standard errors of our estimate
+
+
+def rivm_plausibility(con: duckdb.DuckDBPyConnection, reference_dir, references: dict[str, str]) -> CheckOutcome:
+    """Survey indicators per gemeente and wijk against the RIVM 2020 small-area estimates (external truth).
+
+    `references` maps indicator id -> RIVM column. Warns for cells whose difference exceeds 3 standard
+    errors of our own estimate (derived from its 95 % interval).
+    """
+    path = str(reference_dir / RIVM_2020)
+    columns = ", ".join(f"TRY_CAST(trim(\"{col}\") AS DOUBLE) AS \"{ind}\"" for ind, col in references.items())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rivm AS SELECT trim(Codering_3) AS area_code, {columns} "
+                f"FROM read_csv(?, all_varchar=true)", [path])
+    unpivot = " UNION ALL ".join(f"SELECT area_code, '{ind}' AS indicator_id, \"{ind}\" AS rivm FROM _rivm"
+                                 for ind in references)
+    rows = con.execute(
+        f"""
+        WITH ours AS (
+            SELECT indicator_id, area_code, area_level, value, (ci_high - ci_low) / (2 * 1.959964) AS se
+            FROM indicators.values
+            WHERE stratum = 'totaal' AND area_level IN ('gemeente', 'wijk') AND value IS NOT NULL
+              AND period = (SELECT max(period) FROM indicators.values)
+        )
+        SELECT o.indicator_id, o.area_code, o.value, r.rivm, (o.value - r.rivm) / nullif(o.se, 0) AS z
+        FROM ours o JOIN ({unpivot}) r USING (area_code, indicator_id)
+        WHERE r.rivm IS NOT NULL
+        ORDER BY abs(z) DESC
+        """
+    ).fetchall()
+    con.execute("DROP TABLE _rivm")
+    off = [r for r in rows if r[4] is not None and abs(r[4]) > RIVM_Z_LIMIT]
+    detail = "; ".join(f"{i} {a}: {v:.1f} vs RIVM {rv:.1f} (z {z:.1f})" for i, a, v, rv, z in off[:8])
+    return CheckOutcome(
+        "rivm_plausibility", "indicators/indicator_values", "warn", "plausibility", not off,
+        f"{len(off)} of {len(rows)} cells beyond |z| > {RIVM_Z_LIMIT}", f"|z| <= {RIVM_Z_LIMIT}",
+        (f"differs from the RIVM 2020 estimates beyond sampling error: {detail}" if off else
+         f"all {len(rows)} gemeente/wijk survey cells agree with the RIVM 2020 estimates within sampling error"),
+        tuple(sorted({r[0] for r in off})))

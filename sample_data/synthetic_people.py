@@ -418,8 +418,13 @@ def survey_rows(rng, people: People, region: Region, years: list[int]) -> pl.Dat
         r = {key: values[b] for key, values in region.rivm.items()}
         q = people.quintile[idx]
         inc = np.where(q > 0, INCOME_GRADIENT[np.clip(q, 1, 5) - 1], 1.3)
+        # income shifts risk within a buurt but keeps the buurt average at the RIVM estimate
+        inc = inc / (np.bincount(b, weights=inc, minlength=len(region.buurten)) /
+                     np.maximum(np.bincount(b, minlength=len(region.buurten)), 1))[b]
+        inc2 = inc ** 2 / (np.bincount(b, weights=inc ** 2, minlength=len(region.buurten)) /
+                           np.maximum(np.bincount(b, minlength=len(region.buurten)), 1))[b]
         u = rng.random((n, 12))
-        srh_good = u[:, 0] < np.clip(r["good_health"] * (2 - inc) ** 0.3, 0, 1)
+        srh_good = u[:, 0] < np.clip(1 - (1 - r["good_health"]) * inc, 0, 1)
         self_rated = np.where(srh_good, rng.integers(1, 3, n), rng.choice([3, 4, 5], n, p=[0.7, 0.22, 0.08]))
         k10_high = u[:, 1] < r["k10_high"] * inc
         k10_mod = ~k10_high & (u[:, 1] < r["k10_moderate"] * inc)
@@ -450,8 +455,8 @@ def survey_rows(rng, people: People, region: Region, years: list[int]) -> pl.Dat
         frame |= _items("mastery", mastery_total, 7, 1)
         frame |= _items("sbsq", sbsq_total, 3, 0)
         frame |= {"height_cm": height, "weight_kg": weight_kg, "smoker": u[:, 8] < r["smoker"] * inc,
-                  "informal_carer": u[:, 9] < r["carer"], "volunteer": u[:, 10] < r["volunteer"] / inc,
-                  "difficulty_making_ends_meet": u[:, 11] < np.clip(r["ends_meet"] * inc ** 2, 0, 1)}
+                  "informal_carer": u[:, 9] < r["carer"], "volunteer": u[:, 10] < r["volunteer"] * (2 - inc),
+                  "difficulty_making_ends_meet": u[:, 11] < np.clip(r["ends_meet"] * inc2, 0, 1)}
         for offset, dim in enumerate(["lichaamsfuncties", "mentaal_welbevinden", "zingeving", "kwaliteit_van_leven",
                                       "meedoen", "dagelijks_functioneren"]):
             frame[f"ph_{dim}"] = np.round(np.clip(ph_base + (offset - 2.5) * 0.1 + rng.normal(0, 1.1, n), 0, 10), 1)

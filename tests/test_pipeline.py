@@ -166,3 +166,14 @@ def test_recomputed_from_landing_files_with_plain_sql(small_run):
     q1 = con.execute("SELECT count(*) FROM pop1 WHERE income_quintile = '1'").fetchone()[0]
     assert value == pytest.approx(1000 * deaths / residents, rel=1e-12)
     assert low_income == pytest.approx(100 * q1 / residents, rel=1e-12)
+
+
+def test_survey_estimates_are_checked_against_rivm(small_run):
+    settings, _, _ = small_run
+    with _published(settings) as con:
+        row = con.execute("SELECT severity, kahn_category, observed FROM quality_results "
+                          "WHERE check_name = 'rivm_plausibility'").fetchone()
+    # warn-level plausibility check; the generator follows the RIVM 2020 buurt estimates, so few cells differ
+    assert row[0] == "warn" and row[1] == "plausibility"
+    beyond, total = (int(x) for x in row[2].split(" cells")[0].split(" of "))
+    assert total > 20 and beyond <= 0.05 * total

@@ -36,7 +36,9 @@ def indicator_cells(warehouse: DuckDBResource, phm: PhmConfig) -> dg.Materialize
 @dg.asset(key=VALUES, group_name="indicators", kinds={"duckdb"}, deps=[CELLS],
           description="Values and 95% intervals per cell (Wilson, Kish, Garwood/Byar, t), the comparison with "
                       "the region, then disclosure control (primary and secondary suppression, rounding to 5).",
-          check_specs=[check_spec(VALUES, "values_in_range", "percentages in [0, 100] and CIs around values")])
+          check_specs=[check_spec(VALUES, "values_in_range", "percentages in [0, 100] and CIs around values"),
+                       check_spec(VALUES, "rivm_plausibility", "survey indicators agree with the RIVM 2020 "
+                                                               "small-area estimates within sampling error")])
 def indicator_values(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig):
     s = phm.settings()
     policy = DisclosurePolicy.from_mapping(s.disclosure)
@@ -58,9 +60,11 @@ def indicator_values(context: dg.AssetExecutionContext, warehouse: DuckDBResourc
             "round(avg(CAST(suppressed AS INT)) * 100, 1) AS suppressed_pct FROM indicators.published_values "
             "GROUP BY 1 ORDER BY 1").pl()
     yield dg.MaterializeResult(metadata={"rows": published.height, "suppression": markdown_table(summary)})
+    references = {i.id: i.extra["rivm_reference"] for i in catalogue.indicators if "rivm_reference" in i.extra}
     with warehouse.get_connection() as con:
-        outcome = checks.proportions_in_range(con)
-    yield to_result(context.run.run_id, warehouse, outcome, VALUES)
+        outcomes = [checks.proportions_in_range(con), checks.rivm_plausibility(con, s.reference_dir, references)]
+    for outcome in outcomes:
+        yield to_result(context.run.run_id, warehouse, outcome, VALUES)
 
 
 INDICATOR_ASSETS = [indicator_cells, indicator_values]
