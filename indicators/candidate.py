@@ -64,6 +64,13 @@ SELECT CAST(period AS INTEGER) AS period, area_code, area_level, scenario, segme
 FROM marts.impact_scenarios ORDER BY ALL
 """
 
+CANDIDATE_TRENDS_SQL = """
+CREATE OR REPLACE TABLE candidate.trends AS
+SELECT indicator_id, area_code, area_level, stratum, CAST(from_period AS INTEGER) AS from_period,
+       CAST(to_period AS INTEGER) AS to_period, from_value, to_value, change, ci_low, ci_high, significant, suppressed
+FROM indicators.trends ORDER BY ALL
+"""
+
 QUALITY_SQL = """
 CREATE OR REPLACE TABLE candidate.quality_results AS
 SELECT run_id, check_name, asset, severity, kahn_category, status, observed, threshold, affected_indicators, message
@@ -93,13 +100,14 @@ def build_candidate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roundi
     con.execute(CANDIDATE_AREAS_SQL.format(base=int(rounding_base)))
     con.execute(CANDIDATE_EQUITY_SQL)
     con.execute(CANDIDATE_EVALUATION_SQL)
+    con.execute(CANDIDATE_TRENDS_SQL)
     con.execute(CANDIDATE_SCENARIOS_SQL.format(base=int(rounding_base), min_count=int(min_count)))
     con.register("_catalogue", pl.DataFrame(catalogue.rows()).to_arrow())
     con.execute("CREATE OR REPLACE TABLE candidate.indicator_catalogue AS SELECT * FROM _catalogue")
     con.unregister("_catalogue")
     return {t: con.execute(f"SELECT count(*) FROM candidate.{t}").fetchone()[0]
             for t in ("indicator_values", "areas", "indicator_catalogue", "equity_gaps", "evaluation_results",
-                      "impact_scenarios")}
+                      "impact_scenarios", "trends")}
 
 
 def add_run_tables(con: duckdb.DuckDBPyConnection, run_id: str, started_at, finished_at, code_version: str,

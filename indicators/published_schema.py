@@ -97,6 +97,24 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "caveat": "Voorbehoud: monitoring is geen bewijs / Caveat: monitoring is not proof",
         },
     ),
+    "trends": (
+        "Trends: verandering tussen opeenvolgende jaren en over de hele periode / Trends: change between years",
+        {
+            "indicator_id": "Indicator / Indicator id",
+            "area_code": "Gebiedscode / Area code",
+            "area_level": "Gebiedsniveau / Area level",
+            "stratum": "Uitsplitsing / Stratum",
+            "from_period": "Beginjaar / From year",
+            "to_period": "Eindjaar / To year",
+            "from_value": "Waarde in het beginjaar / Value in the first year",
+            "to_value": "Waarde in het eindjaar / Value in the last year",
+            "change": "Verandering (eindwaarde - beginwaarde) / Change (last - first)",
+            "ci_low": "Ondergrens 95%-interval van de verandering / Lower 95% limit of the change",
+            "ci_high": "Bovengrens 95%-interval van de verandering / Upper 95% limit of the change",
+            "significant": "Verandering significant (interval zonder 0) / Change significant (interval excludes 0)",
+            "suppressed": "Onderdrukt (een van beide jaren onderdrukt) / Suppressed (either year suppressed)",
+        },
+    ),
     "impact_scenarios": (
         "Scenario's voor interventie-impact: bereikte personen x verwacht effect (aannames, geen voorspelling) / "
         "Intervention impact scenarios: people reached x assumed effect",

@@ -177,3 +177,19 @@ def test_survey_estimates_are_checked_against_rivm(small_run):
     assert row[0] == "warn" and row[1] == "plausibility"
     beyond, total = (int(x) for x in row[2].split(" cells")[0].split(" of "))
     assert total > 20 and beyond <= 0.05 * total
+
+
+def test_every_catalogue_indicator_is_published_for_each_level_and_year(small_run):
+    settings, _, _ = small_run
+    with _published(settings) as con:
+        catalogue = con.execute("SELECT indicator_id, levels FROM indicator_catalogue").fetchall()
+        present = {(i, lvl, p) for i, lvl, p in con.execute(
+            "SELECT DISTINCT indicator_id, area_level, period FROM indicator_values").fetchall()}
+        trends = con.execute("SELECT count(*), count(*) FILTER (WHERE significant) FROM trends").fetchone()
+    assert len(catalogue) >= 70
+    for indicator_id, levels in catalogue:
+        years = SMALL_YEARS[-1:] if indicator_id.startswith("phm_bereik_") else SMALL_YEARS  # reach: from start
+        for level in levels.split(","):
+            for year in years:
+                assert (indicator_id, level, year) in present, (indicator_id, level, year)
+    assert trends[0] > 1000

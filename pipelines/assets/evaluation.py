@@ -6,6 +6,7 @@ from dagster_duckdb import DuckDBResource
 from indicators.catalogue import expansions_from_warehouse, load_catalogue
 from indicators.equity_gaps import equity_gaps
 from indicators.evaluation import evaluate
+from indicators.trends import trends
 from pipelines.assets.indicators import VALUES
 from pipelines.assets.phm_steps import REACH, TARGETING
 from pipelines.metadata import markdown_table
@@ -13,6 +14,7 @@ from pipelines.resources import PhmConfig
 
 EQUITY = dg.AssetKey(["indicators", "equity_gaps"])
 EVALUATION = dg.AssetKey(["indicators", "evaluation_results"])
+TRENDS = dg.AssetKey(["indicators", "trends"])
 
 
 @dg.asset(key=EQUITY, group_name="indicators", kinds={"duckdb"}, deps=[VALUES],
@@ -50,4 +52,20 @@ def evaluation_results(warehouse: DuckDBResource) -> dg.MaterializeResult:
     })
 
 
-EVALUATION_ASSETS = [equity, evaluation_results]
+@dg.asset(key=TRENDS, group_name="phm_step5_evaluation", kinds={"duckdb"}, deps=[VALUES],
+          description="PHM step 5: change of every indicator, area and stratum between consecutive years and over "
+                      "the whole period, with a 95% interval and a significance flag; suppressed with its cells.")
+def indicator_trends(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    with warehouse.get_connection() as con:
+        values = con.execute("SELECT * FROM indicators.values").pl()
+        published = con.execute("SELECT indicator_id, period, area_code, area_level, stratum, suppressed "
+                                "FROM indicators.published_values").pl()
+        result = trends(values, published)
+        con.register("_trends", result.to_arrow())
+        con.execute("CREATE OR REPLACE TABLE indicators.trends AS SELECT * FROM _trends")
+        con.unregister("_trends")
+        significant = int(result["significant"].fill_null(False).sum()) if result.height else 0
+    return dg.MaterializeResult(metadata={"rows": result.height, "significant_changes": significant})
+
+
+EVALUATION_ASSETS = [equity, evaluation_results, indicator_trends]

@@ -9,7 +9,7 @@ from dagster_duckdb import DuckDBResource
 from indicators.candidate import add_run_tables, build_candidate
 from indicators.catalogue import expansions_from_warehouse, load_catalogue
 from indicators.publication import publish
-from pipelines.assets.evaluation import EQUITY, EVALUATION
+from pipelines.assets.evaluation import EQUITY, EVALUATION, TRENDS
 from pipelines.assets.indicators import VALUES
 from pipelines.assets.phm_steps import SCENARIOS
 from pipelines.assets.staging import AREAS
@@ -44,7 +44,7 @@ def _disclosure(con, policy: dict) -> CheckOutcome:
                         tuple(sorted({v.indicator_id for v in violations})))
 
 
-@dg.asset(key=CANDIDATE, group_name="publish", kinds={"duckdb"}, deps=[VALUES, EQUITY, EVALUATION, SCENARIOS, AREAS],
+@dg.asset(key=CANDIDATE, group_name="publish", kinds={"duckdb"}, deps=[VALUES, EQUITY, EVALUATION, TRENDS, SCENARIOS, AREAS],
           description="The publication candidate: the aggregate contract tables in the warehouse schema "
                       "`candidate`, checked for privacy and disclosure before anything is published.",
           check_specs=[check_spec(CANDIDATE, "privacy", "no pseudonym, person-level row, event date or small cell"),
