@@ -66,11 +66,12 @@ def write_database(con: duckdb.DuckDBPyConnection, target: Path, schema: str = "
 
 
 def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, manifest: dict,
-            retention: int = 5) -> dict:
+            retention: int = 5, folders: dict[str, Path] | None = None) -> dict:
     """Write, fsync and atomically replace `monitoring.duckdb`, then its exports, versions and manifest.json.
 
     Everything is written beside the current publication first; if any step before the final rename
-    fails, the previous publication is left exactly as it was.
+    fails, the previous publication is left exactly as it was. `folders` (name -> source folder, e.g. the
+    Data Docs) are copied in beside it and swapped in with the exports.
     """
     published_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -81,6 +82,10 @@ def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, ma
         counts = write_database(con, tmp)
         _fsync(tmp)
         write_exports(tmp, staged_exports)
+        staged = {name: published_dir / f".{name}.new" for name in (folders or {})}
+        for name, source in (folders or {}).items():
+            shutil.rmtree(staged[name], ignore_errors=True)
+            shutil.copytree(source, staged[name])
         manifest = {**manifest, "run_id": run_id, "published_at": stamp, "version": version_name,
                     "row_counts": counts}
         manifest_tmp = published_dir / ".manifest.json.tmp"
@@ -89,11 +94,15 @@ def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, ma
         os.replace(tmp, published_dir / MONITORING)  # the moment of publication
         os.replace(manifest_tmp, published_dir / "manifest.json")
         swap_directory(staged_exports, published_dir / "exports")
+        for name, folder in staged.items():
+            swap_directory(folder, published_dir / name)
         _fsync(published_dir)
     finally:
         tmp.unlink(missing_ok=True)
         (published_dir / ".manifest.json.tmp").unlink(missing_ok=True)
         shutil.rmtree(staged_exports, ignore_errors=True)
+        for name in folders or {}:
+            shutil.rmtree(published_dir / f".{name}.new", ignore_errors=True)
     versions = published_dir / "versions"
     versions.mkdir(exist_ok=True)
     shutil.copy2(published_dir / MONITORING, versions / version_name)

@@ -10,6 +10,7 @@ from quality.contracts import CONTRACTS
 from transforms import care_use, code_lists, conditions, marts, spine, stratification, survey, targeting
 from transforms.areas import build_areas
 from transforms.ingest import prepare_tables
+from transforms.warehouse import ensure_schemas
 
 SETTINGS = load_settings(REPO_ROOT / "phm.toml")
 
@@ -17,6 +18,7 @@ SETTINGS = load_settings(REPO_ROOT / "phm.toml")
 def new_warehouse(gemeenten=("GM0399",)) -> duckdb.DuckDBPyConnection:
     """An in-memory warehouse with areas, code lists and empty raw tables."""
     con = duckdb.connect()
+    ensure_schemas(con)
     build_areas(con, SETTINGS.reference_dir, list(gemeenten), "RG_T", "Test")
     code_lists.load_code_lists(con)
     for source in CONTRACTS:

@@ -193,3 +193,13 @@ def test_every_catalogue_indicator_is_published_for_each_level_and_year(small_ru
             for year in years:
                 assert (indicator_id, level, year) in present, (indicator_id, level, year)
     assert trends[0] > 1000
+
+
+def test_great_expectations_ran_and_data_docs_are_published(small_run):
+    settings, _, _ = small_run
+    with _published(settings) as con:
+        suites = dict(con.execute("SELECT check_name, status FROM quality_results "
+                                  "WHERE check_name LIKE 'gx_%'").fetchall())
+    assert suites["gx_staging_person_year"] == "passed" and suites["gx_candidate_indicator_values"] == "passed"
+    assert len(suites) == 5
+    assert "<html" in (settings.published_dir / "quality" / "index.html").read_text(encoding="utf-8").lower()

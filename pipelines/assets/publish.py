@@ -12,16 +12,20 @@ from indicators.publication import publish
 from pipelines.assets.evaluation import EQUITY, EVALUATION, TRENDS
 from pipelines.assets.indicators import VALUES
 from pipelines.assets.phm_steps import SCENARIOS
-from pipelines.assets.staging import AREAS
+from pipelines.assets.staging import AREAS, PERSON_YEAR_MART, SPINE
 from pipelines.checks import check_spec, to_result
 from pipelines.provenance import code_version
 from pipelines.resources import PhmConfig
 from quality.disclosure_audit import audit_disclosure
+from quality.gx_suites import run_expectation_suites
 from quality.outcomes import CHECK_RESULTS_DDL, CheckOutcome
 from quality.privacy import privacy_violations
 from transforms.code_lists import versions as code_list_versions
 
 CANDIDATE = dg.AssetKey(["publish", "publication_candidate"])
+EXPECTATIONS = dg.AssetKey(["quality", "expectations"])
+GX_SUITES = ("staging_person_year", "staging_age_structure", "marts_person_year", "candidate_indicator_values",
+             "candidate_run_to_run")
 MONITORING = dg.AssetKey(["publish", "monitoring"])
 
 
@@ -66,7 +70,25 @@ def publication_candidate(context: dg.AssetExecutionContext, warehouse: DuckDBRe
         yield to_result(context.run.run_id, warehouse, outcome, CANDIDATE)
 
 
-@dg.asset(key=MONITORING, group_name="publish", kinds={"duckdb"}, deps=[CANDIDATE],
+@dg.asset(key=EXPECTATIONS, group_name="publish", kinds={"duckdb"}, deps=[CANDIDATE, SPINE, PERSON_YEAR_MART],
+          description="Great Expectations suites on the staging marts and the publication candidate "
+                      "(completeness, key uniqueness, referential integrity, ranges, distributions, run-to-run "
+                      "change against the previous publication); Data Docs HTML for published/quality/.",
+          check_specs=[check_spec(EXPECTATIONS, f"gx_{name}", f"Great Expectations suite {name}")
+                       for name in GX_SUITES])
+def expectations(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig):
+    s = phm.settings()
+    previous = s.published_dir / "monitoring.duckdb"
+    with warehouse.get_connection() as con:
+        outcomes = run_expectation_suites(con, s.data_dir / "gx", s.data_dir / "gx_docs",
+                                          previous if previous.exists() else None)
+    yield dg.MaterializeResult(metadata={"rows": len(outcomes), "data_docs": str(s.data_dir / "gx_docs"),
+                                         "failed": sum(not o.passed for o in outcomes)})
+    for outcome in outcomes:
+        yield to_result(context.run.run_id, warehouse, outcome, EXPECTATIONS)
+
+
+@dg.asset(key=MONITORING, group_name="publish", kinds={"duckdb"}, deps=[CANDIDATE, EXPECTATIONS],
           description="Atomic publication of published/monitoring.duckdb (write beside, fsync, os.replace), "
                       "a copy under published/versions/ and manifest.json. Runs only when every blocking "
                       "check upstream passed.")
@@ -95,7 +117,7 @@ def monitoring(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm
             "gemeenten": list(s.gemeenten), "years": list(s.years), "inputs": inputs,
             "code_lists": code_list_versions(),
             "check_verdict": "passed" if not verdict else f"passed with {verdict} warning(s)",
-        })
+        }, folders={"quality": s.data_dir / "gx_docs"})
     return dg.MaterializeResult(metadata={
         "path": str(s.published_dir / "monitoring.duckdb"), "version": manifest["version"],
         "exports": str(s.published_dir / "exports"),
@@ -103,4 +125,4 @@ def monitoring(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm
     })
 
 
-PUBLISH_ASSETS = [publication_candidate, monitoring]
+PUBLISH_ASSETS = [publication_candidate, expectations, monitoring]
