@@ -150,7 +150,8 @@ def one_segment_per_person_year(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
 
 
 RIVM_2020 = "rivm_50090NED_gezondheid_wijk_buurt_2020_18plus_NL.csv"
-RIVM_Z_LIMIT = 3.0  # beyond what sampling explains: |ours - RIVM| > 3 standard errors of our estimate
+RIVM_Z_LIMIT = 3.0  # beyond what sampling explains: |ours - RIVM| > 3 binomial standard errors at the RIVM value
+RIVM_MIN_RESPONDENTS = 30
 
 
 def rivm_plausibility(con: duckdb.DuckDBPyConnection, reference_dir, references: dict[str, str]) -> CheckOutcome:
@@ -168,12 +169,12 @@ def rivm_plausibility(con: duckdb.DuckDBPyConnection, reference_dir, references:
     rows = con.execute(
         f"""
         WITH ours AS (
-            SELECT indicator_id, area_code, area_level, value, (ci_high - ci_low) / (2 * 1.959964) AS se
-            FROM indicators.values
+            SELECT indicator_id, area_code, area_level, value, n FROM indicators.values
             WHERE stratum = 'totaal' AND area_level IN ('gemeente', 'wijk') AND value IS NOT NULL
-              AND period = (SELECT max(period) FROM indicators.values)
+              AND n >= {RIVM_MIN_RESPONDENTS} AND period = (SELECT max(period) FROM indicators.values)
         )
-        SELECT o.indicator_id, o.area_code, o.value, r.rivm, (o.value - r.rivm) / nullif(o.se, 0) AS z
+        SELECT o.indicator_id, o.area_code, o.value, r.rivm,
+               (o.value - r.rivm) / nullif(sqrt(r.rivm * (100 - r.rivm) / o.n), 0) AS z
         FROM ours o JOIN ({unpivot}) r USING (area_code, indicator_id)
         WHERE r.rivm IS NOT NULL
         ORDER BY abs(z) DESC

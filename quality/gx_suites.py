@@ -20,6 +20,7 @@ import pandas as pd
 from quality.outcomes import CheckOutcome
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no usage statistics leave the machine
+os.environ.setdefault("TQDM_DISABLE", "1")  # no progress bars from GX's metric calculation in logs
 
 
 @dataclass(frozen=True)
