@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import duckdb
 
 from indicators.catalogue import expansions_from_warehouse, load_catalogue
@@ -58,3 +61,9 @@ def run_transforms(con: duckdb.DuckDBPyConnection, years: list[int]) -> None:
 
 def catalogue_for(con: duckdb.DuckDBPyConnection):
     return load_catalogue(SETTINGS.cutoffs, expansions_from_warehouse(con))
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every file below `folder`, by relative path: proves 'byte-identical'."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -4,12 +4,10 @@ and never with a partial publication: `published/` stays byte-identical."""
 from __future__ import annotations
 
 import errno
-import hashlib
 import shutil
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -19,15 +17,12 @@ from pipelines.cli import app
 from pipelines.config import ConfigError, load_settings
 from pipelines.run import run_main_job
 from sample_data.landing_writer import generate
+from tests.builders import file_hashes
 from tests.conftest import write_config
 
 pytestmark = pytest.mark.slow
 GEMEENTEN, YEARS = ["GM0399"], [2022, 2023]
 
-
-def _digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -49,13 +44,13 @@ def region(published_region, tmp_path):
 
 
 def _fails_cleanly(settings, *expected: str) -> list[str]:
-    before = _digest(settings.published_dir)
+    before = file_hashes(settings.published_dir)
     outcome = run_main_job(settings, instance=dg.DagsterInstance.ephemeral())
     assert not outcome.success
     text = " | ".join(outcome.failures)
     for fragment in expected:
         assert fragment in text, text
-    assert _digest(settings.published_dir) == before
+    assert file_hashes(settings.published_dir) == before
     return outcome.failures
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -13,6 +11,7 @@ import pytest
 from indicators.published_schema import TABLES
 from pipelines.config import load_settings
 from pipelines.run import run_main_job
+from tests.builders import file_hashes
 from tests.conftest import SMALL_GEMEENTEN, SMALL_YEARS, write_config
 
 pytestmark = pytest.mark.slow
@@ -25,10 +24,6 @@ def _published(settings) -> duckdb.DuckDBPyConnection:
 def _warehouse(settings) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(settings.warehouse_path), read_only=True)
 
-
-def _digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_publication_has_the_contract_tables(small_run):
@@ -113,7 +108,7 @@ def test_failing_blocking_check_leaves_previous_publication_untouched(small_run,
     shutil.copytree(settings.landing_dir, data / "landing")
     shutil.copytree(settings.published_dir, data / "published")
     broken = load_settings(write_config(tmp_path / "phm.toml", data, SMALL_GEMEENTEN, SMALL_YEARS))
-    before = _digest(broken.published_dir)
+    before = file_hashes(broken.published_dir)
     # a population delivery in which every other row names a buurt outside the region
     path = broken.landing_dir / "population" / f"population_{SMALL_YEARS[-1]}.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -128,7 +123,7 @@ def test_failing_blocking_check_leaves_previous_publication_untouched(small_run,
 
     assert not outcome.success
     assert any("quarantine_share" in f and "raw/population" in f for f in outcome.failures), outcome.failures
-    assert _digest(broken.published_dir) == before
+    assert file_hashes(broken.published_dir) == before
 
 
 def test_standardising_the_region_to_itself_reproduces_its_crude_rate(small_run):

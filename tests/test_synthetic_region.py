@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from sample_data.landing_writer import generate
+from tests.builders import file_hashes
 
 GEMEENTEN, YEARS, SCALE = ["GM0399"], [2022, 2023], 0.3
 
-
-def _hashes(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -27,10 +23,10 @@ def region(tmp_path_factory):
 def test_same_seed_gives_byte_identical_files(region, tmp_path):
     out, _ = region
     generate(tmp_path / "again", GEMEENTEN, YEARS, seed=11, scale=SCALE)
-    assert _hashes(out) == _hashes(tmp_path / "again")
+    assert file_hashes(out) == file_hashes(tmp_path / "again")
     generate(tmp_path / "other", GEMEENTEN, YEARS, seed=12, scale=SCALE)
-    other = _hashes(tmp_path / "other")
-    assert other["population/population_2022.csv"] != _hashes(out)["population/population_2022.csv"]
+    other = file_hashes(tmp_path / "other")
+    assert other["population/population_2022.csv"] != file_hashes(out)["population/population_2022.csv"]
 
 
 def test_manifest_rows_equal_rows_in_files(region):
