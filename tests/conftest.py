@@ -6,8 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from pipelines.config import REPO_ROOT, Settings, load_settings
+
+# Property tests explore the same examples on every run (CI included) and never fail on a slow machine.
+hypothesis_settings.register_profile("phm", derandomize=True, deadline=None)
+hypothesis_settings.load_profile("phm")
 
 SMALL_GEMEENTEN = ["GM0399"]  # Heiloo, about 24,000 residents in CBS KWB 2024
 SMALL_YEARS = [2022, 2023]
