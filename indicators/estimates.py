@@ -117,8 +117,8 @@ def estimate_cells(cells: pl.DataFrame, catalogue: Catalogue, std_cells: pl.Data
         is_std = pl.col("value_std").is_not_null() | pl.col("numerator_std").is_not_null()
         values = values.with_columns(
             [pl.when(is_std).then(pl.col(f"{c}_std")).otherwise(pl.col(c)).alias(c)
-             for c in ("value", "ci_low", "ci_high", "numerator", "denominator")]
-        ).drop([f"{c}_std" for c in ("value", "ci_low", "ci_high", "numerator", "denominator")])
+             for c in VALUE_COLUMNS]
+        ).drop([f"{c}_std" for c in VALUE_COLUMNS])
         std_ids = [i.id for i in catalogue.indicators if i.method == "direct_standardised"]
         values = values.filter(~pl.col("indicator_id").is_in(std_ids) | (pl.col("stratum") == "totaal"))
     if top_cells is not None and top_cells.height:
