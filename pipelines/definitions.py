@@ -27,6 +27,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         selection=dg.AssetSelection.all(),
         description="Ingest every landing file, build the marts, compute indicators, gate and publish.",
         executor_def=dg.in_process_executor,  # one process writes warehouse.duckdb
+        tags={"phm/region": settings.region_code},  # deploy/dagster.yaml: one run per region at a time
     )
     schedules, sensors = build_automation(MAIN_JOB, str(settings.config_path), str(settings.data_dir))
     return dg.Definitions(

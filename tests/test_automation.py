@@ -53,3 +53,9 @@ def test_schedules_exist_and_are_off_by_default(tmp_path):
         schedule = defs.resolve_schedule_def(name)
         assert schedule.cron_schedule == cron and schedule.job_name == MAIN_JOB
         assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+
+
+def test_main_job_runs_in_process_and_is_tagged_with_its_region(tmp_path):
+    _, _, defs = _sensor(tmp_path)
+    job = defs.resolve_job_def(MAIN_JOB)
+    assert job.tags["phm/region"] == "RG_TEST" and job.executor_def.name == "in_process"
