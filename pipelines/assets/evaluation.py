@@ -11,6 +11,7 @@ from pipelines.assets.indicators import VALUES
 from pipelines.assets.phm_steps import REACH, TARGETING
 from pipelines.metadata import markdown_table
 from pipelines.resources import PhmConfig
+from transforms.warehouse import write_table
 
 EQUITY = dg.AssetKey(["indicators", "equity_gaps"])
 EVALUATION = dg.AssetKey(["indicators", "evaluation_results"])
@@ -28,9 +29,7 @@ def equity(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
         published = con.execute("SELECT indicator_id, period, area_code, area_level, stratum, suppressed "
                                 "FROM indicators.published_values").pl()
         gaps = equity_gaps(values, published, {i.id: i.method for i in catalogue.indicators})
-        con.register("_gaps", gaps.to_arrow())
-        con.execute("CREATE OR REPLACE TABLE indicators.equity_gaps AS SELECT * FROM _gaps")
-        con.unregister("_gaps")
+        write_table(con, "indicators.equity_gaps", gaps)
     return dg.MaterializeResult(metadata={"rows": gaps.height,
                                          "published": int((~gaps["suppressed"]).sum()) if gaps.height else 0})
 
@@ -42,9 +41,7 @@ def equity(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
 def evaluation_results(warehouse: DuckDBResource) -> dg.MaterializeResult:
     with warehouse.get_connection() as con:
         results = evaluate(con)
-        con.register("_eval", results.to_arrow())
-        con.execute("CREATE OR REPLACE TABLE indicators.evaluation_results AS SELECT * FROM _eval")
-        con.unregister("_eval")
+        write_table(con, "indicators.evaluation_results", results)
     return dg.MaterializeResult(metadata={
         "rows": results.height,
         "results": markdown_table(results.select("intervention_id", "method", "estimate", "ci_low", "ci_high",
@@ -61,9 +58,7 @@ def indicator_trends(warehouse: DuckDBResource) -> dg.MaterializeResult:
         published = con.execute("SELECT indicator_id, period, area_code, area_level, stratum, suppressed "
                                 "FROM indicators.published_values").pl()
         result = trends(values, published)
-        con.register("_trends", result.to_arrow())
-        con.execute("CREATE OR REPLACE TABLE indicators.trends AS SELECT * FROM _trends")
-        con.unregister("_trends")
+        write_table(con, "indicators.trends", result)
         significant = int(result["significant"].fill_null(False).sum()) if result.height else 0
     return dg.MaterializeResult(metadata={"rows": result.height, "significant_changes": significant})
 

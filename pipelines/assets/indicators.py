@@ -14,6 +14,7 @@ from pipelines.checks import check_spec, to_result
 from pipelines.metadata import markdown_table
 from pipelines.resources import PhmConfig
 from quality import checks
+from transforms.warehouse import write_table
 
 CELLS = dg.AssetKey(["indicators", "indicator_cells"])
 VALUES = dg.AssetKey(["indicators", "indicator_values"])
@@ -49,12 +50,8 @@ def indicator_values(context: dg.AssetExecutionContext, warehouse: DuckDBResourc
                                 con.execute("SELECT * FROM indicators.top_share_cells").pl())
         areas = con.execute("SELECT area_code, area_level, parent_code FROM staging.areas").pl()
         published = apply_disclosure(values.drop("unit"), areas, policy)
-        con.register("_values", values.to_arrow())
-        con.execute("CREATE OR REPLACE TABLE indicators.values AS SELECT * FROM _values")
-        con.unregister("_values")
-        con.register("_published", published.to_arrow())
-        con.execute("CREATE OR REPLACE TABLE indicators.published_values AS SELECT * FROM _published")
-        con.unregister("_published")
+        write_table(con, "indicators.values", values)
+        write_table(con, "indicators.published_values", published)
         summary = con.execute(
             "SELECT area_level, count(*) AS cells, sum(CAST(suppressed AS INT)) AS suppressed, "
             "round(avg(CAST(suppressed AS INT)) * 100, 1) AS suppressed_pct FROM indicators.published_values "
