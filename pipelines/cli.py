@@ -89,6 +89,20 @@ def run(config: Path | None = ConfigOption):
 
 
 @app.command()
+def report(config: Path | None = ConfigOption):
+    """Render the Dutch steering-group report again from the published monitoring.duckdb."""
+    settings = _settings(config)
+    published = settings.published_dir / "monitoring.duckdb"
+    if not published.exists():
+        console.print(f"[red]Nothing published yet in {escape(str(settings.published_dir))}.[/red] Run `phm run`.")
+        raise typer.Exit(1)
+    from indicators.report.render import render_report
+
+    index = render_report(published, settings.published_dir / "report", settings.reference_dir)
+    console.print(f"[green]Report written to {escape(str(index))}[/green]")
+
+
+@app.command()
 def status(config: Path | None = ConfigOption):
     """Show the published version, its run and its quality verdict."""
     settings = _settings(config)

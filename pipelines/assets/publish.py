@@ -9,6 +9,7 @@ from dagster_duckdb import DuckDBResource
 from indicators.candidate import add_run_tables, build_candidate
 from indicators.catalogue import expansions_from_warehouse, load_catalogue
 from indicators.publication import publish
+from indicators.report.render import render_report
 from pipelines.assets.evaluation import EQUITY, EVALUATION, TRENDS
 from pipelines.assets.indicators import VALUES
 from pipelines.assets.phm_steps import SCENARIOS
@@ -125,4 +126,13 @@ def monitoring(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm
     })
 
 
-PUBLISH_ASSETS = [publication_candidate, expectations, monitoring]
+@dg.asset(key=dg.AssetKey(["publish", "report"]), group_name="publish", deps=[MONITORING],
+          description="The Dutch steering-group report (published/report/index.html plus a page per gemeente and "
+                      "wijk), rendered only from the published monitoring.duckdb; opens offline.")
+def report(phm: PhmConfig) -> dg.MaterializeResult:
+    s = phm.settings()
+    index = render_report(s.published_dir / "monitoring.duckdb", s.published_dir / "report", s.reference_dir)
+    return dg.MaterializeResult(metadata={"path": str(index), "rows": len(list(index.parent.glob("*.html")))})
+
+
+PUBLISH_ASSETS = [publication_candidate, expectations, monitoring, report]

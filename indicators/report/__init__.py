@@ -1,0 +1,1 @@
+"""The Dutch steering-group report, rendered only from the published monitoring.duckdb."""
