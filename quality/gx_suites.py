@@ -20,7 +20,6 @@ import pandas as pd
 from quality.outcomes import CheckOutcome
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no usage statistics leave the machine
-os.environ.setdefault("TQDM_DISABLE", "1")  # no progress bars from GX's metric calculation in logs
 
 
 @dataclass(frozen=True)
@@ -121,8 +120,11 @@ def run_expectation_suites(con: duckdb.DuckDBPyConnection, gx_dir: Path, data_do
                            previous_publication: Path | None, *, max_change: float = 0.5) -> list[CheckOutcome]:
     """Validate every suite, build Data Docs into `data_docs_dir`; one outcome per suite."""
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="file", project_root_dir=str(gx_dir))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)  # quiet logs
+    context.variables.save()
     source = context.data_sources.add_or_update_pandas(name="warehouse")
     outcomes: list[CheckOutcome] = []
     for suite in suites(max_change):
