@@ -31,8 +31,8 @@ def _evaluate(tmp_path, effect: float | None):
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
-    return _evaluate(tmp_path_factory.mktemp("effect"), None)
+def seeded(module_tmp):
+    return _evaluate(module_tmp("effect"), None)
 
 
 def test_area_panel_interval_contains_the_seeded_effect(seeded):

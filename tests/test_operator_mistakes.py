@@ -26,9 +26,9 @@ GEMEENTEN, YEARS = ["GM0399"], [2022, 2023]
 
 
 @pytest.fixture(scope="module")
-def published_region(tmp_path_factory):
+def published_region(module_tmp):
     """A tiny region (Heiloo at 15 %) that has published once: the 'previous publication' to protect."""
-    root = tmp_path_factory.mktemp("ops")
+    root = module_tmp("ops")
     settings = load_settings(write_config(root / "phm.toml", root / "data", GEMEENTEN, YEARS))
     generate(settings.landing_dir, GEMEENTEN, YEARS, seed=5, scale=0.15)
     assert run_main_job(settings, instance=dg.DagsterInstance.ephemeral()).success

@@ -1,81 +1,185 @@
-"""What the report reads from the published file (and nothing else)."""
+"""The SQL the report runs on the published monitoring.duckdb, and nothing else.
+
+Every query reads all areas at once (set-based); pages pick their rows afterwards in polars, so the
+number of queries does not grow with the number of areas.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 import polars as pl
 
-AIM_LABELS = {
-    "population_health": "Gezondheid van de bevolking", "experienced_quality": "Ervaren kwaliteit van zorg",
-    "costs": "Kosten", "professional_wellbeing": "Welzijn van professionals", "health_equity": "Gezondheidsgelijkheid",
-    "positive_health": "Positieve Gezondheid", "phm": "Populatiemanagement",
-}
-PH_DIMENSIONS = ["lichaamsfuncties", "mentaal_welbevinden", "zingeving", "kwaliteit_van_leven", "meedoen",
-                 "dagelijks_functioneren"]
-TREND_INDICATORS = ["ph_multimorbiditeit", "ph_eenzaam", "eq_seh_per_1000", "co_zvw_per_verzekerdejaar"]
-MAP_INDICATOR = "ph_eenzaam"
+from indicators.report.labels import PH_DIMENSIONS
+
+# Shown as trends when present: one or two headline indicators per aim; other aims fall back to
+# their first indicator in catalogue order.
+KEY_INDICATORS = [
+    "ph_ervaren_gezondheid_goed",
+    "ph_eenzaam",
+    "ph_multimorbiditeit",
+    "eq_seh_per_1000",
+    "co_totaal_domeinen_per_inwoner",
+    "pw_ziekteverzuim",
+    "he_moeite_rondkomen",
+    "pg_kwaliteit_van_leven",
+]
+# The map opens on the first of these that has wijk values; the reader can switch between them.
+MAP_INDICATORS = [
+    "ph_eenzaam",
+    "ph_ervaren_gezondheid_goed",
+    "ph_multimorbiditeit",
+    "phm_opstapeling_2plus",
+    "he_moeite_rondkomen",
+    "pg_kwaliteit_van_leven",
+    "ph_k10_hoog_risico",
+]
+
+CATALOGUE = """
+SELECT indicator_id, name_nl, aim, unit, direction, ph_dimension, row_number() OVER () AS catalogue_order
+FROM indicator_catalogue
+"""
+
+# Totals of the latest year for every area that gets a page; PHM indicators have their own charts.
+SCORECARD = """
+SELECT v.indicator_id, v.area_code, v.period, v.value, v.ci_low, v.ci_high, v.suppressed,
+       v.suppression_reason, v.comparison
+FROM indicator_values v JOIN indicator_catalogue c USING (indicator_id)
+WHERE v.stratum = 'totaal' AND v.period = $period AND c.aim <> 'phm'
+  AND v.area_level IN ('regio', 'gemeente', 'wijk')
+"""
+
+# The six Positive Health means; read from indicator_values (not v_positive_health) to keep `suppressed`.
+POSITIVE_HEALTH = """
+SELECT v.area_code, substr(v.indicator_id, 4) AS dimension, v.value, v.suppressed
+FROM indicator_values v
+WHERE v.stratum = 'totaal' AND v.period = $period AND v.area_level IN ('regio', 'gemeente', 'wijk')
+  AND v.indicator_id IN (SELECT 'pg_' || unnest($dimensions::VARCHAR[]))
+"""
+
+# Segments, opstapeling, target groups and reach; `kind` is the id's second word.
+PHM_SHARES = """
+SELECT v.indicator_id, split_part(v.indicator_id, '_', 2) AS kind,
+       substr(v.indicator_id, length(split_part(v.indicator_id, '_', 2)) + 6) AS item,
+       c.name_nl, v.area_code, v.area_level, v.value, v.ci_low, v.ci_high, v.numerator, v.suppressed
+FROM indicator_values v JOIN indicator_catalogue c USING (indicator_id)
+WHERE v.stratum = 'totaal' AND v.period = $period AND v.indicator_id LIKE 'phm\\_%' ESCAPE '\\'
+  AND v.area_level IN ('regio', 'gemeente', 'wijk')
+"""
+
+TRENDS = """
+SELECT v.indicator_id, v.area_code, v.period, v.value, v.ci_low, v.ci_high, v.suppressed
+FROM indicator_values v
+WHERE v.stratum = 'totaal' AND v.indicator_id IN (SELECT unnest($ids::VARCHAR[]))
+  AND v.area_level IN ('regio', 'gemeente', 'wijk')
+"""
+
+WIJK_VALUES = """
+SELECT v.indicator_id, v.area_code, v.value, v.suppressed
+FROM indicator_values v
+WHERE v.stratum = 'totaal' AND v.period = $period AND v.area_level = 'wijk'
+  AND v.indicator_id IN (SELECT unnest($ids::VARCHAR[]))
+"""
+
+EQUITY_GAPS = """
+SELECT indicator_id, area_code, q1_value, q5_value, gap, ratio, sii, sii_ci_low, sii_ci_high, suppressed
+FROM equity_gaps
+WHERE period = (SELECT max(period) FROM equity_gaps) AND area_level IN ('regio', 'gemeente', 'wijk')
+"""
+
+EVALUATION = "SELECT * FROM evaluation_results ORDER BY intervention_id, indicator_id, method"
+
+QUALITY_COUNTS = """
+SELECT severity, count(*) FILTER (WHERE status = 'passed') AS passed,
+       count(*) FILTER (WHERE status = 'failed') AS failed
+FROM quality_results GROUP BY severity ORDER BY severity = 'error' DESC, severity
+"""
+
+QUALITY_FAILURES = """
+SELECT check_name, asset, severity, kahn_category, observed, threshold, affected_indicators, message
+FROM quality_results WHERE status = 'failed'
+ORDER BY severity = 'error' DESC, check_name
+"""
+
+RUN = """
+SELECT any_value(run_id ORDER BY finished_at DESC NULLS LAST) AS run_id,
+       max(finished_at) AS finished_at,
+       any_value(code_version ORDER BY finished_at DESC NULLS LAST) AS code_version
+FROM run_manifest
+"""
 
 
-def latest_period(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("SELECT max(period) FROM indicator_values").fetchone()[0]
+@dataclass(frozen=True)
+class Published:
+    """Everything the report shows, read in one pass so the file is open only briefly."""
+
+    period: int
+    catalogue: pl.DataFrame
+    areas: pl.DataFrame
+    scorecard: pl.DataFrame
+    positive_health: pl.DataFrame
+    phm: pl.DataFrame
+    trends: pl.DataFrame
+    key_indicators: list[str]
+    wijk_values: pl.DataFrame
+    map_indicators: list[str]
+    equity_gaps: pl.DataFrame | None
+    evaluation: pl.DataFrame | None
+    quality_counts: pl.DataFrame
+    quality_failures: pl.DataFrame
+    run_id: str | None
+    finished_at: datetime | None
+    code_version: str | None
 
 
-def areas(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    return con.execute("SELECT * FROM areas ORDER BY area_level, area_code").pl()
+def key_indicators(catalogue: pl.DataFrame, present: set[str]) -> list[str]:
+    """The preferred headline indicators that exist, plus the first indicator of any aim without one."""
+    chosen = [i for i in KEY_INDICATORS if i in present]
+    covered = set(catalogue.filter(pl.col("indicator_id").is_in(chosen))["aim"])
+    fallback = (
+        catalogue.filter(
+            pl.col("indicator_id").is_in(list(present))
+            & ~pl.col("aim").is_in(covered)
+            & (pl.col("aim") != "phm")
+        )
+        .sort("catalogue_order")
+        .group_by("aim", maintain_order=True)
+        .first()
+    )
+    return chosen + fallback["indicator_id"].to_list()
 
 
-def scorecard(con: duckdb.DuckDBPyConnection, area_code: str, period: int) -> pl.DataFrame:
-    """Totals of the latest year for one area, with catalogue fields; PHM templates are shown elsewhere."""
-    return con.execute(
-        """SELECT c.aim, v.indicator_id, c.name_nl, c.unit, c.direction, v.value, v.ci_low, v.ci_high,
-                  v.comparison, v.suppressed, v.suppression_reason
-           FROM indicator_values v JOIN indicator_catalogue c USING (indicator_id)
-           WHERE v.area_code = ? AND v.period = ? AND v.stratum = 'totaal' AND c.aim <> 'phm'
-           ORDER BY c.aim, v.indicator_id""", [area_code, period]).pl()
-
-
-def positive_health(con: duckdb.DuckDBPyConnection, area_code: str, region_code: str, period: int) -> pl.DataFrame:
-    return con.execute(
-        """SELECT area_code, replace(indicator_id, 'pg_', '') AS dimension, value, suppressed
-           FROM indicator_values
-           WHERE area_code IN (?, ?) AND period = ? AND stratum = 'totaal'
-             AND indicator_id IN (SELECT 'pg_' || unnest(?::VARCHAR[]))""",
-        [area_code, region_code, period, PH_DIMENSIONS]).pl()
-
-
-def phm_shares(con: duckdb.DuckDBPyConnection, area_code: str, period: int, prefix: str) -> pl.DataFrame:
-    return con.execute(
-        """SELECT v.indicator_id, c.name_nl, v.value, v.suppressed FROM indicator_values v
-           JOIN indicator_catalogue c USING (indicator_id)
-           WHERE v.area_code = ? AND v.period = ? AND v.stratum = 'totaal' AND v.indicator_id LIKE ?
-           ORDER BY v.indicator_id""", [area_code, period, prefix + "%"]).pl()
-
-
-def trend_series(con: duckdb.DuckDBPyConnection, area_code: str) -> pl.DataFrame:
-    return con.execute(
-        """SELECT v.indicator_id, c.name_nl, v.period, v.value FROM indicator_values v
-           JOIN indicator_catalogue c USING (indicator_id)
-           WHERE v.area_code = ? AND v.stratum = 'totaal' AND NOT v.suppressed
-             AND v.indicator_id IN (SELECT unnest(?::VARCHAR[]))
-           ORDER BY v.indicator_id, v.period""", [area_code, TREND_INDICATORS]).pl()
-
-
-def wijk_values(con: duckdb.DuckDBPyConnection, indicator_id: str, period: int) -> pl.DataFrame:
-    return con.execute(
-        """SELECT area_code, value, suppressed FROM indicator_values
-           WHERE indicator_id = ? AND period = ? AND area_level = 'wijk' AND stratum = 'totaal'""",
-        [indicator_id, period]).pl()
-
-
-def evaluation(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def read_published(con: duckdb.DuckDBPyConnection) -> Published:
+    """Run every report query on an open (read-only) connection."""
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    if "evaluation_results" not in tables:
-        return pl.DataFrame()
-    return con.execute("SELECT * FROM evaluation_results ORDER BY intervention_id, method").pl()
-
-
-def quality_verdict(con: duckdb.DuckDBPyConnection) -> tuple[dict, str]:
-    counts = {(s, v): n for s, v, n in con.execute(
-        "SELECT severity, status, count(*) FROM quality_results GROUP BY ALL").fetchall()}
-    finished = con.execute("SELECT max(finished_at) FROM run_manifest").fetchone()[0]
-    return counts, str(finished)[:16] if finished else "onbekend"
+    period = con.execute("SELECT max(period) FROM indicator_values").fetchone()[0]
+    catalogue = con.execute(CATALOGUE).pl()
+    scorecard = con.execute(SCORECARD, {"period": period}).pl()
+    present = set(con.execute("SELECT DISTINCT indicator_id FROM indicator_values").pl()["indicator_id"])
+    keys = key_indicators(catalogue, present)
+    map_ids = [i for i in MAP_INDICATORS if i in present]
+    wijk_values = con.execute(WIJK_VALUES, {"period": period, "ids": map_ids}).pl()
+    run_id, finished_at, code_version = con.execute(RUN).fetchone()
+    return Published(
+        period=period,
+        catalogue=catalogue,
+        areas=con.execute("SELECT * FROM areas ORDER BY area_code").pl(),
+        scorecard=scorecard,
+        positive_health=con.execute(
+            POSITIVE_HEALTH, {"period": period, "dimensions": list(PH_DIMENSIONS)}
+        ).pl(),
+        phm=con.execute(PHM_SHARES, {"period": period}).pl(),
+        trends=con.execute(TRENDS, {"ids": keys}).pl(),
+        key_indicators=keys,
+        wijk_values=wijk_values,
+        map_indicators=[i for i in map_ids if i in set(wijk_values["indicator_id"])],
+        equity_gaps=con.execute(EQUITY_GAPS).pl() if "equity_gaps" in tables else None,
+        evaluation=con.execute(EVALUATION).pl() if "evaluation_results" in tables else None,
+        quality_counts=con.execute(QUALITY_COUNTS).pl(),
+        quality_failures=con.execute(QUALITY_FAILURES).pl(),
+        run_id=run_id,
+        finished_at=finished_at,
+        code_version=code_version,
+    )

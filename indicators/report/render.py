@@ -1,155 +1,421 @@
-"""Render the Dutch report (index, a page per gemeente and per wijk) from the published file only."""
+"""Render the Dutch steering-group report (index.html plus a page per gemeente and per wijk) from the
+published monitoring.duckdb only.
+
+The file is opened read-only, read in one pass (queries.read_published) and closed before any HTML is
+written. Charts are Vega-Lite specs drawn in the browser by the Vega builds vendored in assets/, copied
+next to the pages, so the report opens offline. The folder is swapped in whole: a reader never sees a
+half-written report.
+"""
 
 from __future__ import annotations
 
 import html
+import json
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
+from string import Template
+from typing import Any
 
 import duckdb
 import polars as pl
 
-from indicators.report import charts, queries
+from indicators.report import boundaries, charts, queries, sections
+from indicators.report.labels import CAVEAT, LEVELS, PH_DIMENSIONS, SUPPRESSED, nl_datetime
+from indicators.report.scorecard import scorecard_rows, scorecard_table
 
-CAVEAT = "Monitoring laat samenhang zien, geen bewijs van effect."
-CSS = """
-body{font-family:system-ui,Segoe UI,Arial,sans-serif;margin:0;color:#222;background:#fafafa}
-header{background:#1f4e79;color:#fff;padding:16px 28px}header a{color:#cfe3ff}
-main{padding:16px 28px;max-width:1200px}section{background:#fff;border:1px solid #e3e3e3;border-radius:6px;
-padding:12px 18px;margin:14px 0}h2{margin-top:4px}table{border-collapse:collapse;width:100%;font-size:14px}
-td,th{border-bottom:1px solid #eee;padding:4px 6px;text-align:left}td.num{text-align:right;white-space:nowrap}
-.beter{color:#1a7f37;font-weight:600}.slechter{color:#b42318;font-weight:600}.muted{color:#777}
-.onderdrukt{color:#777;font-style:italic}.grid{display:flex;flex-wrap:wrap;gap:18px}nav a{margin-right:10px}
-.caveat{background:#fff6e0;border-left:4px solid #e0a800;padding:8px 12px}
-"""
+PACKAGE = Path(__file__).parent
+ASSETS = PACKAGE / "assets"
+TEMPLATES = PACKAGE / "templates"
+Area = dict[str, Any]  # one row of the published `areas` table
+SCRIPTS = ["vega.min.js", "vega-lite.min.js", "vega-embed.min.js", "report.js"]
 
 
-def nl(value: float | None, decimals: int = 1) -> str:
-    """A number the Dutch way: 1.234,5."""
-    if value is None:
-        return "–"
-    return f"{value:,.{decimals}f}".replace(",", "_").replace(".", ",").replace("_", ".")
+@dataclass
+class Page:
+    """One HTML page being assembled: its sections in order and the chart specs they reference."""
+
+    sections: list[tuple[str, str, str]] = field(default_factory=list)  # (id, title, html)
+    specs: dict[str, charts.Spec] = field(default_factory=dict)
+
+    def chart(self, element_id: str, spec: charts.Spec | None, empty: str) -> str:
+        """A container the browser draws `spec` into, or the `empty` note when there is nothing to draw."""
+        if spec is None:
+            return f'<p class="note">{html.escape(empty)}</p>'
+        self.specs[element_id] = spec
+        return f'<div id="{element_id}" class="chart" role="img"></div>'
+
+    def add(self, section_id: str, title: str, body: str) -> None:
+        self.sections.append((section_id, title, body))
 
 
-def _verdict_cell(comparison: str | None, direction: str) -> str:
-    if comparison in (None, "geen_verschil"):
-        return "<span class='muted'>geen verschil</span>" if comparison else ""
-    good = (comparison == "lager") == (direction == "lower_better") if direction != "neutral" else None
-    css = "" if good is None else ("beter" if good else "slechter")
-    arrow = "▲" if comparison == "hoger" else "▼"
-    return f"<span class='{css}'>{arrow} {comparison}</span>"
+@dataclass(frozen=True)
+class Region:
+    """The published data with lookups every page needs."""
+
+    data: queries.Published
+    areas: pl.DataFrame  # with href for areas that have a page
+    region: Area  # the row of the region in `areas`
+    names: dict[str, str]
+    features: list[boundaries.Feature]
+    scorecard: pl.DataFrame  # scorecard_rows: every cell of every page, formatted once
+    phm: dict[str, pl.DataFrame]  # per area_code
+    equity: dict[str, str]  # section html per area_code
+    quality_sentence: str
+    quality_css: str
 
 
-def scorecard_html(frame: pl.DataFrame, area_code: str, period: int) -> str:
-    rows = []
-    for aim, group in frame.group_by("aim", maintain_order=True):
-        rows.append(f"<tr><th colspan='4'>{html.escape(queries.AIM_LABELS.get(aim[0], aim[0]))}</th></tr>")
-        for r in group.iter_rows(named=True):  # one table row per indicator: rendering, not computation
-            if r["suppressed"] or r["value"] is None:
-                value = "<span class='onderdrukt'>onderdrukt</span>"
-                raw = "suppressed"
-                interval = ""
-            else:
-                value, raw = f"{nl(r['value'])} <span class='muted'>{html.escape(r['unit'])}</span>", repr(r["value"])
-                interval = f"{nl(r['ci_low'])} – {nl(r['ci_high'])}" if r["ci_low"] is not None else ""
-            rows.append(
-                f"<tr data-indicator='{r['indicator_id']}' data-area='{area_code}' data-period='{period}' "
-                f"data-value='{raw}'><td>{html.escape(r['name_nl'])}</td><td class='num'>{value}</td>"
-                f"<td class='num muted'>{interval}</td><td>{_verdict_cell(r['comparison'], r['direction'])}</td></tr>")
-    return ("<table id='scorecard'><tr><th>indicator</th><th>waarde</th><th>95%-interval</th>"
-            "<th>t.o.v. regio</th></tr>" + "".join(rows) + "</table>")
+def _href(level: pl.Expr, code: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(level == "regio")
+        .then(pl.lit("index.html"))
+        .when(level.is_in(["gemeente", "wijk"]))
+        .then(pl.concat_str([level, pl.lit("_"), code, pl.lit(".html")]))
+        .otherwise(None)
+    )
 
 
-def evaluation_html(frame: pl.DataFrame) -> str:
-    if frame.is_empty():
-        return "<p class='muted'>Geen evaluaties.</p>"
-    rows = "".join(
-        f"<tr><td>{html.escape(r['intervention_id'])}</td><td>{html.escape(r['method'])}</td>"
-        f"<td class='num'>{nl(r['estimate'])}</td><td class='num'>{nl(r['ci_low'])} – {nl(r['ci_high'])}</td>"
-        f"<td>{html.escape(r['status'])}{(': ' + html.escape(r['reason'])) if r['reason'] else ''}</td></tr>"
-        for r in frame.iter_rows(named=True))
-    return ("<table><tr><th>interventie</th><th>methode</th><th>schatting (SEH per 1.000)</th><th>95%-interval</th>"
-            f"<th>status</th></tr>{rows}</table><p class='caveat'>{CAVEAT}</p>")
+def _phm(region: Region, area_code: str, kind: str) -> pl.DataFrame:
+    own = region.phm.get(area_code)
+    return region.data.phm.clear() if own is None else own.filter(pl.col("kind") == kind)
 
 
-HOW_TO_READ = """<ul>
-<li>Waarden gaan over het laatste jaar; het 95%-interval laat zien hoe zeker de schatting is.</li>
-<li><b>t.o.v. regio</b>: <span class='beter'>groen</span> is gunstiger, <span class='slechter'>rood</span> ongunstiger
-dan de regio, alleen als het interval de regiowaarde niet bevat.</li>
-<li><span class='onderdrukt'>onderdrukt</span>: te weinig personen om de waarde veilig te tonen (geen nul!).</li>
-<li>Enquête-indicatoren zijn gewogen schattingen; registratie-indicatoren tellen alle inwoners.</li>
-<li>Monitoring laat samenhang zien, geen bewijs dat een interventie werkt.</li></ul>"""
+def _short_names(frame: pl.DataFrame) -> pl.DataFrame:
+    """Bar labels without the 'Doelgroep' / 'Bereik van' prefix every bar would repeat."""
+    return frame.with_columns(
+        full_name=pl.col("name_nl"),
+        name_nl=pl.col("name_nl")
+        .str.strip_prefix("Doelgroep ")
+        .str.strip_prefix("Bereik van ")
+        .str.replace(r"\s+in de (doelgroep|interventiebuurten)\b.*$", ""),
+    )
 
 
-def _page(title: str, nav: str, body: str) -> str:
-    return (f"<!doctype html><html lang='nl'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{CSS}</style></head><body><header><h1>{html.escape(title)}</h1><nav>{nav}</nav></header>"
-            f"<main>{body}</main></body></html>")
+def _facts(region: Region, area: Area, children: pl.DataFrame) -> str:
+    items = [
+        ("inwoners", sections.residents_fact(area["residents"])),
+        ("monitorjaar", str(region.data.period)),
+    ]
+    if area["area_level"] == "regio":
+        items.append(("gemeenten", str(children.height)))
+        items.append(("wijken", str(region.areas.filter(pl.col("area_level") == "wijk").height)))
+    elif area["area_level"] == "gemeente":
+        items.append(("wijken", str(children.height)))
+    else:
+        items.append(("gemeente", region.names.get(area["gemeente_code"] or "", "onbekend")))
+    return (
+        sections.facts(items) + f'<p class="verdict {region.quality_css}">'
+        f"Datakwaliteit: {html.escape(region.quality_sentence)} "
+        '<a href="index.html#datakwaliteit">Details</a></p>'
+    )
+
+
+def _series(region: Region, area: Area) -> dict[str, str]:
+    """Areas drawn against each other: the page's own area, its gemeente (for a wijk) and the region."""
+    code, level = area["area_code"], area["area_level"]
+    if level == "regio":
+        gemeenten = region.areas.filter(pl.col("area_level") == "gemeente")
+        return {code: region.names[code], **dict(zip(gemeenten["area_code"], gemeenten["name"], strict=True))}
+    series = {code: region.names[code]}
+    if level == "wijk" and area["gemeente_code"] in region.names:
+        series[area["gemeente_code"]] = region.names[area["gemeente_code"]]
+    series[region.region["area_code"]] = region.names[region.region["area_code"]]
+    return series
+
+
+def _positive_health(page: Page, region: Region, area: Area, series: dict[str, str]) -> str:
+    profile = region.data.positive_health.filter(pl.col("area_code").is_in(list(series)))
+    spec = charts.radar(profile, series, region.names[region.region["area_code"]])
+    hidden = profile.filter((pl.col("area_code") == area["area_code"]) & pl.col("suppressed"))["dimension"]
+    note = (
+        f'<p class="note">{SUPPRESSED} voor {html.escape(area["name"])}: '
+        + ", ".join(PH_DIMENSIONS.get(d, d) for d in hidden)
+        + " (privacy van respondenten).</p>"
+        if hidden.len()
+        else ""
+    )
+    return (
+        '<div class="grid"><div>'
+        + page.chart("positive-health-chart", spec, "Geen Positieve Gezondheid gepubliceerd voor dit gebied.")
+        + "</div><div>"
+        + sections.profile(profile, series, PH_DIMENSIONS)
+        + note
+        + '<p class="note">Gemiddelde score (0–10) die volwassen respondenten zichzelf geven op de zes '
+        "dimensies van Positieve Gezondheid; in de grafiek is verder naar buiten beter.</p></div></div>"
+    )
+
+
+def _population(page: Page, region: Region, area: Area) -> str:
+    code = area["area_code"]
+    # the page's wijken (all of them on the region page) against the region as a reference line;
+    # a wijk page compares the wijk with its gemeente and the region
+    wijken = region.areas.filter(pl.col("area_level") == "wijk")
+    if area["area_level"] != "regio":
+        wijken = wijken.filter(pl.col("parent_code") == code)
+    shown = list(_series(region, area)) if area["area_level"] == "wijk" else wijken["area_code"].to_list()
+    spread = region.data.phm.filter(pl.col("kind") == "opstapeling").with_columns(
+        gebied=pl.col("area_code").replace_strict(region.names, default=pl.col("area_code"))
+    )
+    reference = spread.filter(pl.col("area_code") == region.region["area_code"])
+    spread = spread.filter(pl.col("area_code").is_in(shown))
+    where = {
+        "regio": "per wijk in de regio",
+        "gemeente": "per wijk in de gemeente",
+        "wijk": "wijk, gemeente en regio",
+    }
+    return (
+        '<div class="grid"><div><h3>Segmenten (PHM-piramide)</h3>'
+        + page.chart(
+            "segment-chart", charts.pyramid(_phm(region, code, "segment")), "Geen segmenten gepubliceerd."
+        )
+        + '<p class="note">Aandeel inwoners per segment; ieder inwoner valt in precies één segment.</p>'
+        "<h3>Doelgroepen (IZA)</h3>"
+        + page.chart(
+            "target-group-chart",
+            charts.bars(_short_names(_phm(region, code, "doelgroep")), "% van de inwoners"),
+            "Geen doelgroepen gepubliceerd.",
+        )
+        + f"</div><div><h3>Opstapeling van problemen, {where[area['area_level']]}</h3>"
+        + page.chart(
+            "accumulation-chart", charts.accumulation(spread, reference), "Geen opstapeling gepubliceerd."
+        )
+        + '<p class="note">Aandeel inwoners met problemen in 2 of meer en in 3 of meer domeinen; de '
+        "stippellijnen zijn de regio. Opstapeling zit in buurten en wijken en valt weg in een "
+        "regiogemiddelde. Onderdrukte wijken ontbreken.</p></div></div>"
+    )
+
+
+def _trends(page: Page, region: Region, series: dict[str, str]) -> str:
+    catalogue = region.data.catalogue.select("indicator_id", "name_nl", "unit")
+    rank = pl.DataFrame(
+        {"indicator_id": region.data.key_indicators, "rank": range(len(region.data.key_indicators))}
+    )
+    frame = (
+        region.data.trends.filter(pl.col("area_code").is_in(list(series)))
+        .join(catalogue, on="indicator_id")
+        .join(rank, on="indicator_id")
+        .with_columns(
+            titel=pl.when(
+                pl.col("unit").is_in(["score", ""])
+                | pl.col("unit").str.starts_with("per ")
+                | pl.col("name_nl").str.contains(pl.col("unit"), literal=True)
+            )
+            .then(pl.col("name_nl"))
+            .otherwise(pl.concat_str([pl.col("name_nl"), pl.lit(" ("), pl.col("unit"), pl.lit(")")]))
+        )
+    )
+    spec = charts.trends(frame, series, region.names[region.region["area_code"]])
+    return (
+        page.chart("trend-chart", spec, "Nog geen reeks over meerdere jaren.")
+        + '<p class="note">Kernindicator per doel over de jaren; de band is het 95%-interval van '
+        "dit gebied. Onderdrukte jaren ontbreken in de lijn.</p>"
+    )
+
+
+def _interventions(page: Page, region: Region, area: Area) -> str:
+    reach = _short_names(_phm(region, area["area_code"], "bereik"))
+    body = "<h3>Bereik</h3>" + page.chart(
+        "reach-chart",
+        charts.bars(reach, "% van de doelgroep bereikt"),
+        "Geen bereikcijfers gepubliceerd voor dit gebied.",
+    )
+    evaluation = region.data.evaluation
+    if area["area_level"] == "regio" and evaluation is not None:
+        names = dict(
+            zip(region.data.catalogue["indicator_id"], region.data.catalogue["name_nl"], strict=True)
+        )
+        names |= {
+            i.removeprefix("phm_bereik_"): n.removeprefix("Bereik van ").split(" in de doelgroep")[0]
+            for i, n in names.items()
+            if i.startswith("phm_bereik_")
+        }
+        body += (
+            sections.evaluation(evaluation, names) or '<p class="note">Nog geen evaluaties gepubliceerd.</p>'
+        )
+    elif evaluation is not None:
+        body += (
+            '<p class="note">De evaluatie van interventies staat op de <a href="index.html#interventies">'
+            "regiopagina</a>.</p>"
+        )
+    return body + f'<p class="caveat">{CAVEAT}</p>'
+
+
+def _map(page: Page, region: Region, area: Area) -> str | None:
+    """The choropleth of this page's wijken (a wijk page shows its gemeente, itself outlined)."""
+    level, code = area["area_level"], area["area_code"]
+    gemeente = code if level == "gemeente" else area["gemeente_code"]
+    wijken = region.areas.filter(pl.col("area_level") == "wijk")
+    if level != "regio":
+        wijken = wijken.filter(pl.col("gemeente_code") == gemeente)
+    codes = set(wijken["area_code"])
+    features = [f for f in region.features if f["properties"]["wijkCode"] in codes]
+    if not features or not region.data.map_indicators:
+        return None
+    catalogue = region.data.catalogue.filter(pl.col("indicator_id").is_in(region.data.map_indicators))
+    values = region.data.wijk_values.join(
+        catalogue.select("indicator_id", "unit"), on="indicator_id"
+    ).with_columns(
+        eenheid=pl.when(pl.col("unit") == "%")
+        .then(pl.lit("%"))
+        .when(pl.col("unit") == "score")
+        .then(pl.lit(""))
+        .otherwise(pl.concat_str([pl.lit(" "), pl.col("unit")])),
+        gebied=pl.col("area_code").replace_strict(region.names, default=pl.col("area_code")),
+    )
+    names = dict(zip(catalogue["indicator_id"], catalogue["name_nl"], strict=True))
+    options = {i: names[i] for i in region.data.map_indicators if i in names}
+    spec = charts.wijk_map(features, values, options, highlight=code if level == "wijk" else None)
+    if spec is None:
+        return None
+    return (
+        page.chart("map", spec, "")
+        + f'<p class="note">Wijken met gepubliceerde grenzen ({len(features)} van '
+        f"{len(codes)}). Grijs: {SUPPRESSED} of geen waarde. Kies de indicator onder de kaart.</p>"
+    )
+
+
+def _area_links(region: Region, area: Area, children: pl.DataFrame) -> str:
+    if area["area_level"] != "regio":
+        return sections.links(children.filter(pl.col("href").is_not_null()))
+    wijken = region.areas.filter(pl.col("area_level") == "wijk")
+    parts = []
+    for g in children.iter_rows(named=True):  # a handful of gemeenten
+        own = wijken.filter(pl.col("gemeente_code") == g["area_code"])
+        parts.append(f'<h3><a href="{g["href"]}">{html.escape(g["name"])}</a></h3>{sections.links(own)}')
+    return "".join(parts)
+
+
+def _page(region: Region, area: Area, template: Template, css: str, how_to_read: str) -> tuple[str, str]:
+    """File name and HTML of one area's page."""
+    code, level = area["area_code"], area["area_level"]
+    page = Page()
+    children = region.areas.filter((pl.col("parent_code") == code) & pl.col("href").is_not_null())
+    series = _series(region, area)
+    data = region.data
+    page.add("kerncijfers", "Kerncijfers", _facts(region, area, children))
+    page.add(
+        "scorekaart",
+        "Scorekaart quintuple aim",
+        '<p class="note">Laatste jaar, alle inwoners (totaal). Pijl: verschil met de regio; groen gunstig, '
+        "rood ongunstig.</p>" + scorecard_table(region.scorecard, series),
+    )
+    page.add("positieve-gezondheid", "Positieve Gezondheid", _positive_health(page, region, area, series))
+    if not data.phm.filter(pl.col("kind").is_in(["segment", "opstapeling", "doelgroep"])).is_empty():
+        page.add("populatie", "Segmenten, opstapeling en doelgroepen", _population(page, region, area))
+    page.add("trends", "Trends", _trends(page, region, series))
+    page.add("interventies", "Interventies: bereik en evaluatie", _interventions(page, region, area))
+    if data.equity_gaps is not None:
+        page.add(
+            "gezondheidsverschillen",
+            "Gezondheidsverschillen naar inkomen",
+            region.equity.get(
+                code, '<p class="note">Geen inkomensverschillen gepubliceerd voor dit gebied.</p>'
+            ),
+        )
+    drawn = _map(page, region, area)
+    if drawn:
+        page.add("kaart", "Kaart van de wijken", drawn)
+    if level == "regio":
+        page.add(
+            "datakwaliteit",
+            "Datakwaliteit",
+            sections.quality(
+                data.quality_counts, data.quality_failures, data.finished_at, data.run_id, data.code_version
+            ),
+        )
+    if not children.is_empty():
+        page.add(
+            "gebieden",
+            "Gemeenten en wijken" if level == "regio" else "Wijken",
+            _area_links(region, area, children),
+        )
+
+    toc = "".join(f'<a href="#{sid}">{html.escape(title)}</a>' for sid, title, _ in page.sections)
+    toc += '<a href="index.html#hoe-lees-je">Hoe lees je dit rapport?</a>'
+    body = "".join(sections.card(sid, title, content) for sid, title, content in page.sections)
+    if level == "regio":
+        body += how_to_read
+    gemeenten = region.areas.filter(pl.col("area_level") == "gemeente")
+    here = code if level != "wijk" else area["gemeente_code"]
+    nav = f'<a href="index.html"{" class=here" if level == "regio" else ""}>Regio</a>' + "".join(
+        f'<a href="{g["href"]}"{" class=here" if g["area_code"] == here else ""}>{html.escape(g["name"])}</a>'
+        for g in gemeenten.iter_rows(named=True)
+    )
+    crumbs = [f'<a href="index.html">{html.escape(region.region["name"])}</a>']
+    if level == "wijk" and area["gemeente_code"] in region.names:
+        crumbs.append(
+            f'<a href="gemeente_{area["gemeente_code"]}.html">'
+            f"{html.escape(region.names[area['gemeente_code']])}</a>"
+        )
+    meta = (
+        f"{LEVELS.get(level, level)} · {sections.residents_fact(area['residents'])} inwoners · monitorjaar "
+        f"{data.period} · gegevens van {nl_datetime(data.finished_at)}"
+    )
+    specs = json.dumps(page.specs, ensure_ascii=False, separators=(",", ":"), default=str).replace(
+        "</", "<\\/"
+    )
+    text = template.substitute(
+        title=html.escape(f"Gezondheidsmonitor {area['name']}"),
+        css=css,
+        crumbs=" › ".join(crumbs),
+        meta=html.escape(meta),
+        nav=nav,
+        toc=toc,
+        body=body,
+        specs=specs,
+        footer="Gemaakt uit het gepubliceerde bestand monitoring.duckdb "
+        f"(run {html.escape(data.run_id or 'onbekend')}). {CAVEAT}",
+    )
+    name = "index.html" if level == "regio" else f"{level}_{code}.html"
+    return name, text
 
 
 def render_report(published_db: Path, out_dir: Path, geojson_dir: Path | None = None) -> Path:
-    """Write index.html plus gemeente_<code>.html and wijk_<code>.html into `out_dir`; returns index.html."""
-    staging = out_dir.with_name(f".{out_dir.name}.new")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    """Write index.html, gemeente_<code>.html and wijk_<code>.html (plus assets/) into `out_dir`.
+
+    Reads only `published_db`; `geojson_dir` holds wijk boundaries (*.geojson with wijkCode) for the map,
+    which is left out where there are none. Returns the path of index.html.
+    """
     con = duckdb.connect(str(published_db), read_only=True)
     try:
-        period = queries.latest_period(con)
-        areas = queries.areas(con)
-        region = areas.filter(pl.col("area_level") == "regio").row(0, named=True)
-        counts, finished = queries.quality_verdict(con)
-        failed = counts.get(("error", "failed"), 0)
-        verdict = (f"Kwaliteitscontrole: {counts.get(('error', 'passed'), 0)} blokkerende controles geslaagd, "
-                   f"{failed} mislukt, {counts.get(('warn', 'failed'), 0)} waarschuwing(en). Run van {finished}.")
-        gemeenten = areas.filter(pl.col("area_level") == "gemeente")
-        nav = "<a href='index.html'>Regio</a>" + "".join(
-            f"<a href='gemeente_{g['area_code']}.html'>{html.escape(g['name'])}</a>"
-            for g in gemeenten.iter_rows(named=True))
-        for area in areas.filter(pl.col("area_level").is_in(["regio", "gemeente", "wijk"])).iter_rows(named=True):
-            is_region = area["area_level"] == "regio"
-            labels = {"area": area["name"], "region": region["name"]}
-            sections = [
-                f"<section><p>{html.escape(area['area_level'].capitalize())} met ongeveer "
-                f"{nl(area['residents'], 0)} inwoners. Jaar {period}. {verdict}</p></section>",
-                f"<section><h2>Scorekaart quintuple aim</h2>"
-                f"{scorecard_html(queries.scorecard(con, area['area_code'], period), area['area_code'], period)}"
-                "</section>",
-                "<section class='grid'><div id='positive-health-chart'><h2>Positieve Gezondheid</h2>"
-                + charts.radar(queries.positive_health(con, area["area_code"], region["area_code"], period),
-                               area["area_code"], region["area_code"], labels) + "</div>",
-            ]
-            if area["area_level"] != "wijk":
-                sections[-1] += (
-                    "<div><h2>Segmenten (PHM-piramide)</h2>"
-                    + charts.bars(queries.phm_shares(con, area["area_code"], period, "phm_segment_"), "")
-                    + "</div><div><h2>Opstapeling van problemen</h2>"
-                    + charts.bars(queries.phm_shares(con, area["area_code"], period, "phm_opstapeling_"), "")
-                    + "</div><div><h2>IZA-doelgroepen</h2>"
-                    + charts.bars(queries.phm_shares(con, area["area_code"], period, "phm_doelgroep_"), "")
-                    + "</div></section>"
-                    + f"<section><h2>Trends</h2>{charts.trends(queries.trend_series(con, area['area_code']))}</section>")
-            else:
-                sections[-1] += "</section>"
-            if is_region:
-                reach = queries.phm_shares(con, area["area_code"], period, "phm_bereik_")
-                sections.append("<section><h2>Interventies: bereik en evaluatie</h2>"
-                                 + charts.bars(reach, "") + evaluation_html(queries.evaluation(con)) + "</section>")
-                geo = (geojson_dir or Path()) / "alkmaar_GM0361_wijken_2024_pdok.geojson"
-                wijken = queries.wijk_values(con, queries.MAP_INDICATOR, period)
-                drawn = charts.wijk_map(geo, wijken, "% eenzaam") if geojson_dir else None
-                if drawn:
-                    sections.append(f"<section id='map'><h2>Kaart: eenzaamheid per wijk (Alkmaar)</h2>{drawn}"
-                                    "<p class='muted'>Grijs of ontbrekend: geen grenzen of onderdrukt.</p></section>")
-                sections.append(f"<section><h2>Hoe lees je dit rapport?</h2>{HOW_TO_READ}</section>")
-            if area["area_level"] == "gemeente":
-                wijken = areas.filter(pl.col("parent_code") == area["area_code"])
-                sections.append("<section><h2>Wijken</h2>" + " · ".join(
-                    f"<a href='wijk_{w['area_code']}.html'>{html.escape(w['name'])}</a>"
-                    for w in wijken.iter_rows(named=True)) + "</section>")
-            name = "index.html" if is_region else f"{area['area_level']}_{area['area_code']}.html"
-            (staging / name).write_text(_page(f"Monitor {area['name']}", nav, "".join(sections)), encoding="utf-8")
+        data = queries.read_published(con)
     finally:
         con.close()
+    areas = data.areas.with_columns(href=_href(pl.col("area_level"), pl.col("area_code")))
+    regions = areas.filter(pl.col("area_level") == "regio")
+    if regions.is_empty():
+        raise ValueError(
+            f"{published_db} has no area with area_level 'regio'; the report starts from the region"
+        )
+    wijk_codes = set(areas.filter(pl.col("area_level") == "wijk")["area_code"])
+    sentence, css_class = sections.verdict(data.quality_counts, data.finished_at)
+    region = Region(
+        data=data,
+        areas=areas,
+        region=regions.row(0, named=True),
+        names=dict(zip(areas["area_code"], areas["name"], strict=True)),
+        features=boundaries.wijk_features(geojson_dir, wijk_codes),
+        scorecard=scorecard_rows(data.scorecard, data.catalogue),
+        phm={k[0]: v for k, v in data.phm.partition_by("area_code", as_dict=True).items()},
+        equity={} if data.equity_gaps is None else sections.equity(data.equity_gaps, data.catalogue),
+        quality_sentence=sentence,
+        quality_css=css_class,
+    )
+
+    staging = out_dir.with_name(f".{out_dir.name}.new")
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "assets").mkdir(parents=True)
+    for name in SCRIPTS:
+        shutil.copyfile(ASSETS / name, staging / "assets" / name)
+    for licence in ASSETS.glob("LICENSE-*"):
+        shutil.copyfile(licence, staging / "assets" / licence.name)
+    template = Template((TEMPLATES / "page.html").read_text(encoding="utf-8"))
+    css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    how_to_read = (TEMPLATES / "how_to_read.html").read_text(encoding="utf-8")
+    for area in areas.filter(pl.col("href").is_not_null()).iter_rows(named=True):  # one page per area
+        name, text = _page(region, area, template, css, how_to_read)
+        (staging / name).write_text(text, encoding="utf-8")
+
     old = out_dir.with_name(f".{out_dir.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     if out_dir.exists():

@@ -18,15 +18,14 @@ from pipelines.checks import check_spec, to_result
 from pipelines.provenance import code_version
 from pipelines.resources import PhmConfig
 from quality.disclosure_audit import audit_disclosure
-from quality.gx_suites import run_expectation_suites
+from quality.expectations import run_expectation_suites
+from quality.expectations.suites import SUITE_NAMES
 from quality.outcomes import CHECK_RESULTS_DDL, CheckOutcome
 from quality.privacy import privacy_violations
 from transforms.code_lists import versions as code_list_versions
 
 CANDIDATE = dg.AssetKey(["publish", "publication_candidate"])
 EXPECTATIONS = dg.AssetKey(["quality", "expectations"])
-GX_SUITES = ("staging_person_year", "staging_age_structure", "marts_person_year", "candidate_indicator_values",
-             "candidate_run_to_run")
 MONITORING = dg.AssetKey(["publish", "monitoring"])
 
 
@@ -76,13 +75,14 @@ def publication_candidate(context: dg.AssetExecutionContext, warehouse: DuckDBRe
                       "(completeness, key uniqueness, referential integrity, ranges, distributions, run-to-run "
                       "change against the previous publication); Data Docs HTML for published/quality/.",
           check_specs=[check_spec(EXPECTATIONS, f"gx_{name}", f"Great Expectations suite {name}")
-                       for name in GX_SUITES])
+                       for name in SUITE_NAMES])
 def expectations(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig):
     s = phm.settings()
     previous = s.published_dir / "monitoring.duckdb"
     with warehouse.get_connection() as con:
         outcomes = run_expectation_suites(con, s.data_dir / "gx", s.data_dir / "gx_docs",
-                                          previous if previous.exists() else None)
+                                          previous if previous.exists() else None,
+                                          rounding_base=int(s.disclosure.get("rounding_base", 5)))
     yield dg.MaterializeResult(metadata={"rows": len(outcomes), "data_docs": str(s.data_dir / "gx_docs"),
                                          "failed": sum(not o.passed for o in outcomes)})
     for outcome in outcomes:

@@ -1,0 +1,296 @@
+"""HTML fragments of a report page other than the scorecard: key figures, tables for evaluation and
+income gaps, the data-quality verdict. Tables are built with polars expressions, like the scorecard."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Collection
+from datetime import datetime
+
+import polars as pl
+
+from indicators.report.labels import SUPPRESSED, escape_expr, nl_datetime, nl_number, nl_number_expr
+
+METHODS = {
+    "did_area_panel": "verschil-in-verschillen tussen gebieden",
+    "did_participants_matched": "verschil-in-verschillen, deelnemers tegen gematchte niet-deelnemers",
+}
+STATUSES = {"estimated": "geschat", "not_estimable": "niet te schatten"}
+SEVERITIES = {"error": "blokkerend", "warn": "waarschuwing"}
+
+
+def card(section_id: str, title: str, body: str) -> str:
+    return f'<section id="{section_id}" class="card"><h2>{html.escape(title)}</h2>{body}</section>'
+
+
+def table_rows(cells: list[pl.Expr], numeric: Collection[int] = ()) -> pl.Expr:
+    """One `<tr>` per row, from cell expressions that are already escaped and formatted."""
+    tds = [
+        pl.concat_str(
+            [
+                pl.lit('<td class="num">' if i in numeric else "<td>"),
+                cell.fill_null(pl.lit("–")),
+                pl.lit("</td>"),
+            ]
+        )
+        for i, cell in enumerate(cells)
+    ]
+    return pl.concat_str([pl.lit("<tr>"), *tds, pl.lit("</tr>")])
+
+
+def table_html(header: list[str], rows: str, numeric: Collection[int] = ()) -> str:
+    head = "".join(
+        f"<th{' class=num' if i in numeric else ''}>{html.escape(h)}</th>" for i, h in enumerate(header)
+    )
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>'
+
+
+def table(frame: pl.DataFrame, header: list[str], cells: list[pl.Expr], numeric: Collection[int] = ()) -> str:
+    """A plain table whose cells are string expressions on `frame`; empty string for an empty frame."""
+    if frame.is_empty():
+        return ""
+    rows = frame.select(table_rows(cells, numeric).alias("row"))["row"]
+    return table_html(header, "".join(rows), numeric)
+
+
+def number_or_suppressed(column: str, decimals: int = 1, suppressed: str = "suppressed") -> pl.Expr:
+    return (
+        pl.when(pl.col(suppressed))
+        .then(pl.lit(f'<span class="suppressed">{SUPPRESSED}</span>'))
+        .otherwise(nl_number_expr(pl.col(column), decimals))
+    )
+
+
+def interval(low: str, high: str, decimals: int = 1) -> pl.Expr:
+    return pl.concat_str(
+        [nl_number_expr(pl.col(low), decimals), pl.lit(" – "), nl_number_expr(pl.col(high), decimals)]
+    )
+
+
+def facts(items: list[tuple[str, str]]) -> str:
+    return (
+        '<ul class="facts">'
+        + "".join(f"<li><b>{html.escape(v)}</b>{html.escape(k)}</li>" for k, v in items)
+        + "</ul>"
+    )
+
+
+def verdict(counts: pl.DataFrame, finished_at: datetime | None) -> tuple[str, str]:
+    """One sentence on the run's checks and its css class: blocking failures, warnings or all clear."""
+    by = {r["severity"]: (r["passed"], r["failed"]) for r in counts.iter_rows(named=True)}  # two severities
+    error_passed, error_failed = by.get("error", (0, 0))
+    warn_passed, warn_failed = by.get("warn", (0, 0))
+    if error_failed:
+        text, css = f"Let op: {error_failed} blokkerende controle(s) mislukt.", "fail"
+    else:
+        text, css = f"Alle {error_passed} blokkerende controles geslaagd.", "warn" if warn_failed else ""
+    text += (
+        f" {warn_failed} van {warn_passed + warn_failed} waarschuwingscontroles gaven een melding."
+        if warn_failed
+        else f" Geen meldingen uit {warn_passed} waarschuwingscontroles."
+    )
+    return f"{text} Gegevens van de run van {nl_datetime(finished_at)}.", css
+
+
+def quality(
+    counts: pl.DataFrame,
+    failures: pl.DataFrame,
+    finished_at: datetime | None,
+    run_id: str | None,
+    code_version: str | None,
+) -> str:
+    """The data-quality verdict: counts per severity and every failed check with its message."""
+    sentence, css = verdict(counts, finished_at)
+    summary = table(
+        counts,
+        ["ernst", "geslaagd", "mislukt"],
+        [
+            pl.col("severity").replace_strict(SEVERITIES, default=pl.col("severity")),
+            pl.col("passed").cast(pl.String),
+            pl.col("failed").cast(pl.String),
+        ],
+        numeric={1, 2},
+    )
+    failed = table(
+        failures,
+        ["controle", "ernst", "categorie", "waargenomen", "drempel", "toelichting"],
+        [
+            escape_expr(pl.col("check_name")),
+            pl.col("severity").replace_strict(SEVERITIES, default=pl.col("severity")),
+            escape_expr(pl.col("kahn_category")),
+            escape_expr(pl.col("observed").cast(pl.String)),
+            escape_expr(pl.col("threshold").cast(pl.String)),
+            escape_expr(pl.col("message")),
+        ],
+    )
+    details = (
+        f"<details><summary>{failures.height} controle(s) met een melding</summary>{failed}</details>"
+        if failures.height
+        else ""
+    )
+    run = f"Run {html.escape(run_id or 'onbekend')}, code {html.escape(code_version or 'onbekend')}."
+    return (
+        f'<p class="verdict {css}">{html.escape(sentence)}</p>{summary}{details}'
+        f'<p class="note">{run} Blokkerende controles houden publicatie tegen; '
+        "waarschuwingen worden gemeld.</p>"
+    )
+
+
+def evaluation(results: pl.DataFrame, names: dict[str, str]) -> str:
+    """Difference-in-differences estimates per intervention, with the caveat that this is not proof."""
+    if results.is_empty():
+        return ""
+    rows = results.with_columns(
+        interventie=pl.col("intervention_id").replace_strict(names, default=pl.col("intervention_id")),
+        uitkomst=pl.col("indicator_id").replace_strict(names, default=pl.col("indicator_id")),
+    )
+    body = table(
+        rows,
+        [
+            "interventie",
+            "uitkomst",
+            "methode",
+            "schatting",
+            "95%-interval",
+            "interventie / vergelijking",
+            "perioden",
+            "status",
+        ],
+        [
+            escape_expr(pl.col("interventie")),
+            escape_expr(pl.col("uitkomst")),
+            pl.col("method").replace_strict(METHODS, default=pl.col("method")),
+            nl_number_expr(pl.col("estimate"), 1),
+            interval("ci_low", "ci_high"),
+            pl.concat_str(
+                [
+                    pl.col("n_areas_treated").cast(pl.String),
+                    pl.lit(" / "),
+                    pl.col("n_areas_comparison").cast(pl.String),
+                ]
+            ),
+            escape_expr(pl.col("periods").cast(pl.String))
+            .str.replace_all(r"\bpre\b", "voor")
+            .str.replace_all(r"\bpost\b", "na"),
+            pl.concat_str(
+                [
+                    pl.col("status").replace_strict(STATUSES, default=pl.col("status")),
+                    pl.when(pl.col("reason").is_not_null())
+                    .then(
+                        pl.concat_str(
+                            [
+                                pl.lit('<br><span class="note">'),
+                                escape_expr(pl.col("reason")),
+                                pl.lit("</span>"),
+                            ]
+                        )
+                    )
+                    .otherwise(pl.lit("")),
+                ]
+            ),
+        ],
+        numeric={3, 4, 5},
+    )
+    return f"<h3>Evaluatie</h3>{body}"
+
+
+EQUITY_HEADER = [
+    "indicator",
+    "Q1 (laagste inkomen)",
+    "Q5 (hoogste inkomen)",
+    "verschil Q1 – Q5",
+    "verhouding Q1 / Q5",
+    "SII (95%-interval)",
+]
+
+
+def equity(gaps: pl.DataFrame, catalogue: pl.DataFrame) -> dict[str, str]:
+    """Income gradient per indicator (lowest vs highest quintile, slope index of inequality), as the
+    section body for every area at once (area_code -> html)."""
+    numeric = {1, 2, 3, 4, 5}
+    suppressed = pl.lit(f'<span class="suppressed">{SUPPRESSED}</span>')
+    rows = gaps.join(catalogue.select("indicator_id", "name_nl", "catalogue_order"), on="indicator_id").sort(
+        "area_code", "catalogue_order"
+    )
+    rows = (
+        rows.with_columns(
+            row=table_rows(
+                [
+                    escape_expr(pl.col("name_nl")),
+                    number_or_suppressed("q1_value"),
+                    number_or_suppressed("q5_value"),
+                    number_or_suppressed("gap"),
+                    number_or_suppressed("ratio", 2),
+                    pl.when(pl.col("suppressed"))
+                    .then(suppressed)
+                    .otherwise(
+                        pl.concat_str(
+                            [
+                                nl_number_expr(pl.col("sii"), 1),
+                                pl.lit(" ("),
+                                interval("sii_ci_low", "sii_ci_high"),
+                                pl.lit(")"),
+                            ]
+                        )
+                    ),
+                ],
+                numeric,
+            )
+        )
+        .group_by("area_code", maintain_order=True)
+        .agg(pl.col("row").str.join(""), n=pl.len())
+    )
+    note = (
+        '<p class="note">De slope index of inequality (SII) is het geschatte verschil tussen de laagste '
+        "en de hoogste inkomensgroep over alle vijf kwintielen samen.</p>"
+    )
+    return {
+        code: f"<details><summary>Toon {n} indicatoren naar inkomen</summary>"
+        f"{table_html(EQUITY_HEADER, body, numeric)}</details>{note}"
+        for code, body, n in rows.iter_rows()
+    }  # one per area
+
+
+def profile(values: pl.DataFrame, series: dict[str, str], dimensions: dict[str, str]) -> str:
+    """The Positive Health scores as numbers beside the radar, where overlapping lines are hard to read."""
+    cells = values.filter(pl.col("area_code").is_in(list(series))).with_columns(
+        cell=pl.when(pl.col("suppressed"))
+        .then(pl.lit(f'<span class="suppressed">{SUPPRESSED}</span>'))
+        .otherwise(nl_number_expr(pl.col("value"), 1))
+    )
+    if cells.is_empty():
+        return ""
+    wide = cells.pivot(on="area_code", index="dimension", values="cell")
+    wide = wide.with_columns(
+        [pl.lit(None, dtype=pl.String).alias(c) for c in series if c not in wide.columns]
+    )
+    order = pl.DataFrame({"dimension": list(dimensions), "naam": list(dimensions.values())})
+    rows = order.join(wide, on="dimension", how="left")
+    return table(
+        rows,
+        ["dimensie", *series.values()],
+        [pl.col("naam"), *[pl.col(c) for c in series]],
+        numeric=set(range(1, len(series) + 1)),
+    )
+
+
+def links(pages: pl.DataFrame) -> str:
+    """A list of links to area pages (`href`, `name`)."""
+    if pages.is_empty():
+        return ""
+    items = pages.select(
+        pl.concat_str(
+            [
+                pl.lit('<li><a href="'),
+                pl.col("href"),
+                pl.lit('">'),
+                escape_expr(pl.col("name")),
+                pl.lit("</a></li>"),
+            ]
+        ).alias("li")
+    )["li"]
+    return f'<ul class="links">{"".join(items)}</ul>'
+
+
+def residents_fact(residents: int | None) -> str:
+    return "onbekend" if residents is None else nl_number(residents, 0)

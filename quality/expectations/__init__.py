@@ -1,0 +1,9 @@
+"""Great Expectations (GX Core 1.x) suites on the staging marts and the publication candidate (DESIGN §11).
+
+`run_expectation_suites` validates five suites and writes Data Docs HTML; the suites themselves are in
+`suites.py`, the GX wiring in `validation.py`, the offline clean-up of the HTML in `data_docs.py`.
+"""
+
+from quality.expectations.validation import run_expectation_suites
+
+__all__ = ["run_expectation_suites"]

@@ -1,0 +1,186 @@
+"""Run the expectation suites in a file-based GX context and turn each result into a CheckOutcome.
+
+The context under `gx_dir` is rebuilt on every run from the suites in code, so Data Docs show exactly this
+run (the history of all runs is `quality_results`). GX is imported lazily: it takes seconds, and the
+Dagster code location imports this module on every start.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from quality.expectations import data_docs
+from quality.expectations.suites import ASSETS, SUITES, Suite, SuiteOptions
+from quality.outcomes import CheckOutcome
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no usage statistics leave the machine
+
+SITE_NAME = "phm_quality"
+# Person-level suites report counts only: sample values would be pseudonyms or a person's data, and the
+# Data Docs are published.
+PERSON_LEVEL_RESULT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
+AGGREGATE_RESULT = {"result_format": "SUMMARY", "partial_unexpected_count": 20}
+MESSAGE_SAMPLES = 3
+
+
+def run_expectation_suites(con: duckdb.DuckDBPyConnection, gx_dir: Path, data_docs_dir: Path,
+                           previous_publication: Path | None, *, max_change: float = 0.5,
+                           rounding_base: int = 5) -> list[CheckOutcome]:
+    """Validate every suite against the warehouse, write Data Docs to `data_docs_dir`; one outcome per suite.
+
+    `previous_publication` is the last published monitoring.duckdb (None or missing: no run-to-run check);
+    `max_change` the relative change of a gemeente or regio total beyond which a cell counts as jumping.
+    """
+    context = _fresh_context(Path(gx_dir), Path(data_docs_dir))
+    options = SuiteOptions(previous_publication, max_change, rounding_base)
+    outcomes: list[CheckOutcome] = []
+    for build in SUITES:
+        try:
+            suite = build(con, options)
+        except (duckdb.CatalogException, duckdb.BinderException) as missing:  # a table or column not built
+            outcomes.append(_unreadable(build.__name__, missing))
+            continue
+        outcomes.append(_validate(context, suite))
+        del suite  # the person-level frames are large; free one before reading the next
+    context.build_data_docs(site_names=[SITE_NAME])  # once, not per checkpoint: rendering is the slow part
+    data_docs.make_offline(Path(data_docs_dir), outcomes)
+    return outcomes
+
+
+def _unreadable(name: str, error: duckdb.Error) -> CheckOutcome:
+    """A suite whose table or column is missing fails (blocking) instead of stopping the other suites."""
+    category = "completeness" if isinstance(error, duckdb.CatalogException) else "conformance"
+    return CheckOutcome(f"gx_{name}", ASSETS[name], "error", category, False, "not readable",
+                        "table and columns present", str(error).splitlines()[0])
+
+
+def _fresh_context(gx_dir: Path, site_dir: Path) -> Any:
+    """A new file context in `gx_dir`, its only Data Docs site `site_dir`; no analytics, no progress bars."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    data_docs.check_site_dir(site_dir)
+    project = gx_dir / "gx"
+    if (project / "great_expectations.yml").exists():  # only ever remove a folder GX made
+        shutil.rmtree(project)
+    context = gx.get_context(mode="file", project_root_dir=str(gx_dir))
+    context.enable_analytics(False)
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    for name in context.get_site_names():
+        context.delete_data_docs_site(name)
+    site_dir.mkdir(parents=True, exist_ok=True)
+    context.add_data_docs_site(SITE_NAME, {
+        "class_name": "SiteBuilder",
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                          "base_directory": str(site_dir.resolve())},
+    })
+    context.variables.save()
+    context.clean_data_docs(site_name=SITE_NAME)  # last run's pages go; its results are in quality_results
+    data_docs.remove_empty_folders(site_dir)
+    return context
+
+
+def _validate(context: Any, suite: Suite) -> CheckOutcome:
+    """Run one suite through a checkpoint (which stores the result for Data Docs) and summarise it."""
+    import great_expectations as gx
+
+    source = context.data_sources.add_or_update_pandas(name="warehouse")
+    batch = source.add_dataframe_asset(name=suite.name).add_batch_definition_whole_dataframe("whole_table")
+    gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name, expectations=suite.expectations))
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite))
+    checkpoint = context.checkpoints.add(gx.Checkpoint(
+        name=suite.name, validation_definitions=[definition], actions=[],
+        result_format=PERSON_LEVEL_RESULT if suite.person_level else AGGREGATE_RESULT))
+    result = checkpoint.run(batch_parameters={"dataframe": suite.frame})
+    results = [r for run in result.run_results.values() for r in run.results]
+    return summarise(suite, results)
+
+
+def summarise(suite: Suite, results: list[Any]) -> CheckOutcome:
+    """One CheckOutcome: `error` if a critical expectation failed, `warn` if only warnings did."""
+    failed = [r for r in results if not r.success]
+    blocking = [r for r in failed if _severity(r) == "error"]
+    worst = blocking or failed
+    if worst:
+        severity, category = _severity(worst[0]), worst[0].expectation_config.meta.get("kahn_category")
+    else:
+        has_blocking = any(e.severity == "critical" for e in suite.expectations)
+        severity, category = ("error" if has_blocking else "warn"), suite.kahn_category
+    details = [_describe(suite, r) for r in failed] or [f"all {len(results)} expectations met on "
+                                                        f"{len(suite.frame)} rows"]
+    affected = sorted({str(row["indicator_id"]) for r in failed for row in _sample_rows(suite, r)
+                       if "indicator_id" in row})
+    return CheckOutcome(f"gx_{suite.name}", suite.asset, severity, category or suite.kahn_category,
+                        not failed, f"{len(failed)} of {len(results)} expectations failed", "0 failed",
+                        "; ".join([*details, *suite.notes]), tuple(affected))
+
+
+def _severity(result: Any) -> str:
+    return "error" if str(result.expectation_config.severity.value) == "critical" else "warn"
+
+
+def _describe(suite: Suite, result: Any) -> str:
+    """`expect_x(column) where <condition> [threshold]: what was observed, e.g. which cells`."""
+    config = result.expectation_config
+    kwargs = config.kwargs
+    column = kwargs.get("column") or ", ".join(kwargs.get("column_list") or [])
+    text = f"{config.type}({column})"
+    if kwargs.get("row_condition"):
+        text += f" where {_condition(kwargs['row_condition'])}"
+    text += f" [{_threshold(kwargs)}]"
+    outcome = result.result or {}
+    if "unexpected_count" in outcome:
+        checked = outcome.get("element_count", 0) - outcome.get("missing_count", 0)  # GX skips nulls
+        text += (f": {outcome['unexpected_count']} of {checked} rows "
+                 f"({outcome.get('unexpected_percent') or 0:.2g} %) unexpected")
+    elif "observed_value" in outcome:
+        observed = outcome["observed_value"]
+        text += f": observed {observed:.4g}" if isinstance(observed, float) else f": observed {observed}"
+    elif (result.exception_info or {}).get("raised_exception"):
+        text += f": GX could not evaluate it ({result.exception_info.get('exception_message')})"
+    rows = _sample_rows(suite, result)[:MESSAGE_SAMPLES]
+    if rows:
+        text += ", e.g. " + ", ".join(" ".join(str(v) for v in row.values()) for row in rows)
+    return text
+
+
+def _condition(condition: Any) -> str:
+    """`area_level != 'regio'` for GX's stored form of `Column("area_level") != "regio"`."""
+    if isinstance(condition, dict) and {"column", "operator"} <= condition.keys():
+        column = condition["column"]
+        column = column.get("name") if isinstance(column, dict) else column
+        return f"{column} {condition['operator']} {condition.get('parameter')!r}"
+    return str(condition)
+
+
+def _threshold(kwargs: dict[str, Any]) -> str:
+    parts = []
+    if "min_value" in kwargs or "max_value" in kwargs:
+        low, high = (f"{kwargs[k]:g}" if kwargs.get(k) is not None else ""
+                     for k in ("min_value", "max_value"))
+        parts.append(f"{'>' if kwargs.get('strict_min') and low else ''}{low}..{high}")
+    if "value_set" in kwargs:
+        values = list(kwargs["value_set"])
+        parts.append(f"in {values}" if len(values) <= 5 else f"in {len(values)} known values")
+    if "regex" in kwargs:
+        parts.append(kwargs["regex"])
+    if kwargs.get("mostly", 1) < 1:
+        parts.append(f"mostly {kwargs['mostly']:.0%}")
+    return ", ".join(parts) or "-"
+
+
+def _sample_rows(suite: Suite, result: Any) -> list[dict[str, Any]]:
+    """The identifying columns of the first offending rows (aggregate suites only; GX gives their index)."""
+    if suite.person_level or not suite.sample_columns:
+        return []
+    index = [int(i) for i in (result.result or {}).get("partial_unexpected_index_list") or []
+             if not isinstance(i, dict)]
+    rows = suite.frame.loc[[i for i in index if i in suite.frame.index], list(suite.sample_columns)]
+    return rows.to_dict("records")
