@@ -22,11 +22,16 @@ app = typer.Typer(help="phm-pipeline: population health management monitoring fo
 console = Console(stderr=True, soft_wrap=True)  # messages name files and keys: never wrap or eat [brackets]
 
 ConfigOption = typer.Option(None, "--config", "-c", help="Path to phm.toml (default: the repository's).")
+RegionOption = typer.Option(None, "--region", "-r",
+                            help="Region code from phm.toml ([region] or a [regions.<CODE>] table; default [region]).")
+
+YearOption = typer.Option(None, "--year", "-y", help="Recompute only these years' person-level data (repeatable); "
+                                                     "indicators and publication always cover every year.")
 
 
-def _settings(config: Path | None) -> Settings:
+def _settings(config: Path | None, region: str | None = None) -> Settings:
     try:
-        return load_settings(config)
+        return load_settings(config, region=region)
     except ConfigError as exc:
         console.print(f"[red]Configuration error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from exc
@@ -38,12 +43,12 @@ def _landing_has_files(settings: Settings) -> bool:
 
 
 @app.command()
-def generate(config: Path | None = ConfigOption,
+def generate(config: Path | None = ConfigOption, region: str | None = RegionOption,
              seed: int | None = typer.Option(None, help="Seed (default from phm.toml)."),
              scale: float | None = typer.Option(None, help="Fraction of the real number of residents."),
              if_empty: bool = typer.Option(False, "--if-empty", help="Only generate when data/landing is empty.")):
     """Write synthetic landing files for the configured region and years."""
-    settings = _settings(config)
+    settings = _settings(config, region)
     if if_empty and _landing_has_files(settings):
         console.print(f"[green]Landing files present in {settings.landing_dir}; not generating.[/green]")
         return
@@ -61,9 +66,10 @@ def generate(config: Path | None = ConfigOption,
 
 
 @app.command()
-def run(config: Path | None = ConfigOption):
+def run(config: Path | None = ConfigOption, region: str | None = RegionOption,
+        year: list[int] | None = YearOption):
     """Ingest, transform, compute, check and publish (the whole asset graph)."""
-    settings = _settings(config)
+    settings = _settings(config, region)
     if not _landing_has_files(settings):
         console.print(f"[red]No landing files in {escape(str(settings.landing_dir))}.[/red] Put files in "
                       f"{escape(str(settings.landing_dir))}/<source>/<source>_<year>.csv or run `phm generate`.")
@@ -72,8 +78,10 @@ def run(config: Path | None = ConfigOption):
 
     start = time.perf_counter()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
-        bar.add_task("Running the asset graph (ingest, staging, PHM steps, indicators, checks, publish)", total=None)
-        outcome = run_main_job(settings)
+        years = ", ".join(str(y) for y in (year or settings.years))
+        bar.add_task(f"{settings.region_name}: running the asset graph for {years} (ingest, staging, PHM steps, "
+                     f"indicators, checks, publish)", total=None)
+        outcome = run_main_job(settings, years=year or None)
     elapsed = time.perf_counter() - start
     for warning in outcome.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
@@ -89,9 +97,9 @@ def run(config: Path | None = ConfigOption):
 
 
 @app.command()
-def report(config: Path | None = ConfigOption):
+def report(config: Path | None = ConfigOption, region: str | None = RegionOption):
     """Render the Dutch steering-group report again from the published monitoring.duckdb."""
-    settings = _settings(config)
+    settings = _settings(config, region)
     published = settings.published_dir / "monitoring.duckdb"
     if not published.exists():
         console.print(f"[red]Nothing published yet in {escape(str(settings.published_dir))}.[/red] Run `phm run`.")
@@ -103,9 +111,9 @@ def report(config: Path | None = ConfigOption):
 
 
 @app.command()
-def status(config: Path | None = ConfigOption):
+def status(config: Path | None = ConfigOption, region: str | None = RegionOption):
     """Show the published version, its run and its quality verdict."""
-    settings = _settings(config)
+    settings = _settings(config, region)
     manifest_path = settings.published_dir / "manifest.json"
     if not manifest_path.exists():
         console.print(f"Nothing published yet in {settings.published_dir}. Run `phm run`.")

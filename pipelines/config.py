@@ -16,6 +16,7 @@ GEMEENTE_CODE = re.compile(r"^GM[0-9]{4}$")
 
 KNOWN_SECTIONS = {
     "region": {"code", "name", "gemeenten"},
+    "regions": None,  # [regions.<CODE>] tables, checked against REGION_KEYS
     "run": {"years", "data_dir", "reference_dir"},
     "generator": {"seed", "scale"},
     "duckdb": {"threads", "memory_limit"},
@@ -25,6 +26,8 @@ KNOWN_SECTIONS = {
     "checks": {"min_linkage_coverage", "max_quarantine_share"},
     "cutoffs": None,  # free-form numbers, read by the indicator catalogue
 }
+REGION_KEYS = {"name", "gemeenten", "data_dir", "years"}
+REGION_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,39}$")
 
 
 class ConfigError(ValueError):
@@ -75,49 +78,62 @@ def _require(cond: bool, path: Path, key: str, message: str) -> None:
         raise ConfigError(f"{path}: [{key}] {message}")
 
 
-def load_settings(path: Path | str | None = None, data_dir: Path | str | None = None) -> Settings:
-    """Read and validate `phm.toml`; `PHM_DATA_DIR` (or `data_dir`) overrides the data directory."""
+def load_settings(path: Path | str | None = None, data_dir: Path | str | None = None,
+                  region: str | None = None) -> Settings:
+    """Read and validate `phm.toml` for one region (default: its `[region]`).
+
+    `PHM_DATA_DIR` (or `data_dir`) overrides the data directory. Further regions of the same deployment are
+    `[regions.<CODE>]` tables (name, gemeenten, optional years and data_dir) that share every other setting;
+    each has its own data directory, by default `<data_dir>/regions/<CODE>`.
+    """
     path = Path(path or os.environ.get("PHM_CONFIG") or DEFAULT_CONFIG).resolve()
-    if not path.exists():
-        raise ConfigError(f"{path}: configuration file not found; copy phm.toml from the repository root")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-
-    for section, value in raw.items():
-        _require(section in KNOWN_SECTIONS, path, section, f"unknown section; expected one of {sorted(KNOWN_SECTIONS)}")
-        allowed = KNOWN_SECTIONS[section]
-        if allowed is not None and isinstance(value, dict):
-            for key in value:
-                _require(key in allowed, path, f"{section}.{key}", f"unknown key; expected one of {sorted(allowed)}")
-
-    region = raw.get("region", {})
+    raw = _read(path)
+    primary = raw.get("region", {})
     run = raw.get("run", {})
-    gemeenten = region.get("gemeenten", [])
-    _require(isinstance(gemeenten, list) and len(gemeenten) > 0, path, "region.gemeenten",
+    extra = raw.get("regions", {})
+    primary_code = str(primary.get("code", "REGIO"))
+    codes = [primary_code, *extra]
+    _require(len(set(codes)) == len(codes), path, "regions", f"region code {primary_code} is used twice")
+    for code, table in extra.items():
+        _require(bool(REGION_CODE.match(code)), path, f"regions.{code}",
+                 "a region code is upper case letters, digits and _ (e.g. RG_WESTFRIESLAND)")
+        _require(isinstance(table, dict), path, f"regions.{code}", "must be a table with name and gemeenten")
+        for key in table:
+            _require(key in REGION_KEYS, path, f"regions.{code}.{key}",
+                     f"unknown key; expected one of {sorted(REGION_KEYS)}")
+    code = region or primary_code
+    _require(code in codes, path, "regions", f"no region {code!r}; configured regions: {', '.join(codes)}")
+    chosen = primary if code == primary_code else extra[code]
+    key = "region" if code == primary_code else f"regions.{code}"
+
+    gemeenten = chosen.get("gemeenten", [])
+    _require(isinstance(gemeenten, list) and len(gemeenten) > 0, path, f"{key}.gemeenten",
              "must be a non-empty list of CBS gemeente codes such as \"GM0361\"")
-    for code in gemeenten:
-        _require(isinstance(code, str) and bool(GEMEENTE_CODE.match(code)), path, "region.gemeenten",
-                 f"{code!r} is not a CBS gemeente code (GM followed by four digits, e.g. \"GM0361\")")
-    _require(len(set(gemeenten)) == len(gemeenten), path, "region.gemeenten", "lists a gemeente twice")
-    years = run.get("years", [])
+    for gm in gemeenten:
+        _require(isinstance(gm, str) and bool(GEMEENTE_CODE.match(gm)), path, f"{key}.gemeenten",
+                 f"{gm!r} is not a CBS gemeente code (GM followed by four digits, e.g. \"GM0361\")")
+    _require(len(set(gemeenten)) == len(gemeenten), path, f"{key}.gemeenten", "lists a gemeente twice")
+    years_key = f"{key}.years" if "years" in chosen else "run.years"
+    years = chosen.get("years", run.get("years", []))
     _require(isinstance(years, list) and len(years) > 0 and all(isinstance(y, int) for y in years),
-             path, "run.years", "must be a non-empty list of years, e.g. [2022, 2023, 2024]")
-    _require(all(2000 <= y <= 2100 for y in years), path, "run.years", f"{years} contains an implausible year")
-    _require(years == sorted(set(years)), path, "run.years", "must be ascending without repeats")
+             path, years_key, "must be a non-empty list of years, e.g. [2022, 2023, 2024]")
+    _require(all(2000 <= y <= 2100 for y in years), path, years_key, f"{years} contains an implausible year")
+    _require(years == sorted(set(years)), path, years_key, "must be ascending without repeats")
 
     base = path.parent
     data = Path(data_dir or os.environ.get("PHM_DATA_DIR") or run.get("data_dir", "data"))
     data = data if data.is_absolute() else (Path.cwd() / data if data_dir or os.environ.get("PHM_DATA_DIR")
                                             else base / data)
+    if code != primary_code:
+        own = chosen.get("data_dir")
+        data = (Path(own) if Path(own).is_absolute() else base / own) if own else data / "regions" / code
     reference = Path(run.get("reference_dir", "sample_data/reference"))
     reference = reference if reference.is_absolute() else base / reference
     _require(reference.is_dir(), path, "run.reference_dir", f"{reference} does not exist")
 
     known = _known_gemeenten(reference)
-    unknown = [code for code in gemeenten if code not in known]
-    _require(not unknown, path, "region.gemeenten",
+    unknown = [gm for gm in gemeenten if gm not in known]
+    _require(not unknown, path, f"{key}.gemeenten",
              f"{', '.join(unknown)} not found in the CBS/RIVM reference data in {reference}; "
              f"use the CBS code of the gemeente, e.g. GM0361 for Alkmaar")
     generator = raw.get("generator", {})
@@ -125,13 +141,13 @@ def load_settings(path: Path | str | None = None, data_dir: Path | str | None = 
     threads = duck.get("threads", 2)
     _require(isinstance(threads, int) and threads >= 1, path, "duckdb.threads", "must be a positive integer")
     cutoffs = raw.get("cutoffs", {})
-    for key, value in cutoffs.items():
-        _require(isinstance(value, int | float), path, f"cutoffs.{key}", f"must be a number, got {value!r}")
+    for name, value in cutoffs.items():
+        _require(isinstance(value, int | float), path, f"cutoffs.{name}", f"must be a number, got {value!r}")
 
     return Settings(
         config_path=path,
-        region_code=str(region.get("code", "REGIO")),
-        region_name=str(region.get("name", "Regio")),
+        region_code=code,
+        region_name=str(chosen.get("name", "Regio")),
         gemeenten=tuple(gemeenten),
         years=tuple(years),
         data_dir=data.resolve(),
@@ -143,8 +159,33 @@ def load_settings(path: Path | str | None = None, data_dir: Path | str | None = 
         disclosure=dict(raw.get("disclosure", {})),
         checks=dict(raw.get("checks", {})),
         cutoffs=dict(cutoffs),
-        raw=raw,
+        raw={**raw, "region": {"code": code, **chosen}},
     )
+
+
+def load_regions(path: Path | str | None = None, data_dir: Path | str | None = None) -> list[Settings]:
+    """Settings of every region in the configuration, `[region]` first."""
+    path = Path(path or os.environ.get("PHM_CONFIG") or DEFAULT_CONFIG).resolve()
+    raw = _read(path)
+    codes = [str(raw.get("region", {}).get("code", "REGIO")), *raw.get("regions", {})]
+    return [load_settings(path, data_dir, code) for code in codes]
+
+
+def _read(path: Path) -> dict:
+    """The TOML of `path`, with unknown sections and keys refused by name."""
+    if not path.exists():
+        raise ConfigError(f"{path}: configuration file not found; copy phm.toml from the repository root")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    for section, value in raw.items():
+        _require(section in KNOWN_SECTIONS, path, section, f"unknown section; expected one of {sorted(KNOWN_SECTIONS)}")
+        allowed = KNOWN_SECTIONS[section]
+        if allowed is not None and isinstance(value, dict):
+            for key in value:
+                _require(key in allowed, path, f"{section}.{key}", f"unknown key; expected one of {sorted(allowed)}")
+    return raw
 
 
 def _known_gemeenten(reference: Path) -> set[str]:

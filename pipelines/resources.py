@@ -2,26 +2,39 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from pipelines.config import Settings, load_settings
 
 
 class PhmConfig(dg.ConfigurableResource):
-    """Where the run's `phm.toml` lives; assets read validated Settings from it."""
+    """Where the run's `phm.toml` lives and which of its regions runs; assets read validated Settings."""
 
     config_path: str
-    data_dir: str
+    data_dir: str = ""   # the region's own data directory ("" = as configured)
+    region: str = ""     # a region code of the configuration ("" = its [region])
 
     def settings(self) -> Settings:
-        return load_settings(self.config_path, data_dir=self.data_dir)
+        settings = load_settings(self.config_path, region=self.region or None)
+        return dataclasses.replace(settings, data_dir=Path(self.data_dir)) if self.data_dir else settings
 
 
-def warehouse_resource(settings: Settings) -> DuckDBResource:
-    """The one writer of warehouse.duckdb (runs use the in-process executor)."""
+def phm_config(settings: Settings) -> dict:
+    """Run config of the `phm` resource for one region."""
+    return {"config_path": str(settings.config_path), "data_dir": str(settings.data_dir),
+            "region": settings.region_code}
+
+
+def warehouse_config(settings: Settings) -> dict:
+    """Run config of the warehouse: the region's own warehouse.duckdb, the one writer (in-process executor)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return DuckDBResource(
-        database=str(settings.warehouse_path),
-        connection_config={"threads": settings.duckdb_threads, "memory_limit": settings.duckdb_memory_limit},
-    )
+    return {"database": str(settings.warehouse_path),
+            "connection_config": {"threads": settings.duckdb_threads, "memory_limit": settings.duckdb_memory_limit}}
+
+
+def region_run_config(settings: Settings) -> dict:
+    """The run config that binds a run to one region (its phm.toml region and its own warehouse)."""
+    return {"resources": {"phm": {"config": phm_config(settings)}, "warehouse": {"config": warehouse_config(settings)}}}

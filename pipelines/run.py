@@ -10,6 +10,8 @@ import dagster as dg
 import duckdb
 
 from pipelines.config import Settings
+from pipelines.partitions import run_tags
+from pipelines.resources import region_run_config
 
 
 @dataclass
@@ -46,19 +48,33 @@ def warehouse_lock_problem(settings: Settings) -> str | None:
     return None
 
 
-def run_main_job(settings: Settings, instance: dg.DagsterInstance | None = None) -> RunOutcome:
-    """Materialise every asset with its checks; nothing is published unless every blocking check passed."""
-    from pipelines.definitions import MAIN_JOB, build_definitions
+def run_main_job(settings: Settings, instance: dg.DagsterInstance | None = None,
+                 years: list[int] | None = None) -> RunOutcome:
+    """Materialise every asset with its checks; nothing is published unless every blocking check passed.
+
+    `years` limits the person-level assets to those year partitions (default: every configured year);
+    indicators, checks and publication always cover every year.
+    """
+    from pipelines.definitions import build_definitions, job_name
 
     locked = warehouse_lock_problem(settings)
     if locked:
         return RunOutcome(False, "-", [locked])
+    years = sorted(years or settings.years)
+    unknown = [y for y in years if y not in settings.years]
+    if unknown:
+        return RunOutcome(False, "-", [f"year(s) {unknown} are not configured for {settings.region_code} "
+                                       f"(years {list(settings.years)} in {settings.config_path}); add them there"])
+    if years != [y for y in settings.years if years[0] <= y <= years[-1]]:
+        return RunOutcome(False, "-", [f"years {years} are not consecutive among the configured years; "
+                                       f"run them one at a time or all together"])
     defs = build_definitions(settings)
-    job = defs.resolve_job_def(MAIN_JOB)
+    job = defs.resolve_job_def(job_name(settings.region_code))
     if instance is None:
         dagster_home(settings)
         instance = dg.DagsterInstance.get()
-    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    result = job.execute_in_process(run_config=region_run_config(settings), instance=instance, raise_on_error=False,
+                                    tags=run_tags(years))
     outcome = RunOutcome(result.success, result.run_id)
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:

@@ -6,7 +6,11 @@ three-year Wlz indication does not land in the year it started.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
+
+from transforms.warehouse import write_years
 
 HOSPITAL_SQL = """
 CREATE OR REPLACE TABLE staging.hospital_events AS
@@ -95,12 +99,17 @@ WHERE w.request_date IS NOT NULL AND w.request_date <= w.start_date
 """
 
 
-def build_care_use(con: duckdb.DuckDBPyConnection, years: list[int]) -> dict[str, int]:
-    """Create the hospital, provision and per-person-year care tables."""
-    con.execute(HOSPITAL_SQL)
-    con.execute(PROVISION_YEARS_SQL.format(last_year=max(years)), [list(years)])
-    con.execute(PERSON_CARE_SQL)
-    con.execute(WMO_REQUESTS_SQL)
+def build_care_use(con: duckdb.DuckDBPyConnection, years: list[int],
+                   only_years: Sequence[int] | None = None) -> dict[str, int]:
+    """Create the hospital, provision and per-person-year care tables (or only their rows of `only_years`).
+
+    `years` are all configured years: open-ended provisions are spread up to the last of them.
+    """
+    for statement in HOSPITAL_SQL.split(";\n\n"):
+        write_years(con, statement, only_years)
+    write_years(con, PROVISION_YEARS_SQL.format(last_year=max(years)), only_years, [list(years)])
+    write_years(con, PERSON_CARE_SQL, only_years)
+    write_years(con, WMO_REQUESTS_SQL, only_years)
     raw, kept = con.execute("SELECT (SELECT count(*) FROM raw.hospital_events), "
                             "(SELECT count(*) FROM staging.hospital_events)").fetchone()
     return {"hospital_events": kept, "hospital_duplicates_removed": raw - kept,

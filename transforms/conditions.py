@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
+
+from transforms.warehouse import write_years
 
 EPISODES_SQL = """
 CREATE OR REPLACE TABLE staging.gp_episodes AS
@@ -24,10 +28,11 @@ ORDER BY s.year, s.pseudo_id, c.condition
 """
 
 
-def build_conditions(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Create `staging.gp_episodes` (deduplicated) and `staging.person_conditions`."""
+def build_conditions(con: duckdb.DuckDBPyConnection, only_years: Sequence[int] | None = None) -> dict[str, int]:
+    """Create `staging.gp_episodes` (deduplicated, every year: episodes span years) and
+    `staging.person_conditions` (or only its rows of `only_years`)."""
     con.execute(EPISODES_SQL)
-    con.execute(PERSON_CONDITIONS_SQL)
+    write_years(con, PERSON_CONDITIONS_SQL, only_years)
     raw, kept = con.execute("SELECT (SELECT count(*) FROM raw.gp_episodes), "
                             "(SELECT count(*) FROM staging.gp_episodes)").fetchone()
     rows = con.execute("SELECT count(*) FROM staging.person_conditions").fetchone()[0]
@@ -49,7 +54,7 @@ GROUP BY ALL
 """
 
 
-def build_person_events(con: duckdb.DuckDBPyConnection) -> int:
+def build_person_events(con: duckdb.DuckDBPyConnection, only_years: Sequence[int] | None = None) -> int:
     """Create `staging.person_events`: falls/fractures and incontinence per person-year (frailty deficits)."""
-    con.execute(PERSON_EVENTS_SQL)
+    write_years(con, PERSON_EVENTS_SQL, only_years)
     return con.execute("SELECT count(*) FROM staging.person_events").fetchone()[0]

@@ -212,21 +212,31 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract,
     return result
 
 
-def prepare_tables(con: duckdb.DuckDBPyConnection, source: str) -> None:
-    """(Re)create the raw and quarantine tables of a source and clear its ingest log rows."""
+def prepare_tables(con: duckdb.DuckDBPyConnection, source: str, only_years: Sequence[int] | None = None) -> None:
+    """(Re)create the raw and quarantine tables of a source and clear its ingest log rows.
+
+    With `only_years` (a year partition) only the rows from those years' files are removed.
+    """
     contract = CONTRACTS[source]
     con.execute("CREATE SCHEMA IF NOT EXISTS raw; CREATE SCHEMA IF NOT EXISTS quarantine;")
     con.execute(INGEST_LOG_DDL)
     cols = ", ".join(f'"{name}" {sql_type(col.dtype)}' for name, col in contract.columns.items())
-    con.execute(f"CREATE OR REPLACE TABLE raw.{source} ({cols}, _file VARCHAR, _row BIGINT)")
-    con.execute(f"CREATE OR REPLACE TABLE quarantine.{source} "
-                f"(file VARCHAR, row_number BIGINT, reasons VARCHAR, record VARCHAR)")
-    con.execute("DELETE FROM meta.ingest_files WHERE source = ?", [source])
+    create = "CREATE OR REPLACE TABLE" if only_years is None else "CREATE TABLE IF NOT EXISTS"
+    con.execute(f"{create} raw.{source} ({cols}, _file VARCHAR, _row BIGINT)")
+    con.execute(f"{create} quarantine.{source} (file VARCHAR, row_number BIGINT, reasons VARCHAR, record VARCHAR)")
+    if only_years is None:
+        con.execute("DELETE FROM meta.ingest_files WHERE source = ?", [source])
+        return
+    years = [int(y) for y in only_years]
+    files = "SELECT path FROM meta.ingest_files WHERE source = ? AND list_contains(?, year)"
+    con.execute(f"DELETE FROM raw.{source} WHERE _file IN ({files})", [source, years])
+    con.execute(f"DELETE FROM quarantine.{source} WHERE file IN ({files})", [source, years])
+    con.execute("DELETE FROM meta.ingest_files WHERE source = ? AND list_contains(?, year)", [source, years])
 
 
 def ingest_source(con: duckdb.DuckDBPyConnection, source: str, landing_dir: Path, years: Iterable[int],
-                  area_codes: Sequence[str] | None) -> list[FileResult]:
-    """Ingest every landing file of one source for the configured years."""
-    prepare_tables(con, source)
+                  area_codes: Sequence[str] | None, only_years: Sequence[int] | None = None) -> list[FileResult]:
+    """Ingest every landing file of one source for the configured years (or only for `only_years`)."""
+    prepare_tables(con, source, only_years)
     return [ingest_file(con, path, CONTRACTS[source], area_codes, landing_dir)
-            for path in landing_files(landing_dir, source, years)]
+            for path in landing_files(landing_dir, source, years if only_years is None else only_years)]

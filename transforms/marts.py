@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
+
+from transforms.warehouse import write_years
 
 WORKFORCE_SQL = """
 CREATE OR REPLACE TABLE marts.workforce_org_year AS
@@ -12,13 +16,14 @@ FROM raw.workforce
 """
 
 
-def build_person_year_mart(con: duckdb.DuckDBPyConnection) -> int:
-    """Create `marts.person_year`: spine + care use + one flag per chronic condition."""
+def build_person_year_mart(con: duckdb.DuckDBPyConnection, only_years: Sequence[int] | None = None) -> int:
+    """Create `marts.person_year` (or only its rows of `only_years`): spine + care use + condition flags."""
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     conditions = [row[0] for row in con.execute(
         "SELECT DISTINCT condition FROM ref.chronic_conditions ORDER BY 1").fetchall()]
     flags = ",\n".join(f"coalesce(bool_or(k.condition = '{c}'), false) AS has_{c}" for c in conditions)
-    con.execute(
+    write_years(
+        con,
         f"""
         CREATE OR REPLACE TABLE marts.person_year AS
         WITH cond AS (
@@ -33,7 +38,8 @@ def build_person_year_mart(con: duckdb.DuckDBPyConnection) -> int:
         JOIN cond USING (pseudo_id, year)
         JOIN staging.person_care c USING (pseudo_id, year)
         ORDER BY s.year, s.pseudo_id
-        """
+        """,
+        only_years,
     )
     return con.execute("SELECT count(*) FROM marts.person_year").fetchone()[0]
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
+
+from transforms.warehouse import write_years
 
 SPINE_SQL = """
 CREATE OR REPLACE TABLE staging.person_year AS
@@ -26,10 +30,10 @@ ORDER BY p.year, p.pseudo_id
 """
 
 
-def build_spine(con: duckdb.DuckDBPyConnection) -> int:
-    """Create `staging.person_year`; returns its rows (person-years)."""
+def build_spine(con: duckdb.DuckDBPyConnection, only_years: Sequence[int] | None = None) -> int:
+    """Create `staging.person_year` (or only the rows of `only_years`); returns its rows (person-years)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS staging")
-    con.execute(SPINE_SQL)
+    write_years(con, SPINE_SQL, only_years)
     return con.execute("SELECT count(*) FROM staging.person_year").fetchone()[0]
 
 
@@ -44,8 +48,8 @@ ORDER BY ALL
 """
 
 
-def build_denominators(con: duckdb.DuckDBPyConnection) -> int:
+def build_denominators(con: duckdb.DuckDBPyConnection, only_years: Sequence[int] | None = None) -> int:
     """Create `marts.population_denominators`: residents per area x year x 5-year age band x sex x income quintile."""
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-    con.execute(DENOMINATORS_SQL)
+    write_years(con, DENOMINATORS_SQL, only_years)
     return con.execute("SELECT count(*) FROM marts.population_denominators").fetchone()[0]

@@ -7,10 +7,13 @@ predicate on the person-year. Changing a file changes the result without touchin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
 import polars as pl
+
+from transforms.warehouse import write_years
 
 BASE_SQL = """
 CREATE OR REPLACE TABLE staging.phm_base AS
@@ -69,10 +72,11 @@ def stratification_sql(rules: Rules) -> str:
     """
 
 
-def build_stratification(con: duckdb.DuckDBPyConnection, cutoffs: dict) -> pl.DataFrame:
-    """Create `marts.person_stratification`; returns segment shares per year (for metadata and checks)."""
-    con.execute(BASE_SQL.format(**cutoffs))
-    con.execute(stratification_sql(Rules.load(con)))
+def build_stratification(con: duckdb.DuckDBPyConnection, cutoffs: dict,
+                         only_years: Sequence[int] | None = None) -> pl.DataFrame:
+    """Create `marts.person_stratification` (or only its rows of `only_years`); returns segment shares per year."""
+    write_years(con, BASE_SQL.format(**cutoffs), only_years)
+    write_years(con, stratification_sql(Rules.load(con)), only_years)
     missing = con.execute("SELECT count(*) FROM marts.person_stratification WHERE segment IS NULL").fetchone()[0]
     if missing:
         raise ValueError(f"{missing} person-years match no segment rule; the last rule in "
@@ -108,10 +112,10 @@ ORDER BY ALL
 """
 
 
-def build_impact_scenarios(con: duckdb.DuckDBPyConnection) -> int:
+def build_impact_scenarios(con: duckdb.DuckDBPyConnection, only_years: Sequence[int] | None = None) -> int:
     """Scenario table of step 3: people in a segment x assumed reach x assumed effect on their care use.
 
     The assumptions live in `reference/impact_scenarios.csv`: a steering group can edit them and rerun.
     """
-    con.execute(SCENARIOS_SQL)
+    write_years(con, SCENARIOS_SQL, only_years, year_column="period")
     return con.execute("SELECT count(*) FROM marts.impact_scenarios").fetchone()[0]

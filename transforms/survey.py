@@ -6,7 +6,11 @@ not applied here but in the indicator catalogue, from `[cutoffs]` in phm.toml.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
+
+from transforms.warehouse import write_years
 
 
 def _sum(prefix: str, items: int) -> str:
@@ -33,10 +37,10 @@ WHERE s.age >= 18
 """
 
 
-def build_survey(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Create `marts.survey_respondent`: adult respondents linked to the spine."""
+def build_survey(con: duckdb.DuckDBPyConnection, only_years: Sequence[int] | None = None) -> dict[str, int]:
+    """Create `marts.survey_respondent` (or only its rows of `only_years`): adult respondents linked to the spine."""
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-    con.execute(SURVEY_SQL)
+    write_years(con, SURVEY_SQL, only_years)
     raw, linked = con.execute("SELECT (SELECT count(*) FROM raw.health_survey), "
                               "(SELECT count(*) FROM marts.survey_respondent)").fetchone()
     return {"respondents": linked, "respondents_not_linked": raw - linked}

@@ -7,21 +7,28 @@ member of its target group living in one of its buurten once that person has sta
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 import polars as pl
 
+from transforms.warehouse import write_years
 
-def build_targeting(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Create `marts.person_targeting` (one flag per target group); returns group sizes per year."""
+
+def build_targeting(con: duckdb.DuckDBPyConnection, only_years: Sequence[int] | None = None) -> pl.DataFrame:
+    """Create `marts.person_targeting` (one flag per target group; or only its rows of `only_years`);
+    returns group sizes per year."""
     groups = con.execute("SELECT target_group, rule FROM ref.target_groups ORDER BY target_group").fetchall()
     flags = ", ".join(f"coalesce(({rule}), false) AS doelgroep_{group}" for group, rule in groups)
-    con.execute(
+    write_years(
+        con,
         f"""
         CREATE OR REPLACE TABLE marts.person_targeting AS
         SELECT pseudo_id, year, {flags}
         FROM staging.phm_base JOIN marts.person_stratification USING (pseudo_id, year)
         ORDER BY year, pseudo_id
-        """
+        """,
+        only_years,
     )
     sums = ", ".join(f"sum(CAST(doelgroep_{g} AS INTEGER)) AS {g}" for g, _ in groups)
     return con.execute(f"SELECT year, count(*) AS residents, {sums} FROM marts.person_targeting "
@@ -54,9 +61,9 @@ ORDER BY i.intervention_id, s.year, s.pseudo_id
 """
 
 
-def build_intervention_reach(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def build_intervention_reach(con: duckdb.DuckDBPyConnection, only_years: Sequence[int] | None = None) -> pl.DataFrame:
     """Create `marts.intervention_reach`: target-group members in intervention buurten and whether reached."""
-    con.execute(REACH_SQL)
+    write_years(con, REACH_SQL, only_years)
     return con.execute(
         "SELECT intervention_id, year, count(*) AS target_group_in_buurten, "
         "sum(CAST(reached AS INTEGER)) AS reached FROM marts.intervention_reach GROUP BY ALL ORDER BY ALL"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 import duckdb
 
 SCHEMAS = ("meta", "ref", "raw", "quarantine", "staging", "marts", "indicators", "quality", "candidate")
@@ -20,3 +23,46 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, frame) -> int:
     finally:
         con.unregister("_frame_to_write")
     return frame.height
+
+
+CREATE_AS = re.compile(r"^\s*CREATE OR REPLACE TABLE\s+(\S+)\s+AS\s+(.*)$", re.S | re.I)
+
+
+class PartitionError(ValueError):
+    """A year partition cannot be written into a table built differently: the operator must run all years."""
+
+
+def write_years(con: duckdb.DuckDBPyConnection, statement: str, only_years: Sequence[int] | None = None,
+                params: list | None = None, year_column: str = "year") -> None:
+    """Run `CREATE OR REPLACE TABLE t AS SELECT ...` whole, or replace only the rows of `only_years`.
+
+    A year partition re-runs the same SELECT (which may read every year, e.g. episodes that span years)
+    but keeps only its own years' rows, so the other years of `t` stay exactly as they were.
+    """
+    if only_years is None:
+        con.execute(statement, params)
+        return
+    match = CREATE_AS.match(statement)
+    if match is None:
+        raise ValueError(f"not a CREATE OR REPLACE TABLE ... AS statement: {statement[:80]!r}")
+    table, select = match.group(1), match.group(2).strip().rstrip(";")
+    years = ", ".join(str(int(y)) for y in only_years)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _year_rows AS SELECT * FROM ({select}) WHERE {year_column} IN ({years})",
+                params)
+    try:
+        schema, name = table.split(".")
+        existing = [r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+            "ORDER BY ordinal_position", [schema, name]).fetchall()]
+        if not existing:
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM _year_rows")
+            return
+        new = [r[0] for r in con.execute("DESCRIBE _year_rows").fetchall()]
+        if new != existing:
+            raise PartitionError(f"{table} was built with other columns ({len(existing)} vs {len(new)}), probably "
+                                 f"by an earlier version of phm-pipeline or other rule files; run all years once "
+                                 f"(`phm run` without --year) before running a single year")
+        con.execute(f"DELETE FROM {table} WHERE {year_column} IN ({years})")
+        con.execute(f"INSERT INTO {table} SELECT * FROM _year_rows")
+    finally:
+        con.execute("DROP TABLE IF EXISTS _year_rows")

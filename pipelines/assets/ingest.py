@@ -5,6 +5,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.checks import check_spec, to_result
+from pipelines.partitions import partition_years
 from pipelines.resources import PhmConfig
 from quality import checks
 from quality.contracts import SOURCES
@@ -38,8 +39,9 @@ def ingest_asset(source: str) -> dg.AssetsDefinition:
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig):
         settings = phm.settings()
+        only = partition_years(context, settings)
         with warehouse.get_connection() as con:
-            results = ingest_source(con, source, settings.landing_dir, settings.years, area_codes(con))
+            results = ingest_source(con, source, settings.landing_dir, settings.years, area_codes(con), only)
         read = sum(r.info.rows_read for r in results)
         loaded = sum(r.rows_loaded for r in results)
         quarantined = sum(r.rows_quarantined for r in results)

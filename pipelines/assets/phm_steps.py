@@ -7,6 +7,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines.assets.staging import CODE_LISTS, PERSON_YEAR_MART, RAW, SPINE, SURVEY
 from pipelines.checks import check_spec, to_result
 from pipelines.metadata import markdown_table, preview
+from pipelines.partitions import partition_years
 from pipelines.resources import PhmConfig
 from quality import checks
 from transforms import marts, spine, stratification, targeting
@@ -21,9 +22,11 @@ SCENARIOS = dg.AssetKey(["marts", "impact_scenarios"])
 @dg.asset(key=DENOMINATORS, group_name="phm_step1_population", kinds={"duckdb"}, deps=[SPINE],
           description="PHM step 1: residents and person-years per area x year x 5-year age band x sex x income "
                       "quintile, the denominators of rates and of standardisation.")
-def population_denominators(warehouse: DuckDBResource) -> dg.MaterializeResult:
+def population_denominators(context: dg.AssetExecutionContext, warehouse: DuckDBResource,
+                            phm: PhmConfig) -> dg.MaterializeResult:
+    only = partition_years(context, phm.settings())
     with warehouse.get_connection() as con:
-        rows = spine.build_denominators(con)
+        rows = spine.build_denominators(con, only)
         table = preview(con, "SELECT year, area_level, count(DISTINCT area_code) AS areas, sum(residents) AS residents "
                              "FROM marts.population_denominators GROUP BY ALL ORDER BY ALL")
     return dg.MaterializeResult(metadata={"rows": rows, "per_level": table})
@@ -38,7 +41,7 @@ def population_denominators(warehouse: DuckDBResource) -> dg.MaterializeResult:
 def person_stratification(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig):
     s = phm.settings()
     with warehouse.get_connection() as con:
-        shares = stratification.build_stratification(con, s.cutoffs)
+        shares = stratification.build_stratification(con, s.cutoffs, partition_years(context, s))
         domains = preview(con, "SELECT year, n_domains, count(*) AS persons FROM marts.person_stratification "
                                "GROUP BY ALL ORDER BY ALL")
         rows = con.execute("SELECT count(*) FROM marts.person_stratification").fetchone()[0]
@@ -53,9 +56,11 @@ def person_stratification(context: dg.AssetExecutionContext, warehouse: DuckDBRe
 @dg.asset(key=SCENARIOS, group_name="phm_step3_stratification", kinds={"duckdb"}, deps=[STRATIFICATION],
           description="PHM step 3: impact scenarios per gemeente and region: persons in a segment x assumed reach "
                       "x assumed effect on acute admissions or ED visits (assumptions in impact_scenarios.csv).")
-def impact_scenarios(warehouse: DuckDBResource) -> dg.MaterializeResult:
+def impact_scenarios(context: dg.AssetExecutionContext, warehouse: DuckDBResource,
+                     phm: PhmConfig) -> dg.MaterializeResult:
+    only = partition_years(context, phm.settings())
     with warehouse.get_connection() as con:
-        rows = stratification.build_impact_scenarios(con)
+        rows = stratification.build_impact_scenarios(con, only)
         table = preview(con, "SELECT period, scenario, persons, round(persons_reached) AS reached, "
                              "round(expected_change_in_events, 1) AS change FROM marts.impact_scenarios "
                              "WHERE area_level = 'regio' ORDER BY ALL")
@@ -65,9 +70,11 @@ def impact_scenarios(warehouse: DuckDBResource) -> dg.MaterializeResult:
 @dg.asset(key=TARGETING, group_name="phm_step4_targeting", kinds={"duckdb"}, deps=[STRATIFICATION],
           description="PHM step 4: membership of the five IZA target groups per person-year "
                       "(rules in target_groups.csv).")
-def person_targeting(warehouse: DuckDBResource) -> dg.MaterializeResult:
+def person_targeting(context: dg.AssetExecutionContext, warehouse: DuckDBResource,
+                     phm: PhmConfig) -> dg.MaterializeResult:
+    only = partition_years(context, phm.settings())
     with warehouse.get_connection() as con:
-        sizes = targeting.build_targeting(con)
+        sizes = targeting.build_targeting(con, only)
         marts.build_indicator_view(con)
         marts.build_zvw_category_view(con)
     return dg.MaterializeResult(metadata={"rows": int(sizes["residents"].sum()),
@@ -79,9 +86,11 @@ def person_targeting(warehouse: DuckDBResource) -> dg.MaterializeResult:
                 dg.AssetKey(["raw", "intervention_participants"])],
           description="PHM step 4: per intervention, the target-group members in its buurten and whether the "
                       "intervention reached them (from its start year on).")
-def intervention_reach(warehouse: DuckDBResource) -> dg.MaterializeResult:
+def intervention_reach(context: dg.AssetExecutionContext, warehouse: DuckDBResource,
+                       phm: PhmConfig) -> dg.MaterializeResult:
+    only = partition_years(context, phm.settings())
     with warehouse.get_connection() as con:
-        reach = targeting.build_intervention_reach(con)
+        reach = targeting.build_intervention_reach(con, only)
     return dg.MaterializeResult(metadata={"rows": int(reach["target_group_in_buurten"].sum()) if reach.height else 0,
                                          "reach": markdown_table(reach)})
 

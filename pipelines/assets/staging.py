@@ -6,6 +6,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.checks import check_spec, to_result
 from pipelines.metadata import preview
+from pipelines.partitions import partition_years
 from pipelines.resources import PhmConfig
 from quality import checks
 from transforms import care_use, code_lists, conditions, marts, spine, survey
@@ -54,7 +55,7 @@ def reference_code_lists(warehouse: DuckDBResource) -> dg.MaterializeResult:
 def person_year_spine(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig):
     s = phm.settings()
     with warehouse.get_connection() as con:
-        rows = spine.build_spine(con)
+        rows = spine.build_spine(con, partition_years(context, s))
         table = preview(con, "SELECT year, count(*) AS residents, sum(CAST(died AS INT)) AS deaths "
                                 "FROM staging.person_year GROUP BY 1 ORDER BY 1")
     yield dg.MaterializeResult(metadata={"rows": rows, "per_year": table})
@@ -76,10 +77,12 @@ def _exists(con, schema: str, table: str) -> bool:
           deps=[RAW["gp_episodes"], SPINE, CODE_LISTS],
           description="PHM step 2: chronic conditions per person-year from GP episodes active in the year, "
                       "by the versioned ICPC list (sub-codes such as T90.02 roll up to T90).")
-def person_conditions(warehouse: DuckDBResource) -> dg.MaterializeResult:
+def person_conditions(context: dg.AssetExecutionContext, warehouse: DuckDBResource,
+                      phm: PhmConfig) -> dg.MaterializeResult:
+    only = partition_years(context, phm.settings())
     with warehouse.get_connection() as con:
-        counts = conditions.build_conditions(con)
-        counts["person_events"] = conditions.build_person_events(con)
+        counts = conditions.build_conditions(con, only)
+        counts["person_events"] = conditions.build_person_events(con, only)
         table = preview(con, "SELECT condition, count(*) AS person_years FROM staging.person_conditions "
                                 "GROUP BY 1 ORDER BY 2 DESC")
     return dg.MaterializeResult(metadata={"rows": counts["person_conditions"], **counts, "conditions": table})
@@ -90,28 +93,32 @@ def person_conditions(warehouse: DuckDBResource) -> dg.MaterializeResult:
           + [SPINE, CODE_LISTS],
           description="PHM step 2: care use and costs per person-year: ED visits, acute and ACSC admissions, "
                       "Zvw claims, Wmo/Jeugd/Wlz provisions (cost pro rata per year) and Participatiewet.")
-def person_care(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
+def person_care(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
     s = phm.settings()
     with warehouse.get_connection() as con:
-        counts = care_use.build_care_use(con, list(s.years))
+        counts = care_use.build_care_use(con, list(s.years), partition_years(context, s))
     return dg.MaterializeResult(metadata={"rows": counts["person_care"], **counts})
 
 
 @dg.asset(key=SURVEY, group_name="phm_step2_health", kinds={"duckdb"}, deps=[RAW["health_survey"], SPINE],
           description="PHM step 2: health-survey scores per adult respondent (K10, De Jong Gierveld, mastery, "
                       "SBSQ, BMI, Positive Health), linked to the spine for area and strata.")
-def survey_respondent(warehouse: DuckDBResource) -> dg.MaterializeResult:
+def survey_respondent(context: dg.AssetExecutionContext, warehouse: DuckDBResource,
+                      phm: PhmConfig) -> dg.MaterializeResult:
+    only = partition_years(context, phm.settings())
     with warehouse.get_connection() as con:
-        counts = survey.build_survey(con)
+        counts = survey.build_survey(con, only)
     return dg.MaterializeResult(metadata={"rows": counts["respondents"], **counts})
 
 
 @dg.asset(key=PERSON_YEAR_MART, group_name="phm_step2_health", kinds={"duckdb"}, deps=[CONDITIONS, CARE],
           description="PHM step 2: the person-year mart the indicators read: spine + care use + costs + "
                       "one flag per chronic condition.")
-def person_year_mart(warehouse: DuckDBResource) -> dg.MaterializeResult:
+def person_year_mart(context: dg.AssetExecutionContext, warehouse: DuckDBResource,
+                     phm: PhmConfig) -> dg.MaterializeResult:
+    only = partition_years(context, phm.settings())
     with warehouse.get_connection() as con:
-        rows = marts.build_person_year_mart(con)
+        rows = marts.build_person_year_mart(con, only)
         table = preview(con, "SELECT year, round(avg(CAST(n_chronic >= 2 AS INT)) * 100, 1) AS multimorbid_pct, "
                                 "round(sum(zvw_cost) / sum(insured_years)) AS zvw_per_insured_year "
                                 "FROM marts.person_year GROUP BY 1 ORDER BY 1")
@@ -128,3 +135,4 @@ def workforce_org_year(warehouse: DuckDBResource) -> dg.MaterializeResult:
 
 STAGING_ASSETS = [areas, reference_code_lists, person_year_spine, person_conditions, person_care,
                   survey_respondent, person_year_mart, workforce_org_year]
+YEAR_STAGING_ASSETS = [person_year_spine, person_conditions, person_care, survey_respondent, person_year_mart]
