@@ -114,6 +114,9 @@ def report(config: Path | None = ConfigOption, region: str | None = RegionOption
 def status(config: Path | None = ConfigOption, region: str | None = RegionOption):
     """Show the published version, its run and its quality verdict."""
     settings = _settings(config, region)
+    last = _last_run(settings)
+    if last:
+        console.print(last)
     manifest_path = settings.published_dir / "manifest.json"
     if not manifest_path.exists():
         console.print(f"Nothing published yet in {settings.published_dir}. Run `phm run`.")
@@ -127,6 +130,31 @@ def status(config: Path | None = ConfigOption, region: str | None = RegionOption
     for name, rows in manifest.get("row_counts", {}).items():
         table.add_row(f"rows {name}", str(rows))
     Console().print(table)
+
+
+def _last_run(settings: Settings) -> str | None:
+    """The region's last run in the Dagster run history (it may have failed after the last publication)."""
+    home = settings.data_dir / "dagster"
+    if os.environ.get("DAGSTER_HOME") is None and not (home / "dagster.yaml").exists():
+        return None
+    import dagster as dg
+
+    from pipelines.definitions import job_name
+    from pipelines.run import dagster_home
+
+    dagster_home(settings)
+    with dg.DagsterInstance.get() as instance:
+        runs = instance.get_run_records(dg.RunsFilter(job_name=job_name(settings.region_code)), limit=1)
+    if not runs:
+        return None
+    record = runs[0]
+    started = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.start_time)) if record.start_time else "-"
+    years = record.dagster_run.tags.get("dagster/asset_partition_range_start"), \
+        record.dagster_run.tags.get("dagster/asset_partition_range_end")
+    scope = f"years {years[0]}-{years[1]}" if all(years) else \
+        f"year {record.dagster_run.tags.get('dagster/partition', '-')}"
+    return (f"Last run {record.dagster_run.run_id} ({scope}), started {started}: "
+            f"{record.dagster_run.status.value}")
 
 
 @app.command()

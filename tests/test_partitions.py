@@ -112,3 +112,12 @@ def test_publication_covers_every_year_and_2024_matches_the_full_run(runs):
 
 def _numbers(values) -> list[float]:
     return [float("nan") if v is None else v for v in values]
+
+
+def test_a_year_that_is_not_configured_is_refused_before_any_work(tmp_path):
+    settings = load_settings(write_config(tmp_path / "phm.toml", tmp_path / "data", years=[2022, 2023, 2024]))
+    outcome = run_main_job(settings, years=[2025])
+    assert not outcome.success and "year(s) [2025] are not configured for RG_TEST" in outcome.failures[0]
+    outcome = run_main_job(settings, years=[2022, 2024])
+    assert not outcome.success and "not consecutive" in outcome.failures[0]
+    assert not settings.data_dir.exists() or not any(settings.data_dir.iterdir())
