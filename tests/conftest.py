@@ -35,7 +35,7 @@ def write_config(path: Path, data_dir: Path, gemeenten=SMALL_GEMEENTEN, years=SM
 @pytest.fixture(scope="session")
 def small_region(tmp_path_factory) -> tuple[Settings, dict]:
     """Generate a small region (Heiloo at half size, two years) and return its settings and manifest."""
-    from sample_data.landing_writer import generate
+    from sample_data.generator import generate
 
     root = tmp_path_factory.mktemp("region")
     config = write_config(root / "phm.toml", root / "data")
