@@ -118,6 +118,10 @@ def test_manifest_row_counts_equal_the_rows_in_the_files(region):
 
 
 def test_every_file_has_exactly_the_design_columns(region):
+    from quality.contracts import CONTRACTS
+
+    # the ingest contracts expect the same columns as the design (so the files fit both)
+    assert {source: list(c.columns) for source, c in CONTRACTS.items()} == DESIGN_COLUMNS
     out, manifest = region
     for name, info in manifest["files"].items():
         if info["format"] == "parquet":
