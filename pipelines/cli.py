@@ -52,7 +52,7 @@ def generate(config: Path | None = ConfigOption, region: str | None = RegionOpti
     if if_empty and _landing_has_files(settings):
         console.print(f"[green]Landing files present in {settings.landing_dir}; not generating.[/green]")
         return
-    from sample_data.landing_writer import generate as generate_landing
+    from sample_data.generator import generate as generate_landing
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
         bar.add_task(f"Generating {settings.region_name} ({', '.join(settings.gemeenten)}) "

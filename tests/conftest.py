@@ -50,7 +50,7 @@ def module_tmp(tmp_path_factory):
 @pytest.fixture(scope="session")
 def small_region(tmp_path_factory) -> tuple[Settings, dict]:
     """Generate a small region (Heiloo at half size, two years) and return its settings and manifest."""
-    from sample_data.landing_writer import generate
+    from sample_data.generator import generate
 
     root = tmp_path_factory.mktemp("region")
     config = write_config(root / "phm.toml", root / "data")

@@ -11,7 +11,7 @@ import pytest
 from indicators.evaluation import CAVEAT, Intervention, did_area
 from pipelines.config import load_settings
 from pipelines.run import run_main_job
-from sample_data.landing_writer import generate
+from sample_data.generator import generate
 from tests.conftest import write_config
 
 pytestmark = pytest.mark.slow

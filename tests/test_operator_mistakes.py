@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from pipelines.config import ConfigError, load_settings
 from pipelines.run import run_main_job
-from sample_data.landing_writer import generate
+from sample_data.generator import generate
 from tests.builders import file_hashes
 from tests.conftest import write_config
 

@@ -30,7 +30,7 @@ def _run_region(config: str, region: str) -> tuple[bool, list[str], float, float
 
 @pytest.fixture(scope="module")
 def two_regions(module_tmp):
-    from sample_data.landing_writer import generate
+    from sample_data.generator import generate
 
     root = module_tmp("regions")
     config = write_config(root / "phm.toml", root / "data", gemeenten=["GM0399"], extra=SECOND)

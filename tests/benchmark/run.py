@@ -22,7 +22,7 @@ import pandas as pd
 
 from pipelines.config import REPO_ROOT, load_settings
 from pipelines.run import run_main_job
-from sample_data.landing_writer import generate
+from sample_data.generator import generate
 from tests.conftest import write_config
 
 DEFAULT_REGION = ["GM0361", "GM0399", "GM0373", "GM0383"]  # about 203,000 residents at scale 1
@@ -85,7 +85,7 @@ def pandas_core_indicators(landing: Path, year: int) -> tuple[float, pd.DataFram
     counts = conditions.groupby("pseudo_id").size().rename("n_chronic")
     pop = pop.merge(counts, left_on="pseudo_id", right_index=True, how="left").fillna({"n_chronic": 0})
     pop["multimorbid"] = pop["n_chronic"] >= 2
-    claims = pd.read_parquet(landing / "zvw_costs" / f"zvw_costs_{year}.parquet")
+    claims = pd.read_csv(landing / "zvw_costs" / f"zvw_costs_{year}.csv", sep=";", decimal=",")
     claims = claims[(claims["insured_days"] <= 366)]
     person = claims.groupby("pseudo_id").agg(cost=("amount_eur", "sum"), days=("insured_days", "max"))
     person["insured_years"] = person["days"] / (366 if year % 4 == 0 else 365)
@@ -93,7 +93,8 @@ def pandas_core_indicators(landing: Path, year: int) -> tuple[float, pd.DataFram
     survey = pd.read_csv(landing / "health_survey" / f"health_survey_{year}.csv", on_bad_lines="skip")
     survey = survey.dropna(subset=["unmet_care_need"])  # a short (malformed) line leaves its last field empty
     k10 = survey[[f"k10_{i:02d}" for i in range(1, 11)]]
-    survey = survey[(k10 >= 1).all(axis=1) & (k10 <= 5).all(axis=1)]
+    ph = survey.filter(like="ph_")  # Positive Health scores 0-10; the contract quarantines the rest
+    survey = survey[(k10 >= 1).all(axis=1) & (k10 <= 5).all(axis=1) & ((ph >= 0) & (ph <= 10)).all(axis=1)]
     survey["high"] = k10.loc[survey.index].sum(axis=1) >= 30
     survey = survey.merge(pop[["pseudo_id", "buurt_code", "birth_year"]], on="pseudo_id")
     survey = survey[year - survey["birth_year"].astype(int) >= 18]
