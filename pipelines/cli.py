@@ -151,8 +151,10 @@ def _last_run(settings: Settings) -> str | None:
     started = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.start_time)) if record.start_time else "-"
     years = record.dagster_run.tags.get("dagster/asset_partition_range_start"), \
         record.dagster_run.tags.get("dagster/asset_partition_range_end")
-    scope = f"years {years[0]}-{years[1]}" if all(years) else \
-        f"year {record.dagster_run.tags.get('dagster/partition', '-')}"
+    if all(years):
+        scope = f"year {years[0]}" if years[0] == years[1] else f"years {years[0]}-{years[1]}"
+    else:
+        scope = f"year {record.dagster_run.tags.get('dagster/partition', '-')}"
     return (f"Last run {record.dagster_run.run_id} ({scope}), started {started}: "
             f"{record.dagster_run.status.value}")
 
