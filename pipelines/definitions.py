@@ -20,7 +20,7 @@ from pipelines.assets.staging import STAGING_ASSETS, YEAR_STAGING_ASSETS
 from pipelines.automation import build_automation
 from pipelines.config import Settings, load_regions
 from pipelines.partitions import partitioned_by_year, year_partitions
-from pipelines.resources import PhmConfig, region_run_config
+from pipelines.resources import PhmConfig, phm_config, region_run_config, warehouse_config
 
 
 def job_name(region_code: str) -> str:
@@ -63,7 +63,9 @@ def build_definitions(regions: Settings | list[Settings]) -> dg.Definitions:
         sensors += region_sensors
     return dg.Definitions(
         assets=assets, jobs=jobs, schedules=schedules, sensors=sensors,
-        resources={"warehouse": DuckDBResource.configure_at_launch(), "phm": PhmConfig.configure_at_launch()},
+        # defaults for materialising from the asset graph: the first region; each region's job binds its own
+        resources={"warehouse": DuckDBResource(**warehouse_config(regions[0])),
+                   "phm": PhmConfig(**phm_config(regions[0]))},
     )
 
 
