@@ -19,7 +19,7 @@ from sample_data.days import NEVER, uniform_day, year_end, year_start
 from sample_data.demography import NATIONAL_AGE_WEIGHTS
 
 INCOME_RR = np.array([1.45, 1.2, 1.0, 0.85, 0.72]) / 1.044  # Q1..Q5, mean 1 over national quintiles
-FRAILTY_SD = 0.7  # spread of the shared latent risk on the log scale
+FRAILTY_SD = 0.5  # spread of the shared latent risk on the log scale: 0.5 gives 15-16 % multimorbidity (>= 2)
 
 
 @dataclass(frozen=True)
