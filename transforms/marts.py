@@ -45,8 +45,8 @@ def build_workforce_mart(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT count(*) FROM marts.workforce_org_year").fetchone()[0]
 
 
-INDICATOR_VIEW_SQL = """
-CREATE OR REPLACE VIEW marts.person_year_indicators AS
+INDICATOR_TABLE_SQL = """
+CREATE OR REPLACE TABLE marts.person_year_indicators AS
 SELECT m.*, s.* EXCLUDE (pseudo_id, year), t.* EXCLUDE (pseudo_id, year)
 FROM marts.person_year m
 JOIN marts.person_stratification s USING (pseudo_id, year)
@@ -55,8 +55,15 @@ JOIN marts.person_targeting t USING (pseudo_id, year)
 
 
 def build_indicator_view(con: duckdb.DuckDBPyConnection) -> None:
-    """The person-year view the catalogue reads: mart + segment + domains + target groups (all 1:1)."""
-    con.execute(INDICATOR_VIEW_SQL)
+    """The person-year table the catalogue reads: mart + segment + domains + target groups (all 1:1).
+
+    Materialised rather than a view: the indicator cells, standardisation and top-share scans each read it,
+    and joining three person-year tables on the pseudonym costs more than the scan itself."""
+    kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = 'marts' "
+                       "AND table_name = 'person_year_indicators'").fetchone()
+    if kind and kind[0] == "VIEW":  # a warehouse from before the table
+        con.execute("DROP VIEW marts.person_year_indicators")
+    con.execute(INDICATOR_TABLE_SQL)
 
 
 ZVW_CATEGORY_SQL = """
