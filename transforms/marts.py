@@ -17,20 +17,21 @@ def build_person_year_mart(con: duckdb.DuckDBPyConnection) -> int:
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     conditions = [row[0] for row in con.execute(
         "SELECT DISTINCT condition FROM ref.chronic_conditions ORDER BY 1").fetchall()]
-    flags = ",\n".join(f"coalesce(bool_or(k.condition = '{c}'), false) AS has_{c}" for c in conditions)
+    # Conditions are grouped per person-year that has any (about half); the others get 0 and false.
+    flags = ", ".join(f"bool_or(condition = '{c}') AS has_{c}" for c in conditions)
+    filled = ",\n".join(f"coalesce(cond.has_{c}, false) AS has_{c}" for c in conditions)
     con.execute(
         f"""
         CREATE OR REPLACE TABLE marts.person_year AS
         WITH cond AS (
-            SELECT s.pseudo_id, s.year, count(k.condition) AS n_chronic, {flags}
-            FROM staging.person_year s LEFT JOIN staging.person_conditions k USING (pseudo_id, year)
-            GROUP BY s.pseudo_id, s.year
+            SELECT pseudo_id, year, count(condition) AS n_chronic, {flags}
+            FROM staging.person_conditions GROUP BY pseudo_id, year
         )
-        SELECT s.*, cond.* EXCLUDE (pseudo_id, year), c.* EXCLUDE (pseudo_id, year),
+        SELECT s.*, coalesce(cond.n_chronic, 0) AS n_chronic, {filled}, c.* EXCLUDE (pseudo_id, year),
                c.insured_days / (make_date(s.year, 12, 31) - make_date(s.year, 1, 1) + 1) AS insured_years,
                c.zvw_cost + c.wmo_cost + c.jeugd_cost + c.wlz_cost AS total_cost
         FROM staging.person_year s
-        JOIN cond USING (pseudo_id, year)
+        LEFT JOIN cond USING (pseudo_id, year)
         JOIN staging.person_care c USING (pseudo_id, year)
         ORDER BY s.year, s.pseudo_id
         """
