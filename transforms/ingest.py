@@ -176,14 +176,15 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract,
         FROM _typed t LEFT JOIN (
             SELECT _row, list(reason ORDER BY reason) AS reasons FROM _pandera_reasons GROUP BY _row
         ) p USING (_row)
+        WHERE len(t._errors) > 0 OR p._row IS NOT NULL  -- only the rows that break the contract (few)
         """
     )
     con.unregister("_pandera_reasons")
     source = contract.source
     cols = ", ".join(f't."{c}"' for c in contract.columns)
     con.execute(
-        f"INSERT INTO raw.{source} SELECT {cols}, ? AS _file, t._row FROM _typed t JOIN _verdict v USING (_row) "
-        f"WHERE len(v.reasons) = 0 ORDER BY t._row",
+        f"INSERT INTO raw.{source} SELECT {cols}, ? AS _file, t._row FROM _typed t ANTI JOIN _verdict v USING (_row) "
+        f"ORDER BY t._row",
         [rel],
     )
     masked = ("CASE WHEN regexp_full_match(trim(l.pseudo_id), '[0-9]{9}') THEN '<bsn verwijderd>' "
@@ -192,7 +193,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract,
     con.execute(
         f"""INSERT INTO quarantine.{source}
         SELECT ?, l._row, array_to_string(v.reasons, '; '), {record}::VARCHAR
-        FROM _landing l JOIN _verdict v USING (_row) WHERE len(v.reasons) > 0 ORDER BY l._row""",
+        FROM _landing l JOIN _verdict v USING (_row) ORDER BY l._row""",
         [rel],
     )
     for row, reason, line in info.malformed:
