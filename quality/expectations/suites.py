@@ -79,15 +79,23 @@ def _plausibility() -> dict[str, Any]:
     return {"severity": "warning", "meta": {"kahn_category": "plausibility"}}
 
 
-def _person_frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
-    """A person-level frame with int64/float64 numbers: GX compares those vectorised but maps a Python
-    function over every value of any other dtype (int32, nullable Int64), which takes seconds per million rows.
-    A nullable integer becomes float64 with NaN, which GX skips as missing just as it skips <NA>."""
+def _person_frame(con: duckdb.DuckDBPyConnection, sql: str, codes: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A person-level frame shaped for GX on millions of rows, with the same values:
+
+    - int64/float64 numbers: GX compares those vectorised but maps a Python function over every value of any
+      other dtype (int32, nullable Int64). A nullable integer becomes float64 with NaN, which GX skips as
+      missing just as it skips <NA>.
+    - `codes` (short code columns such as sex) as pandas categoricals: GX copies the frame for every
+      expectation, and copying or null-testing millions of Python strings is most of its time.
+    - one consolidated block per dtype, so those copies do not merge column blocks each time.
+    """
     frame = con.execute(sql).df()
     for name, dtype in frame.dtypes.items():
         if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
             frame[name] = frame[name].astype("float64" if frame[name].isna().any() else "int64")
-    return frame
+    for name in codes:
+        frame[name] = frame[name].astype("category")
+    return frame.copy()
 
 
 def _codes(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
@@ -101,7 +109,7 @@ def staging_person_year(con: duckdb.DuckDBPyConnection, options: SuiteOptions) -
     frame = _person_frame(
         con, "SELECT pseudo_id, year, sex, buurt_code, age, age_group, alive_days, person_years, income_quintile, "
         "CAST(age >= 75 AS DOUBLE) AS aged_75_plus, CAST(age < 18 AS DOUBLE) AS aged_0_17 "
-        "FROM staging.person_year")
+        "FROM staging.person_year", codes=("sex", "buurt_code", "age_group"))
     buurten = _codes(con, "SELECT area_code FROM staging.areas WHERE area_level = 'buurt' ORDER BY 1")
     return Suite("staging_person_year", ASSETS["staging_person_year"], "conformance", frame, [
         *(gxe.ExpectColumnValuesToNotBeNull(column=c, **_completeness())
