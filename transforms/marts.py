@@ -70,17 +70,34 @@ def build_indicator_view(con: duckdb.DuckDBPyConnection) -> None:
 ZVW_CATEGORY_SQL = """
 CREATE OR REPLACE VIEW marts.zvw_person_category AS
 -- every insured person-year once per Zvw category (zero when no claim), so each category's cost per
--- insured year has all insured years as its denominator
+-- insured year has all insured years as its denominator. The claims are summed per person-year into one
+-- list with an amount per category, so the persons are joined once, not once per category.
 SELECT m.pseudo_id, m.year, m.buurt_code, m.sex, m.age_group, m.income_quintile, m.insured_years,
-       c.cost_category, coalesce(z.amount, 0) AS zvw_cost
+       c.cost_category, coalesce(z.amounts[c.k], 0) AS zvw_cost
 FROM marts.person_year m
-CROSS JOIN (SELECT DISTINCT cost_category FROM raw.zvw_costs) c
-LEFT JOIN (SELECT pseudo_id, year, cost_category, sum(amount_eur) AS amount FROM raw.zvw_costs GROUP BY ALL) z
-  ON z.pseudo_id = m.pseudo_id AND z.year = m.year AND z.cost_category = c.cost_category
+LEFT JOIN (SELECT pseudo_id, year, [{amounts}] AS amounts FROM raw.zvw_costs GROUP BY pseudo_id, year) z
+  ON z.pseudo_id = m.pseudo_id AND z.year = m.year
+CROSS JOIN (VALUES {categories}) c(cost_category, k)
 WHERE m.insured_years > 0
+"""
+
+EMPTY_ZVW_CATEGORY_SQL = """
+CREATE OR REPLACE VIEW marts.zvw_person_category AS
+SELECT m.pseudo_id, m.year, m.buurt_code, m.sex, m.age_group, m.income_quintile, m.insured_years,
+       CAST(NULL AS VARCHAR) AS cost_category, CAST(0 AS DOUBLE) AS zvw_cost
+FROM marts.person_year m WHERE false
 """
 
 
 def build_zvw_category_view(con: duckdb.DuckDBPyConnection) -> None:
-    """Zvw cost per person-year and category: the strata `categorie:<category>` of Zvw cost indicators."""
-    con.execute(ZVW_CATEGORY_SQL)
+    """Zvw cost per person-year and category: the strata `categorie:<category>` of Zvw cost indicators
+    (the categories found in raw.zvw_costs)."""
+    found = [row[0] for row in con.execute(
+        "SELECT DISTINCT cost_category FROM raw.zvw_costs WHERE cost_category IS NOT NULL ORDER BY 1").fetchall()]
+    if not found:
+        con.execute(EMPTY_ZVW_CATEGORY_SQL)
+        return
+    quoted = [c.replace("'", "''") for c in found]
+    con.execute(ZVW_CATEGORY_SQL.format(
+        amounts=", ".join(f"sum(amount_eur) FILTER (WHERE cost_category = '{c}')" for c in quoted),
+        categories=", ".join(f"('{c}', {k})" for k, c in enumerate(quoted, start=1))))
