@@ -1,30 +1,44 @@
 """Sufficient statistics per indicator x year x area x stratum, in set-based DuckDB SQL.
 
-Each mart is scanned once for all of its indicators at the smallest area (buurt, or
-gemeente for workforce); sums are additive, so every higher level is a join with
+Each mart is scanned once for all of its indicators. Where the mart's person count is additive
+(`count(*)` or a `sum(...)`), that scan groups by base area and every stratum column at once ("fine
+cells", a few thousand rows), and `totaal` and each stratum are sums over those fine cells: the persons
+are read once, not once per stratum. Sums are additive, so every higher level is a join with
 `staging.area_ancestors` and a SUM, never a second pass over persons.
 """
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
 
 import duckdb
 
 from indicators.catalogue import Catalogue, Indicator, Mart
 
 STAT_COLUMNS = ("n", "cnt", "sx", "sx2", "sw", "sw2", "swx", "swx2", "se", "mx")
+_ADDITIVE_PERSONS = re.compile(r"^\s*(count\(\s*\*\s*\)|sum\((?P<expr>.+)\))\s*$", re.IGNORECASE | re.DOTALL)
+_ROLLUP = {"count": "sum", "sum": "sum", "max": "max"}
+
+
+def _years(years: list[int]) -> str:
+    return ", ".join(str(int(y)) for y in years)
+
+
+def _terms(ind: Indicator) -> tuple[str, str, str, str, str]:
+    """(filter, x, w, v, e): the row filter and the per-row value, weight, weighted value and exposure."""
+    where = f"({ind.denominator}) AND ({ind.numerator}) IS NOT NULL"
+    x = f"CAST(({ind.numerator}) AS DOUBLE)"
+    e = f"CAST(({ind.exposure}) AS DOUBLE)"
+    if ind.method == "ratio":
+        # A ratio of sums is a mean of x/e weighted by e: weights e, values x/e.
+        return where, x, e, f"({x} / nullif({e}, 0))", e
+    return where, x, f"CAST(({ind.weight}) AS DOUBLE)", x, e
 
 
 def _stats_sql(ind: Indicator, k: int) -> list[str]:
-    where = f"({ind.denominator}) AND ({ind.numerator}) IS NOT NULL"
-    x = f"CAST(({ind.numerator}) AS DOUBLE)"
-    if ind.method == "ratio":
-        # A ratio of sums is a mean of x/e weighted by e: weights e, values x/e.
-        e = f"CAST(({ind.exposure}) AS DOUBLE)"
-        w, v = e, f"({x} / nullif({e}, 0))"
-    else:
-        w = f"CAST(({ind.weight}) AS DOUBLE)"
-        e = f"CAST(({ind.exposure}) AS DOUBLE)"
-        v = x
+    """The statistics of one indicator as filtered aggregates (marts whose person count is not additive)."""
+    where, x, w, v, e = _terms(ind)
     flt = f"FILTER (WHERE {where})"
     return [
         f"{ind.mart.persons} {flt} AS i{k}_n",
@@ -40,19 +54,21 @@ def _stats_sql(ind: Indicator, k: int) -> list[str]:
     ]
 
 
-def _strata_sql(mart: Mart) -> str:
-    items = ["'totaal'"] + [f"'{name}:' || ({expr})" for name, expr in mart.strata.items()]
+def _strata_sql(mart: Mart, names: list[str], total: bool) -> str:
+    items = (["'totaal'"] if total else []) + [f"'{name}:' || ({mart.strata[name]})" for name in names]
     return "[" + ", ".join(items) + "]"
 
 
-def base_cells_sql(mart: Mart, indicators: list[Indicator], years: list[int]) -> str:
-    """One scan of a mart producing the wide statistics of all its indicators per base area and stratum."""
+def _unnest_cells_sql(mart: Mart, indicators: list[Indicator], years: list[int], names: list[str],
+                      total: bool) -> str:
+    """One scan of a mart with one row per person per stratum; for a non-additive person count
+    such as count(DISTINCT pseudo_id)."""
     stats = ",\n    ".join(s for k, ind in enumerate(indicators) for s in _stats_sql(ind, k))
     return f"""
     WITH expanded AS (
-        SELECT m.*, unnest({_strata_sql(mart)}) AS stratum
+        SELECT m.*, unnest({_strata_sql(mart, names, total)}) AS stratum
         FROM {mart.table} m
-        WHERE m.year IN ({', '.join(str(y) for y in years)})
+        WHERE m.year IN ({_years(years)})
     )
     SELECT year AS period, {mart.area_column} AS base_area, stratum,
     {stats}
@@ -62,24 +78,93 @@ def base_cells_sql(mart: Mart, indicators: list[Indicator], years: list[int]) ->
     """
 
 
-def _insert_category_strata(con: duckdb.DuckDBPyConnection, ind: Indicator, mart: Mart, years: list[int]) -> None:
-    """Strata of an indicator that come from a longer mart (e.g. Zvw cost per category): its own strata only,
-    never its `totaal`, which the indicator's own mart gives."""
-    proxy = Indicator(**{**ind.__dict__, "mart": mart})
-    strata = "[" + ", ".join(f"'{name}:' || ({expr})" for name, expr in mart.strata.items()) + "]"
-    stats = ", ".join(_stats_sql(proxy, 0))
-    cols = ", ".join(f"i0_{c}" for c in STAT_COLUMNS)
+@dataclass
+class _FineScan:
+    """Row expressions and aggregates of one fine-cell scan, each written once however many indicators share it."""
+
+    columns: dict[str, str] = field(default_factory=dict)     # row expression -> column name
+    aggregates: dict[str, str] = field(default_factory=dict)  # aggregate over columns -> column name
+    functions: dict[str, str] = field(default_factory=dict)   # aggregate column -> count/sum/max
+
+    def column(self, expr: str) -> str:
+        return self.columns.setdefault(expr, f"_c{len(self.columns)}")
+
+    def aggregate(self, function: str, argument: str) -> str:
+        name = self.aggregates.setdefault(f"{function}({argument})", f"_a{len(self.aggregates)}")
+        self.functions[name] = function
+        return name
+
+
+def _fine_stats(scan: _FineScan, ind: Indicator) -> dict[str, str]:
+    """Each statistic of an indicator as a fine-cell aggregate; statistics that equal another by
+    construction (a weight or exposure of 1) reuse it."""
+    where, x, w, v, e = _terms(ind)
+
+    def only(expr: str) -> str:
+        return scan.column(f"CASE WHEN {where} THEN {expr} END")
+
+    f, xc = only("1"), only(x)
+    cnt = scan.aggregate("count", f)
+    persons = _ADDITIVE_PERSONS.match(ind.mart.persons)
+    stats = {
+        "n": cnt if persons["expr"] is None else scan.aggregate("sum", only(f"({persons['expr']})")),
+        "cnt": cnt,
+        "sx": scan.aggregate("sum", xc),
+        "sx2": scan.aggregate("sum", f"{xc} * {xc}"),
+        "mx": scan.aggregate("max", xc),
+        "se": cnt if ind.exposure.strip() == "1" else scan.aggregate("sum", only(e)),
+    }
+    if ind.method != "ratio" and ind.weight.strip() == "1":
+        # sum(1) = count, sum(1 * x) = sum(x): the same numbers without three more aggregates
+        stats |= {"sw": cnt, "sw2": cnt, "swx": stats["sx"], "swx2": stats["sx2"]}
+    else:
+        wc, vc = only(w), (only(v) if ind.method == "ratio" else xc)
+        stats |= {"sw": scan.aggregate("sum", wc), "sw2": scan.aggregate("sum", f"{wc} * {wc}"),
+                  "swx": scan.aggregate("sum", f"{wc} * {vc}"), "swx2": scan.aggregate("sum", f"{wc} * {vc} * {vc}")}
+    return stats
+
+
+def _fine_cells(con: duckdb.DuckDBPyConnection, mart: Mart, indicators: list[Indicator], years: list[int],
+                names: list[str], total: bool) -> None:
+    """`_wide` for an additive mart: one scan to fine cells (base area x every stratum column), then
+    `totaal` and each stratum as sums over the fine cells."""
+    scan = _FineScan()
+    stats = [_fine_stats(scan, ind) for ind in indicators]
+    strata = [f"({mart.strata[name]}) AS _s{j}" for j, name in enumerate(names)]
+    rows = ", ".join(["m.year AS period", f"m.{mart.area_column} AS base_area", *strata,
+                      *(f"{expr} AS {name}" for expr, name in scan.columns.items())])
+    keys = ", ".join(["period", "base_area", *(f"_s{j}" for j in range(len(names)))])
+    fine = ", ".join(f"{agg} AS {name}" for agg, name in scan.aggregates.items())
     con.execute(
-        f"""
-        INSERT INTO indicators.base_cells
-        SELECT '{ind.id}', period, base_area, stratum, {cols} FROM (
-            SELECT year AS period, {mart.area_column} AS base_area, stratum, {stats}
-            FROM (SELECT m.*, unnest({strata}) AS stratum FROM {mart.table} m
-                  WHERE m.year IN ({', '.join(str(y) for y in years)}))
-            WHERE stratum IS NOT NULL GROUP BY ALL
-        ) WHERE i0_cnt > 0
-        """
+        f"CREATE OR REPLACE TEMP TABLE _fine AS SELECT {keys}, {fine} FROM ("
+        f"SELECT {rows} FROM {mart.table} m WHERE m.year IN ({_years(years)}) AND m.{mart.area_column} IS NOT NULL"
+        f") GROUP BY {keys}"
     )
+    rolled = ", ".join(f"{_ROLLUP[fn]}({name}) AS {name}" for name, fn in scan.functions.items())
+    parts = ([f"SELECT period, base_area, 'totaal' AS stratum, {rolled} FROM _fine GROUP BY period, base_area"]
+             if total else [])
+    parts += [f"SELECT period, base_area, '{name}:' || _s{j} AS stratum, {rolled} FROM _fine "
+              f"WHERE _s{j} IS NOT NULL GROUP BY period, base_area, _s{j}" for j, name in enumerate(names)]
+    wide = ", ".join(f"{stat[c]} AS i{k}_{c}" for k, stat in enumerate(stats) for c in STAT_COLUMNS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _wide AS SELECT period, base_area, stratum, {wide} FROM ("
+                + " UNION ALL ".join(parts) + ")")
+    con.execute("DROP TABLE _fine")
+
+
+def _wide_cells(con: duckdb.DuckDBPyConnection, mart: Mart, indicators: list[Indicator], years: list[int],
+                names: list[str], total: bool = True) -> None:
+    """Temp table `_wide`: the statistics of `indicators` (columns i<k>_<stat>) per period, base area and
+    stratum (`totaal` if `total`, and every stratum of the dimensions `names`)."""
+    if _ADDITIVE_PERSONS.match(mart.persons):
+        _fine_cells(con, mart, indicators, years, names, total)
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _wide AS {_unnest_cells_sql(mart, indicators, years, names, total)}")
+
+
+def _insert_wide(con: duckdb.DuckDBPyConnection, ind: Indicator, k: int, strata: str) -> None:
+    cols = ", ".join(f"i{k}_{c}" for c in STAT_COLUMNS)
+    con.execute(f"INSERT INTO indicators.base_cells SELECT '{ind.id}', period, base_area, stratum, {cols} "
+                f"FROM _wide WHERE ({strata}) AND i{k}_cnt > 0")  # no row for a cell without data
 
 
 def build_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: list[int]) -> int:
@@ -93,20 +178,21 @@ def build_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: lis
         inds = catalogue.for_mart(mart.name)
         if not inds:
             continue  # e.g. a mart that only lends strata to another mart's indicator
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _wide AS {base_cells_sql(mart, inds, years)}")
+        _wide_cells(con, mart, inds, years, list(mart.strata))
         for k, ind in enumerate(inds):
             dims = [s for s in ind.strata if s != "totaal"]
-            allowed = " OR ".join(["stratum = 'totaal'"] + [f"stratum LIKE '{d}:%'" for d in dims])
-            cols = ", ".join(f"i{k}_{c}" for c in STAT_COLUMNS)
-            con.execute(
-                f"INSERT INTO indicators.base_cells SELECT '{ind.id}', period, base_area, stratum, {cols} "
-                f"FROM _wide WHERE ({allowed}) AND i{k}_cnt > 0"  # no row for a cell without data
-            )
+            _insert_wide(con, ind, k, " OR ".join(["stratum = 'totaal'"] + [f"stratum LIKE '{d}:%'" for d in dims]))
         con.execute("DROP TABLE _wide")
     for ind in catalogue.indicators:
         extra_mart = ind.extra.get("category_strata")
         if extra_mart:
-            _insert_category_strata(con, ind, catalogue.marts[extra_mart], years)
+            # Strata from a longer mart (e.g. Zvw cost per category): its own strata only, never its
+            # `totaal`, which the indicator's own mart gives.
+            mart = catalogue.marts[extra_mart]
+            _wide_cells(con, mart, [Indicator(**{**ind.__dict__, "mart": mart})], years, list(mart.strata),
+                        total=False)
+            _insert_wide(con, ind, 0, "true")
+            con.execute("DROP TABLE _wide")
     levels = [(ind.id, level) for ind in catalogue.indicators for level in ind.levels]
     con.execute("CREATE OR REPLACE TEMP TABLE _levels (indicator_id VARCHAR, area_level VARCHAR)")
     con.executemany("INSERT INTO _levels VALUES (?, ?)", levels)
@@ -128,23 +214,33 @@ def build_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: lis
 
 def build_standardisation_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: list[int]) -> int:
     """Observed events and population per indicator x year x area x 5-year age band x sex, for direct
-    standardisation (`indicators.std_cells`)."""
+    standardisation (`indicators.std_cells`).
+
+    Counted per base area in one scan of each mart, then summed up the area hierarchy."""
     inds = [i for i in catalogue.indicators if i.method == "direct_standardised"]
     con.execute("CREATE OR REPLACE TABLE indicators.std_cells (indicator_id VARCHAR, period INTEGER, "
                 "area_code VARCHAR, area_level VARCHAR, age_band VARCHAR, sex VARCHAR, observed DOUBLE, "
                 "population DOUBLE)")
-    for ind in inds:
+    for mart in {i.mart.name: i.mart for i in inds}.values():
+        mine = [i for i in inds if i.mart.name == mart.name]
+        counts = ", ".join(
+            f"sum(CAST(({i.numerator}) AS DOUBLE)) FILTER (WHERE {i.denominator}) AS o{k}, "
+            f"count(*) FILTER (WHERE {i.denominator}) AS p{k}" for k, i in enumerate(mine))
         con.execute(
-            f"""
-            INSERT INTO indicators.std_cells
-            SELECT '{ind.id}', m.year, a.ancestor_code, a.ancestor_level, m.age_band, m.sex,
-                   sum(CAST(({ind.numerator}) AS DOUBLE)), count(*)
-            FROM {ind.mart.table} m JOIN staging.area_ancestors a ON a.area_code = m.{ind.mart.area_column}
-            WHERE m.year IN ({', '.join(str(y) for y in years)}) AND ({ind.denominator})
-              AND a.ancestor_level IN ({', '.join(f"'{lvl}'" for lvl in ind.levels)})
-            GROUP BY ALL
-            """
-        )
+            f"CREATE OR REPLACE TEMP TABLE _std AS SELECT m.year, m.{mart.area_column} AS base_area, m.age_band, "
+            f"m.sex, {counts} FROM {mart.table} m WHERE m.year IN ({_years(years)}) GROUP BY ALL")
+        for k, ind in enumerate(mine):
+            con.execute(
+                f"""
+                INSERT INTO indicators.std_cells
+                SELECT '{ind.id}', s.year, a.ancestor_code, a.ancestor_level, s.age_band, s.sex, sum(s.o{k}),
+                       sum(s.p{k})
+                FROM _std s JOIN staging.area_ancestors a ON a.area_code = s.base_area
+                WHERE s.p{k} > 0 AND a.ancestor_level IN ({', '.join(f"'{lvl}'" for lvl in ind.levels)})
+                GROUP BY ALL
+                """
+            )
+        con.execute("DROP TABLE _std")
     return con.execute("SELECT count(*) FROM indicators.std_cells").fetchone()[0]
 
 
@@ -167,15 +263,13 @@ def build_top_share_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, 
                 FROM {ind.mart.table} m JOIN staging.area_ancestors a ON a.area_code = m.{ind.mart.area_column}
                 WHERE m.year IN ({', '.join(str(y) for y in years)}) AND ({ind.denominator})
                   AND a.ancestor_level IN ({', '.join(f"'{lvl}'" for lvl in ind.levels)})
-            ),
-            ranked AS (
-                SELECT *, row_number() OVER (PARTITION BY period, area_code ORDER BY value DESC) AS rank,
-                       count(*) OVER (PARTITION BY period, area_code) AS persons
-                FROM x
             )
+            -- the costliest ceil(share x persons) values of each cell, sorted within the cell: a window
+            -- ranking every person in every area level costs several times more
             SELECT '{ind.id}', period, area_code, area_level, count(*), sum(value),
-                   sum(value) FILTER (WHERE rank <= ceil({share} * persons)), max(value)
-            FROM ranked GROUP BY ALL
+                   list_sum(list_slice(list_sort(list(value), 'DESC'), 1, CAST(ceil({share} * count(*)) AS BIGINT))),
+                   max(value)
+            FROM x GROUP BY ALL
             """
         )
     return con.execute("SELECT count(*) FROM indicators.top_share_cells").fetchone()[0]

@@ -92,34 +92,68 @@ def _bsn_like(expr: str) -> str:
             f"(({terms}) - CAST(substr({expr}, 9, 1) AS INTEGER)) % 11 = 0)")
 
 
-def _typed_sql(contract: Contract, info: FileInfo) -> str:
-    selects, errors = ["_row"], []
+def _row_errors(contract: Contract, info: FileInfo) -> list[tuple[str, str]]:
+    """(condition, reason) per row rule the SQL side judges, in the order reasons are reported."""
+    errors = []
     for name, col in contract.columns.items():
-        cast = _cast(name, col.dtype, info.decimal)
-        selects.append(f'{cast} AS "{name}"')
         kind = sql_type(col.dtype)
         if kind != "VARCHAR":
-            errors.append(
-                f"CASE WHEN {_text(name)} IS NOT NULL AND {cast} IS NULL THEN "
-                f"'{name}: ''' || left(\"{name}\", 40) || ''' is not a valid {_TYPE_WORDS[kind]}' END"
-            )
+            errors.append((f"{_text(name)} IS NOT NULL AND {_cast(name, col.dtype, info.decimal)} IS NULL",
+                           f"'{name}: ''' || left(\"{name}\", 40) || ''' is not a valid {_TYPE_WORDS[kind]}'"))
     if "pseudo_id" in contract.columns:
-        errors.append(f"CASE WHEN {_bsn_like(_text('pseudo_id'))} THEN 'pseudo_id looks like a BSN "
-                      f"(9 digits passing the elfproef); landing data must be pseudonymised' END")
+        errors.append((_bsn_like(_text("pseudo_id")), "'pseudo_id looks like a BSN (9 digits passing the elfproef); "
+                                                      "landing data must be pseudonymised'"))
     if contract.year_column:
         year = _cast(contract.year_column, pl.Int64, info.decimal)
-        errors.append(f"CASE WHEN {year} <> {info.year} THEN '{contract.year_column} ' || {year} || "
-                      f"' does not match the year {info.year} in the file name' END")
+        errors.append((f"{year} <> {info.year}",
+                       f"'{contract.year_column} ' || {year} || ' does not match the year {info.year} in the file name'"))
+    return errors
+
+
+def _typed_sql(contract: Contract, info: FileInfo) -> str:
+    """The typed rows, and `_bad` where a row rule other than the natural key fails (the reasons follow for
+    those rows only: a list of reasons for every row costs more than the casts)."""
+    selects = ["_row"] + [f'{_cast(name, col.dtype, info.decimal)} AS "{name}"'
+                          for name, col in contract.columns.items()]
+    # CASE, not coalesce: CASE evaluates the elfproef only where the 9-digit test passed
+    bad = " OR ".join(f"(CASE WHEN {cond} THEN true ELSE false END)" for cond, _ in _row_errors(contract, info))
+    return f"SELECT {', '.join(selects)}, {bad or 'false'} AS _bad FROM _landing"
+
+
+def _duplicates_sql(contract: Contract) -> str:
+    """Rows whose natural key an earlier row of the file already has, with that first row (a GROUP BY of
+    the keys that occur twice, not a window over every row)."""
+    keys = [_text(k) for k in contract.key]
+    named = ", ".join(f"{k} AS _k{i}" for i, k in enumerate(keys))
+    not_null = " AND ".join(f"{k} IS NOT NULL" for k in keys)
+    same = " AND ".join(f"{k} = d._k{i}" for i, k in enumerate(keys))
+    return (f"SELECT l._row, d._first FROM _landing l JOIN ("
+            f"SELECT {named}, min(_row) AS _first FROM _landing WHERE {not_null} GROUP BY ALL HAVING count(*) > 1"
+            f") d ON {same} WHERE l._row > d._first")
+
+
+def _verdict_sql(contract: Contract, info: FileInfo) -> str:
+    """Every reason of every row that breaks the contract: the SQL rules in order, then Pandera's (sorted)."""
+    reasons = [f"CASE WHEN {cond} THEN {reason} END" for cond, reason in _row_errors(contract, info)]
     if contract.key:
-        key = ", ".join(_text(k) for k in contract.key)
-        not_null = " AND ".join(f"{_text(k)} IS NOT NULL" for k in contract.key)
-        errors.append(
-            f"CASE WHEN {not_null} AND row_number() OVER (PARTITION BY {key} ORDER BY _row) > 1 THEN "
-            f"'duplicate key ({', '.join(contract.key)}) of row ' || "
-            f"first_value(_row) OVER (PARTITION BY {key} ORDER BY _row) END"
-        )
-    return (f"SELECT {', '.join(selects)}, list_filter([{', '.join(errors) or 'NULL'}], e -> e IS NOT NULL) "
-            f"AS _errors FROM _landing")
+        dups = _duplicates_sql(contract)
+        reasons.append(f"CASE WHEN d._first IS NOT NULL THEN 'duplicate key ({', '.join(contract.key)}) of row ' "
+                       f"|| d._first END")
+    else:
+        dups = "SELECT CAST(NULL AS BIGINT) AS _row, CAST(NULL AS BIGINT) AS _first LIMIT 0"
+    both = "list_concat(coalesce(s.reasons, []), coalesce(p.reasons, []))"
+    return f"""
+        WITH dups AS ({dups}),
+        suspects AS (SELECT _row FROM _typed WHERE _bad UNION SELECT _row FROM dups),
+        sql_reasons AS (
+            SELECT l._row, list_filter([{', '.join(reasons) or 'NULL'}], e -> e IS NOT NULL) AS reasons
+            FROM _landing l SEMI JOIN suspects s USING (_row) LEFT JOIN dups d USING (_row)
+        ),
+        pandera AS (SELECT _row, list(reason ORDER BY reason) AS reasons FROM _pandera_reasons GROUP BY _row)
+        SELECT _row, {both} AS reasons
+        FROM sql_reasons s FULL OUTER JOIN pandera p USING (_row)
+        WHERE len({both}) > 0
+    """
 
 
 def _pandera_reasons(contract: Contract, frame: pl.DataFrame, area_codes, path: Path) -> pl.DataFrame:
@@ -165,25 +199,17 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract,
             raise LandingFileError(f"{path}: column {col} holds {hits} BSN-like values (9 digits passing the "
                                    f"elfproef); landing data must be pseudonymised: remove the column")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {_typed_sql(contract, info)}")
-    typed = con.execute("SELECT * EXCLUDE (_errors) FROM _typed ORDER BY _row").pl()
+    typed = con.execute("SELECT * EXCLUDE (_bad) FROM _typed ORDER BY _row").pl()
     reasons = _pandera_reasons(contract, typed, area_codes, path)
     con.register("_pandera_reasons", reasons.to_arrow())
     rel = str(path.relative_to(landing_dir)) if path.is_relative_to(landing_dir) else str(path)
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _verdict AS
-        SELECT t._row, list_concat(t._errors, coalesce(p.reasons, [])) AS reasons
-        FROM _typed t LEFT JOIN (
-            SELECT _row, list(reason ORDER BY reason) AS reasons FROM _pandera_reasons GROUP BY _row
-        ) p USING (_row)
-        """
-    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _verdict AS {_verdict_sql(contract, info)}")  # the few bad rows
     con.unregister("_pandera_reasons")
     source = contract.source
     cols = ", ".join(f't."{c}"' for c in contract.columns)
     con.execute(
-        f"INSERT INTO raw.{source} SELECT {cols}, ? AS _file, t._row FROM _typed t JOIN _verdict v USING (_row) "
-        f"WHERE len(v.reasons) = 0 ORDER BY t._row",
+        f"INSERT INTO raw.{source} SELECT {cols}, ? AS _file, t._row FROM _typed t ANTI JOIN _verdict v USING (_row) "
+        f"ORDER BY t._row",
         [rel],
     )
     masked = ("CASE WHEN regexp_full_match(trim(l.pseudo_id), '[0-9]{9}') THEN '<bsn verwijderd>' "
@@ -192,7 +218,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract,
     con.execute(
         f"""INSERT INTO quarantine.{source}
         SELECT ?, l._row, array_to_string(v.reasons, '; '), {record}::VARCHAR
-        FROM _landing l JOIN _verdict v USING (_row) WHERE len(v.reasons) > 0 ORDER BY l._row""",
+        FROM _landing l JOIN _verdict v USING (_row) ORDER BY l._row""",
         [rel],
     )
     for row, reason, line in info.malformed:

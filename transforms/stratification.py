@@ -22,9 +22,12 @@ SELECT m.*,
        coalesce(ev.fall_fracture, false) AS fall_fracture, coalesce(ev.incontinence, false) AS incontinence,
        (m.wmo OR m.jeugd OR m.bijstand OR m.schuldhulp) AS social_problem,
        -- top 10 % of total cost (Zvw + Wmo + Jeugd + Wlz) among residents of the region in the year
-       percent_rank() OVER (PARTITION BY m.year ORDER BY m.total_cost) > 0.9 AS cost_top10,
+       r.cost_top10,
        (sv.k10_score >= {k10_moderate} OR sv.djg_score >= {djg_lonely} OR sv.self_rated_health >= 4) AS survey_risk
 FROM marts.person_year m
+-- ranked on the two columns it needs and joined back by rowid: a window carrying the whole wide row is slow
+JOIN (SELECT rowid AS rid, percent_rank() OVER (PARTITION BY year ORDER BY total_cost) > 0.9 AS cost_top10
+      FROM marts.person_year) r ON r.rid = m.rowid
 LEFT JOIN marts.survey_respondent sv USING (pseudo_id, year)
 LEFT JOIN staging.person_events ev USING (pseudo_id, year)
 """

@@ -79,6 +79,25 @@ def _plausibility() -> dict[str, Any]:
     return {"severity": "warning", "meta": {"kahn_category": "plausibility"}}
 
 
+def _person_frame(con: duckdb.DuckDBPyConnection, sql: str, codes: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A person-level frame shaped for GX on millions of rows, with the same values:
+
+    - int64/float64 numbers: GX compares those vectorised but maps a Python function over every value of any
+      other dtype (int32, nullable Int64). A nullable integer becomes float64 with NaN, which GX skips as
+      missing just as it skips <NA>.
+    - `codes` (short code columns such as sex) as pandas categoricals: GX copies the frame for every
+      expectation, and copying or null-testing millions of Python strings is most of its time.
+    - one consolidated block per dtype, so those copies do not merge column blocks each time.
+    """
+    frame = con.execute(sql).df()
+    for name, dtype in frame.dtypes.items():
+        if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+            frame[name] = frame[name].astype("float64" if frame[name].isna().any() else "int64")
+    for name in codes:
+        frame[name] = frame[name].astype("category")
+    return frame.copy()
+
+
 def _codes(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
     return [row[0] for row in con.execute(sql).fetchall()]
 
@@ -87,10 +106,10 @@ def staging_person_year(con: duckdb.DuckDBPyConnection, options: SuiteOptions) -
     """The population spine: each person-year complete, unique, in a known buurt; a plausible age mix."""
     import great_expectations.expectations as gxe
 
-    frame = con.execute(
-        "SELECT pseudo_id, year, sex, buurt_code, age, age_group, alive_days, person_years, income_quintile, "
+    frame = _person_frame(
+        con, "SELECT pseudo_id, year, sex, buurt_code, age, age_group, alive_days, person_years, income_quintile, "
         "CAST(age >= 75 AS DOUBLE) AS aged_75_plus, CAST(age < 18 AS DOUBLE) AS aged_0_17 "
-        "FROM staging.person_year").df()
+        "FROM staging.person_year", codes=("sex", "buurt_code", "age_group"))
     buurten = _codes(con, "SELECT area_code FROM staging.areas WHERE area_level = 'buurt' ORDER BY 1")
     return Suite("staging_person_year", ASSETS["staging_person_year"], "conformance", frame, [
         *(gxe.ExpectColumnValuesToNotBeNull(column=c, **_completeness())
@@ -120,9 +139,9 @@ def marts_person_year(con: duckdb.DuckDBPyConnection, options: SuiteOptions) -> 
     """The person-year mart: counts and insured years in range, flags filled, multimorbidity plausible."""
     import great_expectations.expectations as gxe
 
-    frame = con.execute(
-        "SELECT n_chronic, seh_visits, insured_years, wmo, jeugd, wlz, bijstand, "
-        "CAST(n_chronic >= 2 AS DOUBLE) AS multimorbid FROM marts.person_year").df()
+    frame = _person_frame(
+        con, "SELECT n_chronic, seh_visits, insured_years, wmo, jeugd, wlz, bijstand, "
+        "CAST(n_chronic >= 2 AS DOUBLE) AS multimorbid FROM marts.person_year")
     return Suite("marts_person_year", ASSETS["marts_person_year"], "conformance", frame, [
         *(gxe.ExpectColumnValuesToNotBeNull(column=c, **_completeness())
           for c in ("n_chronic", "seh_visits", "insured_years", "wmo", "jeugd", "wlz", "bijstand")),
@@ -140,9 +159,9 @@ def marts_survey_respondent(con: duckdb.DuckDBPyConnection, options: SuiteOption
     """Survey scores within the range their scale allows; BMI within what a body allows (warn)."""
     import great_expectations.expectations as gxe
 
-    frame = con.execute(
-        "SELECT weight, k10_score, djg_score, mastery_score, sbsq_mean, bmi, "
-        f"{', '.join(POSITIVE_HEALTH)} FROM marts.survey_respondent").df()
+    frame = _person_frame(
+        con, "SELECT weight, k10_score, djg_score, mastery_score, sbsq_mean, bmi, "
+        f"{', '.join(POSITIVE_HEALTH)} FROM marts.survey_respondent")
     # A sum scale is null when an item is missing (survey.py), so nulls are allowed; GX skips them.
     scales = {"k10_score": (10, 50), "djg_score": (0, 11), "mastery_score": (7, 35), "sbsq_mean": (0, 4)}
     return Suite("marts_survey_respondent", ASSETS["marts_survey_respondent"], "conformance", frame, [
