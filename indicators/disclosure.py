@@ -222,7 +222,9 @@ def _secondary_round(members: pl.DataFrame, suppressed: pl.Series) -> pl.Series:
     ).with_columns(pl.col("_m_supp").sum().over("_gid").alias("_n_supp"))
     needs_cover = (~pl.col("_t_supp") & (pl.col("_n_supp") == 1)) | (
         pl.col("_t_supp") & (pl.col("_n_supp") == 0) & pl.col("_adds_up"))
-    order = ["_empty", "denominator", "n", "area_code", "stratum"]
+    # Denominators that are float sums (insured years) differ in the last digits with the order of summing;
+    # rounded, equal-sized members tie and the area and stratum decide, so every run picks the same cell.
+    order = [pl.col("_empty"), pl.col("denominator").round(6), pl.col("n"), pl.col("area_code"), pl.col("stratum")]
     cover = state.filter(needs_cover)
     smallest = (
         cover.filter(~pl.col("_m_supp"))
@@ -294,7 +296,7 @@ def _round_to_base(column: str, base: int) -> pl.Expr:
     x = pl.col(column)
     if column == "n":
         return ((x * 2 + base) // (2 * base)) * base
-    return (x / base + 0.5).floor() * base
+    return (x.round(6) / base + 0.5).floor() * base  # float noise must not decide a tie at .5
 
 
 def mask_and_round(flagged: pl.DataFrame, policy: DisclosurePolicy) -> pl.DataFrame:
