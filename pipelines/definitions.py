@@ -50,10 +50,8 @@ def build_definitions(regions: Settings | list[Settings]) -> dg.Definitions:
     """Definitions for the given regions (tests build their own on small regions)."""
     regions = [regions] if isinstance(regions, Settings) else list(regions)
     years = year_partitions(regions)
-    per_year = set(INGEST_ASSETS) | set(YEAR_STAGING_ASSETS) | set(PHM_STEP_ASSETS)
-    assets = [*partitioned_by_year([a for a in [*INGEST_ASSETS, *STAGING_ASSETS, *PHM_STEP_ASSETS] if a in per_year],
-                                   years),
-              *[a for a in STAGING_ASSETS if a not in per_year],
+    assets = [*partitioned_by_year([*INGEST_ASSETS, *YEAR_STAGING_ASSETS, *PHM_STEP_ASSETS], years),
+              *[a for a in STAGING_ASSETS if a not in YEAR_STAGING_ASSETS],
               *INDICATOR_ASSETS, *EVALUATION_ASSETS, *PUBLISH_ASSETS]
     jobs, schedules, sensors = [], [], []
     for settings in regions:
