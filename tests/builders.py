@@ -55,7 +55,6 @@ def run_transforms(con: duckdb.DuckDBPyConnection, years: list[int]) -> None:
     stratification.build_stratification(con, SETTINGS.cutoffs)
     targeting.build_targeting(con)
     targeting.build_intervention_reach(con)
-    marts.build_indicator_view(con)
     marts.build_zvw_category_view(con)
 
 

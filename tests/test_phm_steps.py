@@ -142,14 +142,13 @@ def test_death_on_first_of_january_is_one_alive_day(warehouse):
 
 def test_changing_a_rule_file_changes_the_result_without_code(warehouse):
     # Demote dementia: H no longer meets kwetsbaar_complex and falls through to chronisch (1 condition).
-    from transforms import marts, stratification, targeting
+    from transforms import stratification, targeting
     con = warehouse
     con.execute("UPDATE ref.segment_rules SET rule = 'coalesce(frailty_deficits >= 3, false)' "
                 "WHERE segment = 'kwetsbaar_complex'")
     try:
         stratification.build_stratification(con, SETTINGS.cutoffs)
         targeting.build_targeting(con)
-        marts.build_indicator_view(con)
         assert _row(con, "H", "segment")[0] == "chronisch"
         assert _row(con, "G", "segment")[0] == "kwetsbaar_complex"
     finally:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import duckdb
 
+from quality.contracts import COST_CATEGORIES
 from transforms.warehouse import write_years
 
 HOSPITAL_SQL = """
@@ -52,7 +53,7 @@ JOIN (SELECT unnest(?::INTEGER[]) AS year) y
 
 PERSON_CARE_SQL = """
 CREATE OR REPLACE TABLE staging.person_care AS
-SELECT s.pseudo_id, s.year,
+SELECT s.pseudo_id, s.year, s.buurt_code,
        coalesce(h.seh_visits, 0) AS seh_visits,
        coalesce(h.acute_admissions, 0) AS acute_admissions,
        coalesce(h.acsc_admissions, 0) AS acsc_admissions,
@@ -61,7 +62,8 @@ SELECT s.pseudo_id, s.year,
        coalesce(p.wmo_cost, 0) AS wmo_cost, coalesce(p.jeugd_cost, 0) AS jeugd_cost,
        coalesce(p.wlz_cost, 0) AS wlz_cost,
        coalesce(p.wmo, false) AS wmo, coalesce(p.jeugd, false) AS jeugd, coalesce(p.wlz, false) AS wlz,
-       coalesce(q.bijstand, false) AS bijstand, coalesce(q.schuldhulp, false) AS schuldhulp
+       coalesce(q.bijstand, false) AS bijstand, coalesce(q.schuldhulp, false) AS schuldhulp,
+       z.category_costs AS zvw_category_costs
 FROM staging.person_year s
 LEFT JOIN (
     SELECT pseudo_id, year,
@@ -71,8 +73,9 @@ LEFT JOIN (
     FROM staging.hospital_events GROUP BY ALL
 ) h USING (pseudo_id, year)
 LEFT JOIN (
-    SELECT pseudo_id, year, sum(amount_eur) AS zvw_cost, max(insured_days) AS insured_days
-    FROM raw.zvw_costs GROUP BY ALL
+    SELECT pseudo_id, year, sum(amount_eur) AS zvw_cost, max(insured_days) AS insured_days,
+           [{category_costs}] AS category_costs
+    FROM raw.zvw_costs GROUP BY pseudo_id, year
 ) z USING (pseudo_id, year)
 LEFT JOIN (
     SELECT pseudo_id, year,
@@ -88,6 +91,10 @@ LEFT JOIN (
     FROM raw.participatie GROUP BY ALL
 ) q USING (pseudo_id, year)
 """
+
+# Zvw cost per category as a list in the contract's category order (NULL: no claims), summed in the same
+# pass as the total, so the per-category strata need no second grouping of the claims.
+CATEGORY_COSTS = ", ".join(f"sum(amount_eur) FILTER (WHERE cost_category = '{c}')" for c in COST_CATEGORIES)
 
 WMO_REQUESTS_SQL = """
 CREATE OR REPLACE TABLE staging.wmo_requests AS
@@ -108,7 +115,7 @@ def build_care_use(con: duckdb.DuckDBPyConnection, years: list[int],
     for statement in HOSPITAL_SQL.split(";\n\n"):
         write_years(con, statement, only_years)
     write_years(con, PROVISION_YEARS_SQL.format(last_year=max(years)), only_years, [list(years)])
-    write_years(con, PERSON_CARE_SQL, only_years)
+    write_years(con, PERSON_CARE_SQL.format(category_costs=CATEGORY_COSTS), only_years)
     write_years(con, WMO_REQUESTS_SQL, only_years)
     raw, kept = con.execute("SELECT (SELECT count(*) FROM raw.hospital_events), "
                             "(SELECT count(*) FROM staging.hospital_events)").fetchone()

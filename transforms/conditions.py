@@ -24,7 +24,6 @@ JOIN staging.gp_episodes e
  AND e.start_date <= make_date(s.year, 12, 31)
  AND (e.end_date IS NULL OR e.end_date >= make_date(s.year, 1, 1))
 JOIN ref.chronic_conditions c ON e.icpc3 BETWEEN c.icpc_from AND c.icpc_to
-ORDER BY s.year, s.pseudo_id, c.condition
 """
 
 

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 import duckdb
 
-from transforms.warehouse import write_years
+from quality.contracts import COST_CATEGORIES
+from transforms.warehouse import replace_view, write_years
 
 WORKFORCE_SQL = """
 CREATE OR REPLACE TABLE marts.workforce_org_year AS
@@ -32,13 +33,13 @@ def build_person_year_mart(con: duckdb.DuckDBPyConnection, only_years: Sequence[
             SELECT pseudo_id, year, count(condition) AS n_chronic, {flags}
             FROM staging.person_conditions GROUP BY pseudo_id, year
         )
-        SELECT s.*, coalesce(cond.n_chronic, 0) AS n_chronic, {filled}, c.* EXCLUDE (pseudo_id, year),
+        SELECT s.*, coalesce(cond.n_chronic, 0) AS n_chronic, {filled},
+               c.* EXCLUDE (pseudo_id, year, buurt_code, zvw_category_costs),
                c.insured_days / (make_date(s.year, 12, 31) - make_date(s.year, 1, 1) + 1) AS insured_years,
                c.zvw_cost + c.wmo_cost + c.jeugd_cost + c.wlz_cost AS total_cost
         FROM staging.person_year s
         LEFT JOIN cond USING (pseudo_id, year)
         JOIN staging.person_care c USING (pseudo_id, year)
-        ORDER BY s.year, s.pseudo_id
         """,
         only_years,
     )
@@ -52,46 +53,22 @@ def build_workforce_mart(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT count(*) FROM marts.workforce_org_year").fetchone()[0]
 
 
-INDICATOR_TABLE_SQL = """
-CREATE OR REPLACE TABLE marts.person_year_indicators AS
-SELECT m.*, s.* EXCLUDE (pseudo_id, year), t.* EXCLUDE (pseudo_id, year)
-FROM marts.person_year m
-JOIN marts.person_stratification s USING (pseudo_id, year)
-JOIN marts.person_targeting t USING (pseudo_id, year)
-"""
-
-
-def build_indicator_view(con: duckdb.DuckDBPyConnection) -> None:
-    """The person-year table the catalogue reads: mart + segment + domains + target groups (all 1:1).
-
-    Materialised rather than a view: the indicator cells, standardisation and top-share scans each read it,
-    and joining three person-year tables on the pseudonym costs more than the scan itself."""
-    kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = 'marts' "
-                       "AND table_name = 'person_year_indicators'").fetchone()
-    if kind and kind[0] == "VIEW":  # a warehouse from before the table
-        con.execute("DROP VIEW marts.person_year_indicators")
-    con.execute(INDICATOR_TABLE_SQL)
-
-
 ZVW_CATEGORY_SQL = """
-CREATE OR REPLACE VIEW marts.zvw_person_category AS
--- every insured person-year once per Zvw category (zero when no claim), so each category's cost per
--- insured year has all insured years as its denominator. The claims are summed per person-year into one
--- list with an amount per category, so the persons are joined once, not once per category.
-SELECT m.pseudo_id, m.year, m.buurt_code, m.sex, m.age_group, m.income_quintile, m.insured_years,
-       c.cost_category, coalesce(z.amounts[c.k], 0) AS zvw_cost
-FROM marts.person_year m
-LEFT JOIN (SELECT pseudo_id, year, [{amounts}] AS amounts FROM raw.zvw_costs GROUP BY pseudo_id, year) z
-  ON z.pseudo_id = m.pseudo_id AND z.year = m.year
-CROSS JOIN (VALUES {categories}) c(cost_category, k)
-WHERE m.insured_years > 0
+-- every insured person-year once per Zvw category found in the claims (zero when no claim), so each
+-- category's cost per insured year has all insured years as its denominator. The amounts per category
+-- were summed with the person-year's care use (staging.person_care), in the contract's category order.
+SELECT c.pseudo_id, c.year, c.buurt_code,
+       c.insured_days / (make_date(c.year, 12, 31) - make_date(c.year, 1, 1) + 1) AS insured_years,
+       k.cost_category, coalesce(c.zvw_category_costs[k.k], 0) AS zvw_cost
+FROM staging.person_care c
+CROSS JOIN (VALUES {categories}) k(cost_category, k)
+WHERE c.insured_days > 0
 """
 
 EMPTY_ZVW_CATEGORY_SQL = """
-CREATE OR REPLACE VIEW marts.zvw_person_category AS
-SELECT m.pseudo_id, m.year, m.buurt_code, m.sex, m.age_group, m.income_quintile, m.insured_years,
+SELECT c.pseudo_id, c.year, c.buurt_code, CAST(0 AS DOUBLE) AS insured_years,
        CAST(NULL AS VARCHAR) AS cost_category, CAST(0 AS DOUBLE) AS zvw_cost
-FROM marts.person_year m WHERE false
+FROM staging.person_care c WHERE false
 """
 
 
@@ -101,9 +78,8 @@ def build_zvw_category_view(con: duckdb.DuckDBPyConnection) -> None:
     found = [row[0] for row in con.execute(
         "SELECT DISTINCT cost_category FROM raw.zvw_costs WHERE cost_category IS NOT NULL ORDER BY 1").fetchall()]
     if not found:
-        con.execute(EMPTY_ZVW_CATEGORY_SQL)
+        replace_view(con, "marts.zvw_person_category", EMPTY_ZVW_CATEGORY_SQL)
         return
-    quoted = [c.replace("'", "''") for c in found]
-    con.execute(ZVW_CATEGORY_SQL.format(
-        amounts=", ".join(f"sum(amount_eur) FILTER (WHERE cost_category = '{c}')" for c in quoted),
-        categories=", ".join(f"('{c}', {k})" for k, c in enumerate(quoted, start=1))))
+    position = {c: k for k, c in enumerate(COST_CATEGORIES, start=1)}
+    replace_view(con, "marts.zvw_person_category", ZVW_CATEGORY_SQL.format(
+        categories=", ".join(f"('{c}', {position[c]})" for c in found)))

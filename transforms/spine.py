@@ -26,7 +26,6 @@ SELECT
     CAST(coalesce(p.death_date, p.year_end) - p.year_start + 1 AS INTEGER) AS alive_days,
     (coalesce(p.death_date, p.year_end) - p.year_start + 1) / (p.year_end - p.year_start + 1) AS person_years
 FROM p JOIN staging.areas a ON a.area_code = p.buurt_code AND a.area_level = 'buurt'
-ORDER BY p.year, p.pseudo_id
 """
 
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from transforms.warehouse import write_years
+from transforms.warehouse import replace_view, write_years
 
+# A view, not a table: stratification and targeting each read it once, and writing a copy of the wide
+# person-year mart costs more than joining the survey and events again.
 BASE_SQL = """
-CREATE OR REPLACE TABLE staging.phm_base AS
 SELECT m.*,
        sv.k10_score, sv.djg_score, sv.gali, sv.self_rated_health, sv.sbsq_mean, sv.smoker,
        coalesce(ev.fall_fracture, false) AS fall_fracture, coalesce(ev.incontinence, false) AS incontinence,
@@ -71,14 +72,13 @@ def stratification_sql(rules: Rules) -> str:
            {', '.join(f'domein_{d}' for d, _ in rules.domains)},
            {n_domains} AS n_domains
     FROM ranked
-    ORDER BY year, pseudo_id
     """
 
 
 def build_stratification(con: duckdb.DuckDBPyConnection, cutoffs: dict,
                          only_years: Sequence[int] | None = None) -> pl.DataFrame:
     """Create `marts.person_stratification` (or only its rows of `only_years`); returns segment shares per year."""
-    write_years(con, BASE_SQL.format(**cutoffs), only_years)
+    replace_view(con, "staging.phm_base", BASE_SQL.format(**cutoffs))
     write_years(con, stratification_sql(Rules.load(con)), only_years)
     missing = con.execute("SELECT count(*) FROM marts.person_stratification WHERE segment IS NULL").fetchone()[0]
     if missing:

@@ -12,24 +12,27 @@ from collections.abc import Sequence
 import duckdb
 import polars as pl
 
-from transforms.warehouse import write_years
+from transforms.warehouse import replace_view, write_years
+
+INDICATOR_TABLE_SQL = """
+CREATE OR REPLACE TABLE marts.person_year_indicators AS
+SELECT b.*, s.* EXCLUDE (pseudo_id, year, social_problem, cost_top10, survey_risk), {flags}
+FROM staging.phm_base b JOIN marts.person_stratification s USING (pseudo_id, year)
+"""
 
 
 def build_targeting(con: duckdb.DuckDBPyConnection, only_years: Sequence[int] | None = None) -> pl.DataFrame:
-    """Create `marts.person_targeting` (one flag per target group; or only its rows of `only_years`);
-    returns group sizes per year."""
+    """Create `marts.person_year_indicators` (the person-year mart with segment, domains and one flag per
+    target group, or only its rows of `only_years`) and the view `marts.person_targeting` on its flags;
+    returns group sizes per year.
+
+    The target groups are computed where the whole row is at hand, and that row is the table the indicator
+    catalogue reads: written once, rather than joining three person-year tables for every scan."""
     groups = con.execute("SELECT target_group, rule FROM ref.target_groups ORDER BY target_group").fetchall()
     flags = ", ".join(f"coalesce(({rule}), false) AS doelgroep_{group}" for group, rule in groups)
-    write_years(
-        con,
-        f"""
-        CREATE OR REPLACE TABLE marts.person_targeting AS
-        SELECT pseudo_id, year, {flags}
-        FROM staging.phm_base JOIN marts.person_stratification USING (pseudo_id, year)
-        ORDER BY year, pseudo_id
-        """,
-        only_years,
-    )
+    write_years(con, INDICATOR_TABLE_SQL.format(flags=flags), only_years)
+    replace_view(con, "marts.person_targeting",
+                 "SELECT pseudo_id, year, COLUMNS('^doelgroep_') FROM marts.person_year_indicators")
     sums = ", ".join(f"sum(CAST(doelgroep_{g} AS INTEGER)) AS {g}" for g, _ in groups)
     return con.execute(f"SELECT year, count(*) AS residents, {sums} FROM marts.person_targeting "
                        f"GROUP BY year ORDER BY year").pl()

@@ -25,6 +25,16 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, frame) -> int:
     return frame.height
 
 
+def replace_view(con: duckdb.DuckDBPyConnection, name: str, select: str) -> None:
+    """Create or replace view `name` (schema.name), also where an older warehouse has a table of that name."""
+    schema, table = name.split(".")
+    kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                       [schema, table]).fetchone()
+    if kind and kind[0] != "VIEW":
+        con.execute(f"DROP TABLE {name}")
+    con.execute(f"CREATE OR REPLACE VIEW {name} AS {select}")
+
+
 CREATE_AS = re.compile(r"^\s*CREATE OR REPLACE TABLE\s+(\S+)\s+AS\s+(.*)$", re.S | re.I)
 
 

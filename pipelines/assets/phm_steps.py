@@ -75,7 +75,6 @@ def person_targeting(context: dg.AssetExecutionContext, warehouse: DuckDBResourc
     only = partition_years(context, phm.settings())
     with warehouse.get_connection() as con:
         sizes = targeting.build_targeting(con, only)
-        marts.build_indicator_view(con)
         marts.build_zvw_category_view(con)
     return dg.MaterializeResult(metadata={"rows": int(sizes["residents"].sum()),
                                          "group_sizes": markdown_table(sizes)})

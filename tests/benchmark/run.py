@@ -32,6 +32,7 @@ import pandas as pd
 from pipelines.config import REPO_ROOT, load_settings
 from pipelines.run import run_main_job
 from sample_data.generator import generate
+from tests.benchmark.pandas_baseline import CORE, pandas_core_indicators
 from tests.conftest import write_config
 
 DEFAULT_REGION = ["GM0361", "GM0399", "GM0373", "GM0383"]  # about 203,000 residents at scale 1
@@ -43,7 +44,6 @@ STAGES = {"ingest": "ingest", "staging": "staging", "phm_step1_population": "PHM
           "phm_step4_targeting": "PHM steps", "phm_step5_evaluation": "PHM steps", "indicators": "indicators",
           "publish": "publication"}
 STEP_STAGES = {"quality__expectations": "checks", "publish__report": "report"}  # within the publish group
-CORE = ("ph_multimorbiditeit", "co_zvw_per_verzekerdejaar", "ph_k10_hoog_risico")
 
 
 class Sampler:
@@ -121,50 +121,6 @@ def pipeline_core_indicators(settings) -> float:
         return time.perf_counter() - start
 
 
-def pandas_core_indicators(landing: Path, year: int) -> tuple[float, pd.DataFrame]:
-    """The same core indicators per buurt, the way an analyst would script them in pandas."""
-    start = time.perf_counter()
-    pop = pd.read_csv(landing / "population" / f"population_{year}.csv", dtype=str)
-    pop = pop[pop["pseudo_id"].str.fullmatch(r"[0-9a-f]{64}") & (pop["buurt_code"] != "BU99999999")]
-    pop = pop.drop_duplicates(["pseudo_id", "year"])
-    chronic = pd.read_csv(REPO_ROOT / "transforms" / "reference" / "chronic_conditions.csv")
-    episodes = pd.concat([pd.read_csv(p, dtype=str, on_bad_lines="skip")
-                          for p in sorted((landing / "gp_episodes").glob("*.csv"))])
-    episodes = episodes.drop_duplicates()
-    episodes["icpc3"] = episodes["icpc_code"].str[:3]
-    episodes = episodes[(episodes["start_date"] <= f"{year}-12-31") &
-                        (episodes["end_date"].isna() | (episodes["end_date"] >= f"{year}-01-01"))]
-    episodes = episodes[episodes["end_date"].isna() | (episodes["end_date"] >= episodes["start_date"])]
-    rows = []
-    for _, c in chronic.iterrows():  # the analyst's loop over the code list
-        hit = episodes[(episodes["icpc3"] >= c["icpc_from"]) & (episodes["icpc3"] <= c["icpc_to"])]
-        rows.append(hit[["pseudo_id"]].assign(condition=c["condition"]))
-    conditions = pd.concat(rows).drop_duplicates()
-    counts = conditions.groupby("pseudo_id").size().rename("n_chronic")
-    pop = pop.merge(counts, left_on="pseudo_id", right_index=True, how="left").fillna({"n_chronic": 0})
-    pop["multimorbid"] = pop["n_chronic"] >= 2
-    claims = pd.read_csv(landing / "zvw_costs" / f"zvw_costs_{year}.csv", sep=";", decimal=",")
-    claims = claims[(claims["insured_days"] <= 366)]
-    person = claims.groupby("pseudo_id").agg(cost=("amount_eur", "sum"), days=("insured_days", "max"))
-    person["insured_years"] = person["days"] / (366 if year % 4 == 0 else 365)
-    pop = pop.merge(person, left_on="pseudo_id", right_index=True, how="left")
-    survey = pd.read_csv(landing / "health_survey" / f"health_survey_{year}.csv", on_bad_lines="skip")
-    survey = survey.dropna(subset=["unmet_care_need"])  # a short (malformed) line leaves its last field empty
-    k10 = survey[[f"k10_{i:02d}" for i in range(1, 11)]]
-    ph = survey.filter(like="ph_")  # Positive Health scores 0-10; the contract quarantines the rest
-    survey = survey[(k10 >= 1).all(axis=1) & (k10 <= 5).all(axis=1) & ((ph >= 0) & (ph <= 10)).all(axis=1)]
-    survey["high"] = k10.loc[survey.index].sum(axis=1) >= 30
-    survey = survey.merge(pop[["pseudo_id", "buurt_code", "birth_year"]], on="pseudo_id")
-    survey = survey[year - survey["birth_year"].astype(int) >= 18]
-    survey["w_high"] = survey["weight"] * survey["high"]
-    by_buurt = pop.groupby("buurt_code").agg(multimorbid=("multimorbid", "mean"), cost=("cost", "sum"),
-                                              insured_years=("insured_years", "sum"))
-    by_buurt["cost_per_insured_year"] = by_buurt["cost"] / by_buurt["insured_years"]
-    sv = survey.groupby("buurt_code").agg(w_high=("w_high", "sum"), w=("weight", "sum"))
-    by_buurt["k10_high"] = sv["w_high"] / sv["w"]
-    return time.perf_counter() - start, by_buurt
-
-
 def bench(size: int, root: Path) -> dict:
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
@@ -180,27 +136,37 @@ def bench(size: int, root: Path) -> dict:
     if not outcome.success:
         raise SystemExit(f"run failed for {size}: {outcome.failures}")
     stages = stage_usage(settings, instance, outcome.run_id, sampler)
-    pandas_seconds, by_buurt = pandas_core_indicators(settings.landing_dir, YEARS[-1])
-    core_seconds = pipeline_core_indicators(settings)
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         residents = con.execute("SELECT count(*) FROM staging.person_year WHERE year = ?", [YEARS[-1]]).fetchone()[0]
-        ours = con.execute(
-            "SELECT area_code AS buurt_code, indicator_id, value FROM indicators.values WHERE area_level = 'buurt' "
-            "AND stratum = 'totaal' AND period = ? AND indicator_id IN ('ph_multimorbiditeit', "
-            "'co_zvw_per_verzekerdejaar', 'ph_k10_hoog_risico')", [YEARS[-1]]).df()
-    wide = ours.pivot(index="buurt_code", columns="indicator_id", values="value").join(by_buurt, how="inner")
-    cost_abs = (wide["co_zvw_per_verzekerdejaar"] - wide["cost_per_insured_year"]).abs()
+        areas = con.execute("SELECT a.area_code, a.ancestor_code, a.ancestor_level FROM staging.area_ancestors a "
+                            "JOIN staging.areas b ON b.area_code = a.area_code AND b.area_level = 'buurt'").df()
+        ours = con.execute("SELECT indicator_id, period, area_code, stratum, value FROM indicators.values "
+                           "WHERE value IS NOT NULL AND list_contains(?, indicator_id)", [list(CORE)]).df()
+    pandas_seconds, theirs = pandas_core_indicators(settings.landing_dir, YEARS, areas)
+    core_seconds = pipeline_core_indicators(settings)
     return {
         "size": size, "residents": residents, "generation_s": round(generation, 1), "run_wall_s": round(wall, 1),
         "run_cpu_s": round(cpu, 1), "run_peak_mb": round(max(s[2] for s in sampler.samples)),
         "stages": {k: {m: round(v, 1 if m != "peak_mb" else None) for m, v in u.items()} for k, u in stages.items()},
         "pandas_core_s": round(pandas_seconds, 2), "pipeline_core_s": round(core_seconds, 2),
-        "core_ratio": round(pandas_seconds / core_seconds, 1), "buurten_compared": len(wide),
-        # percentage points for the shares, euro for the cost
-        "max_abs_diff_multimorbid_pp": float((wide["ph_multimorbiditeit"] - 100 * wide["multimorbid"]).abs().max()),
-        "max_abs_diff_k10_pp": float((wide["ph_k10_hoog_risico"] - 100 * wide["k10_high"]).abs().max()),
-        "max_abs_diff_cost_eur": float(cost_abs.max()),
+        "core_ratio": round(pandas_seconds / core_seconds, 1), **compare_cells(ours, theirs),
     }
+
+
+def compare_cells(ours: pd.DataFrame, theirs: pd.DataFrame) -> dict:
+    """Cells of both sides matched on their key: how many, how many only one side has, the largest differences."""
+    key = ["indicator_id", "period", "area_code", "stratum"]
+    theirs = theirs.dropna(subset=["value"]).astype({"period": "int64"})
+    both = ours.astype({"period": "int64"}).merge(theirs, on=key, how="outer", suffixes=("_ours", "_pandas"),
+                                                  indicator=True)
+    matched = both[both["_merge"] == "both"]
+    diff = (matched["value_ours"] - matched["value_pandas"]).abs().groupby(matched["indicator_id"]).max()
+    return {"cells_compared": len(matched), "cells_only_pipeline": int((both["_merge"] == "left_only").sum()),
+            "cells_only_pandas": int((both["_merge"] == "right_only").sum()),
+            # percentage points for the shares, euro for the cost
+            "max_abs_diff_multimorbid_pp": float(diff.get("ph_multimorbiditeit", float("nan"))),
+            "max_abs_diff_k10_pp": float(diff.get("ph_k10_hoog_risico", float("nan"))),
+            "max_abs_diff_cost_eur": float(diff.get("co_zvw_per_verzekerdejaar", float("nan")))}
 
 
 def tables(results: list[dict]) -> str:
@@ -215,12 +181,14 @@ def tables(results: list[dict]) -> str:
         lines.append(f"| {r['residents']:,} | {r['generation_s']} | {r['run_wall_s']} | {r['run_cpu_s']} | "
                      f"{r['run_peak_mb']:,} | " + " | ".join(cells) + " |")
     lines += ["", "Stage cells: wall s / CPU s / peak resident MB.", "",
-              "| residents | pandas 3 indicators s | pipeline 3 indicators s | ratio | buurten | "
-              "max abs diff multimorbidity (pp) | K10 (pp) | Zvw cost per insured year (euro) |",
-              "|---|---|---|---|---|---|---|---|"]
+              "| residents | pandas 3 indicators s | pipeline 3 indicators s | ratio | cells compared | "
+              "only pipeline / only pandas | max abs diff multimorbidity (pp) | K10 (pp) | "
+              "Zvw cost per insured year (euro) |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         lines.append(f"| {r['residents']:,} | {r['pandas_core_s']} | {r['pipeline_core_s']} | {r['core_ratio']}x | "
-                     f"{r['buurten_compared']} | {r['max_abs_diff_multimorbid_pp']:.2g} | "
+                     f"{r['cells_compared']:,} | {r['cells_only_pipeline']} / {r['cells_only_pandas']} | "
+                     f"{r['max_abs_diff_multimorbid_pp']:.2g} | "
                      f"{r['max_abs_diff_k10_pp']:.2g} | {r['max_abs_diff_cost_eur']:.2g} |")
     return "\n".join(lines)
 
