@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from quality.expectations import run_expectation_suites
-from quality.expectations.suites import SUITE_NAMES
+from quality.expectations.suites import SUITE_NAMES, SUITES, SuiteOptions
 from quality.outcomes import CheckOutcome
 
 # One region, one gemeente, two wijken, three buurten: every non-regio area has its parent in the table.
@@ -164,7 +164,14 @@ def test_data_docs_show_only_the_latest_run(good_run):
 BREAKAGES = {
     "duplicate person-year": (
         "INSERT INTO staging.person_year SELECT * FROM staging.person_year LIMIT 1",
-        "gx_staging_person_year", "expect_compound_columns_to_be_unique(pseudo_id, year)"),
+        "gx_staging_person_year", "expect_compound_columns_to_be_unique(person_nr, year)"),
+    # GX sees a number per pseudonym and a 64-hex flag computed in DuckDB, never the pseudonym itself
+    "pseudonym not 64 hex": (
+        "UPDATE staging.person_year SET pseudo_id = upper(pseudo_id) WHERE pseudo_id = sha256('7')",
+        "gx_staging_person_year", "expect_column_values_to_be_in_set(pseudo_id_hex64) [in [True]]: 2 of 400"),
+    "pseudonym missing": (
+        "UPDATE staging.person_year SET pseudo_id = NULL WHERE pseudo_id = sha256('8') AND year = 2023",
+        "gx_staging_person_year", "expect_column_values_to_not_be_null(person_nr) [-]: 1 of 400 rows"),
     "buurt not in areas": (
         "UPDATE staging.person_year SET buurt_code = 'BU00000000' WHERE age = 30",
         "gx_staging_person_year", "expect_column_values_to_be_in_set(buurt_code)"),
@@ -184,7 +191,7 @@ BREAKAGES = {
 }
 # Suites are validated independently, so breakages of different suites share a run (GX runs are slow).
 RUNS = [("duplicate person-year", "suppressed cell with a value", "area without its parent"),
-        ("buurt not in areas", "unrounded n"), ("age 130",)]
+        ("buurt not in areas", "unrounded n"), ("age 130",), ("pseudonym not 64 hex",), ("pseudonym missing",)]
 
 
 @pytest.fixture(scope="module")
@@ -225,6 +232,15 @@ def test_person_level_results_show_no_values(broken_runs):
     assert "e.g." not in outcomes["gx_staging_person_year"].message
     duplicated = duckdb.sql("SELECT sha256('0')").fetchone()[0]  # the first row, the one duplicated
     assert not any(duplicated in p.read_text(encoding="utf-8") for p in (root / "quality").rglob("*.html"))
+
+
+def test_no_pseudonym_enters_a_gx_frame():
+    # the person-level suites see a number per pseudonym: nothing GX could render or keep is a pseudonym
+    con = _warehouse()
+    pseudonyms = {row[0] for row in con.execute("SELECT pseudo_id FROM staging.person_year").fetchall()}
+    for build in SUITES:
+        frame = build(con, SuiteOptions(None)).frame
+        assert not pseudonyms & set(frame.astype(str).to_numpy().ravel()), build.__name__
 
 
 def test_implausible_age_mix_only_warns(tmp_path):
@@ -275,3 +291,4 @@ def test_refuses_a_data_docs_folder_that_holds_other_files(tmp_path):
     with pytest.raises(ValueError, match="not a Data Docs folder"):
         _run(_warehouse(), tmp_path)
     assert (tmp_path / "quality" / "monitoring.duckdb").exists()
+
