@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -292,3 +294,29 @@ def test_refuses_a_data_docs_folder_that_holds_other_files(tmp_path):
         _run(_warehouse(), tmp_path)
     assert (tmp_path / "quality" / "monitoring.duckdb").exists()
 
+
+# A fresh interpreter (GX not yet imported) starts the preload, then imports Polars and works in DuckDB,
+# Polars and pandas while GX imports, then imports GX itself as the expectations step does.
+PRELOAD_SCRIPT = """
+from quality.expectations import preload_great_expectations
+from quality.expectations.preload import preload_error
+thread = preload_great_expectations()
+assert preload_great_expectations() is thread  # one import, however often a run calls it
+import duckdb, polars as pl
+con = duckdb.connect()
+con.execute("CREATE TABLE t AS SELECT i % 7 AS g, sha256(CAST(i AS VARCHAR)) AS s FROM range(500000) r(i)")
+counts = pl.from_arrow(con.execute("SELECT g, count(*) AS n FROM t GROUP BY g").to_arrow_table())
+sizes = con.execute("SELECT g, s FROM t").df().groupby("g").size()
+assert counts["n"].sum() == sizes.sum() == 500000
+import great_expectations.expectations as gxe
+gxe.ExpectColumnValuesToNotBeNull(column="g")
+thread.join(timeout=60)
+assert not thread.is_alive() and preload_error() is None
+print("imported")
+"""
+
+
+def test_preloading_gx_in_a_thread_is_safe_next_to_duckdb_polars_and_pandas():
+    done = subprocess.run([sys.executable, "-c", PRELOAD_SCRIPT], capture_output=True, text=True, timeout=180,
+                          cwd=Path(__file__).parents[1])
+    assert done.returncode == 0 and done.stdout.strip() == "imported", done.stderr[-2000:]
