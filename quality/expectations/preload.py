@@ -2,44 +2,59 @@
 
 `import great_expectations` takes about 4 s of pure Python. A run calls `preload_great_expectations()`
 early; the import then overlaps with ingest and modelling, which spend their time in DuckDB and Polars
-outside the GIL. The step's own `import great_expectations` finds the module loaded, or waits on Python's
-import lock for the rest of it: never a second import, never a half-imported module.
+outside the GIL.
+
+Two threads must never import GX at the same time: its modules import each other in cycles, and Python's
+per-module import locks then hand one thread a partially initialised module, so both imports fail
+("cannot import name ... from partially initialized module"). Every GX import in this package therefore
+goes through `import_great_expectations()`, which imports under one lock: a thread that comes while the
+preload runs waits for it and then finds GX complete.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 
-import quality.expectations.validation  # noqa: F401  (sets GX_ANALYTICS_ENABLED before GX is imported)
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no usage statistics leave the machine
 
-_lock = threading.Lock()
+_import_lock = threading.Lock()
+_start_lock = threading.Lock()
 _thread: threading.Thread | None = None
-_error: BaseException | None = None
+_error: Exception | None = None
+
+
+def import_great_expectations() -> None:
+    """Import the GX modules this package uses, or wait for the thread importing them; one thread at a time."""
+    with _import_lock:
+        import great_expectations  # noqa: F401
+        import great_expectations.data_context.types.base  # noqa: F401
+        import great_expectations.expectations  # noqa: F401
+        import great_expectations.expectations.row_conditions  # noqa: F401
 
 
 def preload_great_expectations() -> threading.Thread:
     """Start importing GX in a daemon thread (once per process) and return that thread.
 
     Safe to call more than once and from any thread. An import error is kept, not raised here: the step's
-    own import raises it again where it belongs (see `preload_error`).
+    own `import_great_expectations()` raises it again where it belongs (see `preload_error`).
     """
     global _thread
-    with _lock:
+    with _start_lock:
         if _thread is None:
-            _thread = threading.Thread(target=_import, name="preload-great-expectations", daemon=True)
+            _thread = threading.Thread(target=_preload, name="preload-great-expectations", daemon=True)
             _thread.start()
         return _thread
 
 
-def preload_error() -> BaseException | None:
+def preload_error() -> Exception | None:
     """The exception the background import raised, if any (None while it runs or when it succeeded)."""
     return _error
 
 
-def _import() -> None:
+def _preload() -> None:
     global _error
     try:
-        import great_expectations  # noqa: F401
-        import great_expectations.expectations  # noqa: F401
+        import_great_expectations()
     except Exception as error:  # kept for preload_error; the step's own import raises it again
         _error = error

@@ -6,6 +6,9 @@ DuckDB (a share as a 0/1 mean, `n` a multiple of the rounding base, the relative
 previous publication, the pseudonym's form and a number per pseudonym), so each rule is still one
 expectation, visible by name in Data Docs and in `quality_results`. No pseudonym enters pandas.
 
+A suite reads its frame before importing GX (through `import_great_expectations`, never two threads at
+once), so that a read in the background overlaps with the import.
+
 Severity follows DESIGN §11: completeness and conformance expectations are `critical` (a failure blocks
 publication), plausibility expectations are `warning` (reported only).
 """
@@ -21,6 +24,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from quality.expectations.preload import import_great_expectations
 
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
@@ -127,10 +132,10 @@ FROM staging.person_year s LEFT JOIN persons p USING (pseudo_id)
 
 def staging_person_year(con: duckdb.DuckDBPyConnection, options: SuiteOptions) -> Suite:
     """The population spine: each person-year complete, unique, in a known buurt; a plausible age mix."""
-    import great_expectations.expectations as gxe
-
     frame = _frame(con, PERSON_YEAR_SQL, codes=("sex", "buurt_code", "age_group"))
     buurten = _codes(con, "SELECT area_code FROM staging.areas WHERE area_level = 'buurt' ORDER BY 1")
+    import_great_expectations()
+    import great_expectations.expectations as gxe
     return Suite("staging_person_year", ASSETS["staging_person_year"], "conformance", frame, [
         gxe.ExpectColumnValuesToNotBeNull(column="person_nr", description="pseudo_id is not null "
                                           "(person_nr numbers each pseudo_id, null where it is null)",
@@ -164,11 +169,11 @@ def staging_person_year(con: duckdb.DuckDBPyConnection, options: SuiteOptions) -
 
 def marts_person_year(con: duckdb.DuckDBPyConnection, options: SuiteOptions) -> Suite:
     """The person-year mart: counts and insured years in range, flags filled, multimorbidity plausible."""
-    import great_expectations.expectations as gxe
-
     frame = _frame(
         con, "SELECT n_chronic, seh_visits, insured_years, wmo, jeugd, wlz, bijstand, "
         "CAST(n_chronic >= 2 AS DOUBLE) AS multimorbid FROM marts.person_year")
+    import_great_expectations()
+    import great_expectations.expectations as gxe
     return Suite("marts_person_year", ASSETS["marts_person_year"], "conformance", frame, [
         *(gxe.ExpectColumnValuesToNotBeNull(column=c, **_completeness())
           for c in ("n_chronic", "seh_visits", "insured_years", "wmo", "jeugd", "wlz", "bijstand")),
@@ -184,11 +189,11 @@ def marts_person_year(con: duckdb.DuckDBPyConnection, options: SuiteOptions) -> 
 
 def marts_survey_respondent(con: duckdb.DuckDBPyConnection, options: SuiteOptions) -> Suite:
     """Survey scores within the range their scale allows; BMI within what a body allows (warn)."""
-    import great_expectations.expectations as gxe
-
     frame = _frame(
         con, "SELECT weight, k10_score, djg_score, mastery_score, sbsq_mean, bmi, "
         f"{', '.join(POSITIVE_HEALTH)} FROM marts.survey_respondent")
+    import_great_expectations()
+    import great_expectations.expectations as gxe
     # A sum scale is null when an item is missing (survey.py), so nulls are allowed; GX skips them.
     scales = {"k10_score": (10, 50), "djg_score": (0, 11), "mastery_score": (7, 35), "sbsq_mean": (0, 4)}
     return Suite("marts_survey_respondent", ASSETS["marts_survey_respondent"], "conformance", frame, [
@@ -245,9 +250,6 @@ def _candidate_frame(con: duckdb.DuckDBPyConnection, previous: pd.DataFrame | No
 
 def candidate_indicator_values(con: duckdb.DuckDBPyConnection, options: SuiteOptions) -> Suite:
     """The candidate's cells: unique, in known areas, masked if suppressed, rounded, stable since last run."""
-    import great_expectations.expectations as gxe
-    from great_expectations.expectations.row_conditions import Column
-
     base, path, previous = int(options.rounding_base), options.previous_publication, None
     if path is None or not path.exists():
         notes = ("run-to-run change not checked: no previous publication",)
@@ -257,6 +259,9 @@ def candidate_indicator_values(con: duckdb.DuckDBPyConnection, options: SuiteOpt
             f"run-to-run change not checked: {path.name} has no indicator_values",)
     frame = _candidate_frame(con, previous, base)
     areas = _codes(con, "SELECT area_code FROM candidate.areas ORDER BY 1")
+    import_great_expectations()
+    import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
     expectations = [
         *(gxe.ExpectColumnValuesToNotBeNull(column=c, **_completeness())
           for c in [*CANDIDATE_KEY, "area_level", "suppressed"]),
@@ -283,10 +288,10 @@ def candidate_indicator_values(con: duckdb.DuckDBPyConnection, options: SuiteOpt
 
 def candidate_areas(con: duckdb.DuckDBPyConnection, options: SuiteOptions) -> Suite:
     """The candidate's area hierarchy: unique codes, known levels, each area but the region under a parent."""
+    frame = con.execute("SELECT area_code, area_level, parent_code FROM candidate.areas").df()
+    import_great_expectations()
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
-
-    frame = con.execute("SELECT area_code, area_level, parent_code FROM candidate.areas").df()
     below_region = {"row_condition": Column("area_level") != "regio"}
     return Suite("candidate_areas", ASSETS["candidate_areas"], "conformance", frame, [
         gxe.ExpectColumnValuesToNotBeNull(column="area_code", **_completeness()),
