@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from quality.expectations import run_expectation_suites
-from quality.expectations.suites import SUITE_NAMES
+from quality.expectations.suites import SUITE_NAMES, SUITES, SuiteOptions
 from quality.outcomes import CheckOutcome
 
 # One region, one gemeente, two wijken, three buurten: every non-regio area has its parent in the table.
@@ -164,7 +166,14 @@ def test_data_docs_show_only_the_latest_run(good_run):
 BREAKAGES = {
     "duplicate person-year": (
         "INSERT INTO staging.person_year SELECT * FROM staging.person_year LIMIT 1",
-        "gx_staging_person_year", "expect_compound_columns_to_be_unique(pseudo_id, year)"),
+        "gx_staging_person_year", "expect_compound_columns_to_be_unique(person_nr, year)"),
+    # GX sees a number per pseudonym and a 64-hex flag computed in DuckDB, never the pseudonym itself
+    "pseudonym not 64 hex": (
+        "UPDATE staging.person_year SET pseudo_id = upper(pseudo_id) WHERE pseudo_id = sha256('7')",
+        "gx_staging_person_year", "expect_column_values_to_be_in_set(pseudo_id_hex64) [in [True]]: 2 of 400"),
+    "pseudonym missing": (
+        "UPDATE staging.person_year SET pseudo_id = NULL WHERE pseudo_id = sha256('8') AND year = 2023",
+        "gx_staging_person_year", "expect_column_values_to_not_be_null(person_nr) [-]: 1 of 400 rows"),
     "buurt not in areas": (
         "UPDATE staging.person_year SET buurt_code = 'BU00000000' WHERE age = 30",
         "gx_staging_person_year", "expect_column_values_to_be_in_set(buurt_code)"),
@@ -184,7 +193,7 @@ BREAKAGES = {
 }
 # Suites are validated independently, so breakages of different suites share a run (GX runs are slow).
 RUNS = [("duplicate person-year", "suppressed cell with a value", "area without its parent"),
-        ("buurt not in areas", "unrounded n"), ("age 130",)]
+        ("buurt not in areas", "unrounded n"), ("age 130",), ("pseudonym not 64 hex",), ("pseudonym missing",)]
 
 
 @pytest.fixture(scope="module")
@@ -225,6 +234,15 @@ def test_person_level_results_show_no_values(broken_runs):
     assert "e.g." not in outcomes["gx_staging_person_year"].message
     duplicated = duckdb.sql("SELECT sha256('0')").fetchone()[0]  # the first row, the one duplicated
     assert not any(duplicated in p.read_text(encoding="utf-8") for p in (root / "quality").rglob("*.html"))
+
+
+def test_no_pseudonym_enters_a_gx_frame():
+    # the person-level suites see a number per pseudonym: nothing GX could render or keep is a pseudonym
+    con = _warehouse()
+    pseudonyms = {row[0] for row in con.execute("SELECT pseudo_id FROM staging.person_year").fetchall()}
+    for build in SUITES:
+        frame = build(con, SuiteOptions(None)).frame
+        assert not pseudonyms & set(frame.astype(str).to_numpy().ravel()), build.__name__
 
 
 def test_implausible_age_mix_only_warns(tmp_path):
@@ -275,3 +293,41 @@ def test_refuses_a_data_docs_folder_that_holds_other_files(tmp_path):
     with pytest.raises(ValueError, match="not a Data Docs folder"):
         _run(_warehouse(), tmp_path)
     assert (tmp_path / "quality" / "monitoring.duckdb").exists()
+
+
+# The expectations step in a fresh interpreter, where GX is not yet imported. "preload": a run started the
+# GX import in the background, then works in DuckDB, Polars and pandas and reaches the step while GX is
+# still importing. "cold": no preload; the step's frame reader and the step itself both import GX. Two
+# threads importing GX at once fail with a "partially initialized module" ImportError unless the package
+# serialises them.
+STEP_SCRIPT = """
+import sys
+from pathlib import Path
+
+if sys.argv[1] == "preload":
+    from quality.expectations import preload_great_expectations
+    thread = preload_great_expectations()
+    assert preload_great_expectations() is thread  # one import, however often a run calls it
+import duckdb
+import polars as pl
+
+from tests.test_expectations import _run, _warehouse
+
+con = _warehouse()
+counts = pl.from_arrow(con.execute("SELECT year, count(*) AS n FROM staging.person_year GROUP BY year").to_arrow_table())
+assert counts["n"].sum() == len(con.execute("SELECT pseudo_id FROM staging.person_year").df()) == 400
+outcomes = _run(con, Path(sys.argv[2]))
+assert all(o.passed for o in outcomes.values()), [o.message for o in outcomes.values() if not o.passed]
+if sys.argv[1] == "preload":
+    from quality.expectations.preload import preload_error
+    thread.join(timeout=60)
+    assert not thread.is_alive() and preload_error() is None
+print("passed")
+"""
+
+
+@pytest.mark.parametrize("start", ["preload", "cold"])
+def test_gx_imports_safely_from_threads_next_to_duckdb_polars_and_pandas(start, tmp_path):
+    done = subprocess.run([sys.executable, "-c", STEP_SCRIPT, start, str(tmp_path)], capture_output=True,
+                          text=True, timeout=300, cwd=Path(__file__).parents[1])
+    assert done.returncode == 0 and done.stdout.strip() == "passed", done.stderr[-3000:]

@@ -2,8 +2,10 @@
 
 `run_expectation_suites` validates five suites and writes Data Docs HTML; the suites themselves are in
 `suites.py`, the GX wiring in `validation.py`, the offline clean-up of the HTML in `data_docs.py`.
+`preload_great_expectations` starts the slow GX import in the background early in a run.
 """
 
+from quality.expectations.preload import preload_great_expectations
 from quality.expectations.validation import run_expectation_suites
 
-__all__ = ["run_expectation_suites"]
+__all__ = ["preload_great_expectations", "run_expectation_suites"]

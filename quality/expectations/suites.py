@@ -1,9 +1,13 @@
 """The five expectation suites: which warehouse table each reads and what it expects of it.
 
 Each suite reads only the columns it checks into pandas (GX 1.x does not take Polars). Rules GX has no
-expectation for are derived columns computed in DuckDB (a share as a 0/1 mean, `n` a multiple of the
-rounding base, the relative change against the previous publication), so each rule is still one
-expectation, visible by name in Data Docs and in `quality_results`.
+expectation for, or that GX would check slowly on millions of strings, are derived columns computed in
+DuckDB (a share as a 0/1 mean, `n` a multiple of the rounding base, the relative change against the
+previous publication, the pseudonym's form and a number per pseudonym), so each rule is still one
+expectation, visible by name in Data Docs and in `quality_results`. No pseudonym enters pandas.
+
+A suite reads its frame before importing GX (through `import_great_expectations`, never two threads at
+once), so that a read in the background overlaps with the import.
 
 Severity follows DESIGN §11: completeness and conformance expectations are `critical` (a failure blocks
 publication), plausibility expectations are `warning` (reported only).
@@ -18,6 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from quality.expectations.preload import import_great_expectations
 
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
@@ -79,22 +87,27 @@ def _plausibility() -> dict[str, Any]:
     return {"severity": "warning", "meta": {"kahn_category": "plausibility"}}
 
 
-def _person_frame(con: duckdb.DuckDBPyConnection, sql: str, codes: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A person-level frame shaped for GX on millions of rows, with the same values:
+def _frame(con: duckdb.DuckDBPyConnection, sql: str, codes: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The result of `sql` shaped for GX on millions of rows, with the same values:
 
     - int64/float64 numbers: GX compares those vectorised but maps a Python function over every value of any
       other dtype (int32, nullable Int64). A nullable integer becomes float64 with NaN, which GX skips as
       missing just as it skips <NA>.
-    - `codes` (short code columns such as sex) as pandas categoricals: GX copies the frame for every
-      expectation, and copying or null-testing millions of Python strings is most of its time.
+    - `codes` (code columns such as sex or area_code) as pandas categoricals, dictionary-encoded in Arrow so
+      no Python string is made per row: GX hashes the frame and copies it for every expectation, and
+      copying, hashing or null-testing millions of Python strings was most of its time.
+    - a boolean with nulls as pandas' nullable boolean rather than an object column of Python bools.
     - one consolidated block per dtype, so those copies do not merge column blocks each time.
     """
-    frame = con.execute(sql).df()
-    for name, dtype in frame.dtypes.items():
-        if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-            frame[name] = frame[name].astype("float64" if frame[name].isna().any() else "int64")
+    table = con.execute(sql).to_arrow_table()
     for name in codes:
-        frame[name] = frame[name].astype("category")
+        table = table.set_column(table.schema.get_field_index(name), name, pc.dictionary_encode(table[name]))
+    frame = table.to_pandas()  # Arrow already turns an integer column with nulls into float64
+    for name, dtype in frame.dtypes.items():
+        if pd.api.types.is_integer_dtype(dtype) and dtype != "int64":
+            frame[name] = frame[name].astype("int64")
+        elif pa.types.is_boolean(table.schema.field(name).type) and table[name].null_count:
+            frame[name] = frame[name].astype("boolean")
     return frame.copy()
 
 
@@ -102,20 +115,40 @@ def _codes(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
     return [row[0] for row in con.execute(sql).fetchall()]
 
 
+# Pseudonyms never enter pandas: each distinct pseudo_id gets a number (NULL stays NULL, so not-null and
+# uniqueness mean the same) and its 64-hex form is tested in DuckDB, once per person rather than per year.
+# Which number a person gets does not matter, so DISTINCT and a hash join, cheaper than dense_rank's sort.
+PERSON_YEAR_SQL = """
+WITH persons AS (
+    SELECT pseudo_id, row_number() OVER () AS person_nr,
+           regexp_full_match(pseudo_id, '[0-9a-f]{64}') AS pseudo_id_hex64
+    FROM (SELECT DISTINCT pseudo_id FROM staging.person_year WHERE pseudo_id IS NOT NULL)
+)
+SELECT p.person_nr, p.pseudo_id_hex64, s.year, s.sex, s.buurt_code, s.age, s.age_group, s.alive_days,
+       s.person_years, s.income_quintile,
+       CAST(s.age >= 75 AS DOUBLE) AS aged_75_plus, CAST(s.age < 18 AS DOUBLE) AS aged_0_17
+FROM staging.person_year s LEFT JOIN persons p USING (pseudo_id)
+"""
+
+
 def staging_person_year(con: duckdb.DuckDBPyConnection, options: SuiteOptions) -> Suite:
     """The population spine: each person-year complete, unique, in a known buurt; a plausible age mix."""
-    import great_expectations.expectations as gxe
-
-    frame = _person_frame(
-        con, "SELECT pseudo_id, year, sex, buurt_code, age, age_group, alive_days, person_years, income_quintile, "
-        "CAST(age >= 75 AS DOUBLE) AS aged_75_plus, CAST(age < 18 AS DOUBLE) AS aged_0_17 "
-        "FROM staging.person_year", codes=("sex", "buurt_code", "age_group"))
+    frame = _frame(con, PERSON_YEAR_SQL, codes=("sex", "buurt_code", "age_group"))
     buurten = _codes(con, "SELECT area_code FROM staging.areas WHERE area_level = 'buurt' ORDER BY 1")
+    import_great_expectations()
+    import great_expectations.expectations as gxe
     return Suite("staging_person_year", ASSETS["staging_person_year"], "conformance", frame, [
+        gxe.ExpectColumnValuesToNotBeNull(column="person_nr", description="pseudo_id is not null "
+                                          "(person_nr numbers each pseudo_id, null where it is null)",
+                                          **_completeness()),
         *(gxe.ExpectColumnValuesToNotBeNull(column=c, **_completeness())
-          for c in ("pseudo_id", "year", "sex", "buurt_code", "age")),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["pseudo_id", "year"], **_conformance()),
-        gxe.ExpectColumnValuesToMatchRegex(column="pseudo_id", regex="^[0-9a-f]{64}$", **_conformance()),
+          for c in ("year", "sex", "buurt_code", "age")),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["person_nr", "year"], description="one row per "
+                                            "pseudo_id and year (person_nr numbers each pseudo_id)",
+                                            **_conformance()),
+        gxe.ExpectColumnValuesToBeInSet(column="pseudo_id_hex64", value_set=[True],
+                                        description="pseudo_id is 64 lowercase hex characters "
+                                        "(^[0-9a-f]{64}$, tested in DuckDB)", **_conformance()),
         gxe.ExpectColumnValuesToBeInSet(column="buurt_code", value_set=buurten, **_conformance()),
         gxe.ExpectColumnValuesToBeInSet(column="sex", value_set=["M", "V"], **_conformance()),
         gxe.ExpectColumnValuesToBeInSet(column="age_group", value_set=AGE_GROUPS, **_conformance()),
@@ -137,11 +170,11 @@ def staging_person_year(con: duckdb.DuckDBPyConnection, options: SuiteOptions) -
 
 def marts_person_year(con: duckdb.DuckDBPyConnection, options: SuiteOptions) -> Suite:
     """The person-year mart: counts and insured years in range, flags filled, multimorbidity plausible."""
-    import great_expectations.expectations as gxe
-
-    frame = _person_frame(
+    frame = _frame(
         con, "SELECT n_chronic, seh_visits, insured_years, wmo, jeugd, wlz, bijstand, "
         "CAST(n_chronic >= 2 AS DOUBLE) AS multimorbid FROM marts.person_year")
+    import_great_expectations()
+    import great_expectations.expectations as gxe
     return Suite("marts_person_year", ASSETS["marts_person_year"], "conformance", frame, [
         *(gxe.ExpectColumnValuesToNotBeNull(column=c, **_completeness())
           for c in ("n_chronic", "seh_visits", "insured_years", "wmo", "jeugd", "wlz", "bijstand")),
@@ -157,11 +190,11 @@ def marts_person_year(con: duckdb.DuckDBPyConnection, options: SuiteOptions) -> 
 
 def marts_survey_respondent(con: duckdb.DuckDBPyConnection, options: SuiteOptions) -> Suite:
     """Survey scores within the range their scale allows; BMI within what a body allows (warn)."""
-    import great_expectations.expectations as gxe
-
-    frame = _person_frame(
+    frame = _frame(
         con, "SELECT weight, k10_score, djg_score, mastery_score, sbsq_mean, bmi, "
         f"{', '.join(POSITIVE_HEALTH)} FROM marts.survey_respondent")
+    import_great_expectations()
+    import great_expectations.expectations as gxe
     # A sum scale is null when an item is missing (survey.py), so nulls are allowed; GX skips them.
     scales = {"k10_score": (10, 50), "djg_score": (0, 11), "mastery_score": (7, 35), "sbsq_mean": (0, 4)}
     return Suite("marts_survey_respondent", ASSETS["marts_survey_respondent"], "conformance", frame, [
@@ -204,22 +237,20 @@ RELATIVE_CHANGE = ("CASE WHEN v.area_level IN ('gemeente', 'regio') AND v.stratu
 
 def _candidate_frame(con: duckdb.DuckDBPyConnection, previous: pd.DataFrame | None,
                      base: int) -> pd.DataFrame:
+    codes = ("indicator_id", "area_code", "area_level", "stratum", "suppression_reason", "comparison")
     if previous is None:
-        return con.execute(CANDIDATE_SQL.format(base=base, change="CAST(NULL AS DOUBLE)", join="")).df()
+        return _frame(con, CANDIDATE_SQL.format(base=base, change="CAST(NULL AS DOUBLE)", join=""), codes)
     con.register("_gx_previous_values", previous)
     try:
-        return con.execute(CANDIDATE_SQL.format(
+        return _frame(con, CANDIDATE_SQL.format(
             base=base, change=RELATIVE_CHANGE,
-            join=f"LEFT JOIN _gx_previous_values o USING ({', '.join(CANDIDATE_KEY)})")).df()
+            join=f"LEFT JOIN _gx_previous_values o USING ({', '.join(CANDIDATE_KEY)})"), codes)
     finally:
         con.unregister("_gx_previous_values")
 
 
 def candidate_indicator_values(con: duckdb.DuckDBPyConnection, options: SuiteOptions) -> Suite:
     """The candidate's cells: unique, in known areas, masked if suppressed, rounded, stable since last run."""
-    import great_expectations.expectations as gxe
-    from great_expectations.expectations.row_conditions import Column
-
     base, path, previous = int(options.rounding_base), options.previous_publication, None
     if path is None or not path.exists():
         notes = ("run-to-run change not checked: no previous publication",)
@@ -229,6 +260,9 @@ def candidate_indicator_values(con: duckdb.DuckDBPyConnection, options: SuiteOpt
             f"run-to-run change not checked: {path.name} has no indicator_values",)
     frame = _candidate_frame(con, previous, base)
     areas = _codes(con, "SELECT area_code FROM candidate.areas ORDER BY 1")
+    import_great_expectations()
+    import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
     expectations = [
         *(gxe.ExpectColumnValuesToNotBeNull(column=c, **_completeness())
           for c in [*CANDIDATE_KEY, "area_level", "suppressed"]),
@@ -255,10 +289,10 @@ def candidate_indicator_values(con: duckdb.DuckDBPyConnection, options: SuiteOpt
 
 def candidate_areas(con: duckdb.DuckDBPyConnection, options: SuiteOptions) -> Suite:
     """The candidate's area hierarchy: unique codes, known levels, each area but the region under a parent."""
+    frame = con.execute("SELECT area_code, area_level, parent_code FROM candidate.areas").df()
+    import_great_expectations()
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
-
-    frame = con.execute("SELECT area_code, area_level, parent_code FROM candidate.areas").df()
     below_region = {"row_condition": Column("area_level") != "regio"}
     return Suite("candidate_areas", ASSETS["candidate_areas"], "conformance", frame, [
         gxe.ExpectColumnValuesToNotBeNull(column="area_code", **_completeness()),
