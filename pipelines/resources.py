@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.config import Settings, load_settings
+from quality.expectations import preload_great_expectations
 
 
 class PhmConfig(dg.ConfigurableResource):
@@ -16,6 +17,11 @@ class PhmConfig(dg.ConfigurableResource):
     config_path: str
     data_dir: str = ""   # the region's own data directory ("" = as configured)
     region: str = ""     # a region code of the configuration ("" = its [region])
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # Importing Great Expectations takes seconds of Python; started now, it overlaps with the run's
+        # DuckDB work instead of delaying the expectations step.
+        preload_great_expectations()
 
     def settings(self) -> Settings:
         settings = load_settings(self.config_path, region=self.region or None)
