@@ -259,7 +259,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract,
         if hits:
             raise LandingFileError(f"{path}: column {col} holds {hits} BSN-like values (9 digits passing the "
                                    f"elfproef); landing data must be pseudonymised: remove the column")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {_typed_sql(contract, info)}")  # in file row order
+    # projections of `_landing` only, so `_typed` keeps the file row order (a join in the plan could reorder)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {_typed_sql(contract, info)}")
     cols = ", ".join(_quoted(c) for c in contract.columns)
     typed = con.execute(f"SELECT _row, {cols} FROM _typed").pl()
     reasons = _pandera_reasons(contract, typed, area_codes, path)
@@ -283,9 +284,9 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract,
     )
     if info.malformed:
         # A malformed line has no columns to judge; keep its text (one statement: one commit, not one per line).
-        rows, reasons, lines = (list(values) for values in zip(*info.malformed, strict=True))
+        rows, messages, lines = (list(values) for values in zip(*info.malformed, strict=True))
         con.execute(f"INSERT INTO quarantine.{source} SELECT ?, unnest(?::BIGINT[]), "
-                    f"'malformed row: ' || unnest(?::VARCHAR[]), unnest(?::VARCHAR[])", [rel, rows, reasons, lines])
+                    f"'malformed row: ' || unnest(?::VARCHAR[]), unnest(?::VARCHAR[])", [rel, rows, messages, lines])
     loaded = con.execute(f"SELECT count(*) FROM raw.{source} WHERE _file = ?", [rel]).fetchone()[0]
     quarantined = con.execute(f"SELECT count(*) FROM quarantine.{source} WHERE file = ?", [rel]).fetchone()[0]
     result = FileResult(info, loaded, quarantined, extra)
