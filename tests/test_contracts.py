@@ -157,3 +157,28 @@ def test_extra_column_is_reported_and_ignored(tmp_path):
     row = dict(VALID["wmo"]) | {"opmerking": "vrije tekst"}
     con, results = _ingest(tmp_path, "wmo", [row])
     assert results[0].extra_columns == ("opmerking",) and results[0].rows_loaded == 1
+
+
+def test_raw_keeps_the_file_row_order(tmp_path):
+    # several row groups read by two threads, a true/false column, a defect and (2023) a malformed line:
+    # raw still lists the rows in file order with their own row numbers
+    folder = tmp_path / "hospital_events"
+    folder.mkdir()
+    n, malformed, defect = 250_000, 150_000, 200_000
+    expected = {}
+    for year in (2023, 2024):
+        lines = ["pseudo_id;event_type;start_date;end_date;icd10_code;acute"]
+        for i in range(1, n + 1):
+            acute = "misschien" if i == defect else ("true" if i % 3 else "nee")
+            extra = ";x" if year == 2023 and i == malformed else ""
+            lines.append(f"{i:064x};opname;{year}-02-01;;I50.9;{acute}{extra}")
+        (folder / f"hospital_events_{year}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        skipped = {defect, malformed} if year == 2023 else {defect}
+        expected[year] = [(i, f"{i:064x}") for i in range(1, n + 1) if i not in skipped]
+    con = duckdb.connect(config={"threads": 2})
+    results = ingest_source(con, "hospital_events", tmp_path, [2023, 2024], None)
+    assert [(r.rows_loaded, r.rows_quarantined) for r in results] == [(n - 2, 2), (n - 1, 1)]
+    for year in (2023, 2024):
+        rows = con.execute("SELECT _row, pseudo_id FROM raw.hospital_events WHERE _file = ?",
+                           [f"hospital_events/hospital_events_{year}.csv"]).fetchall()
+        assert rows == expected[year]

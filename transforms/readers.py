@@ -1,8 +1,8 @@
 """Readers for landing files: CSV in any of the dialects partners export, and Parquet.
 
-Every reader loads the file into a DuckDB temp table of text columns plus the file's
-original row number, so that contracts judge every value the same way whatever the format,
-and quarantine can point at the row a data manager sees in the file.
+Every reader loads the file into a DuckDB temp table of text columns, `_parsed`, and exposes it
+as a view with the file's original row number, so that contracts judge every value the same way
+whatever the format, and quarantine can point at the row a data manager sees in the file.
 """
 
 from __future__ import annotations
@@ -57,10 +57,22 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _scan_bytes(path: Path) -> tuple[str, bool, bytes]:
+    """sha256, whether every byte is ASCII, and the first 4 KiB: one pass instead of hashing and then
+    decoding the whole file (an ASCII file is valid UTF-8, so only other files need a full decode)."""
+    digest = hashlib.sha256()
+    ascii_only = True
+    head = b""
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+            head = head or block[:4096]
+            ascii_only = ascii_only and block.isascii()
+    return digest.hexdigest(), ascii_only, head
+
+
 def _decode(data: bytes, path: Path) -> tuple[str, str]:
     """Text and encoding: UTF-8 (with or without BOM) first, else Windows-1252."""
-    if b"\x00" in data[:4096]:
-        raise LandingFileError(f"{path}: looks like a binary file, not CSV text")
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -84,14 +96,28 @@ def _header(text: str, path: Path) -> tuple[str, list[str]]:
 
 
 def load_text_table(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> FileInfo:
-    """Load a landing file into temp table `table` (all VARCHAR + `_row`, 1-based data row number)."""
+    """Load a landing file as temp view `table` (all VARCHAR + `_row`, 1-based data row number) over the
+    temp table `_parsed`; drop both when done."""
     source, year = parse_landing_name(path)
     if not path.exists():
         raise LandingFileError(f"{path}: file not found")
-    digest = sha256_of(path)
     if path.suffix == ".parquet":
-        return _load_parquet(con, path, table, source, year, digest)
-    return _load_csv(con, path, table, source, year, digest)
+        return _load_parquet(con, path, table, source, year, sha256_of(path))
+    return _load_csv(con, path, table, source, year)
+
+
+def _number_rows(con, table: str, rows: int, total: int, skipped: list[int]) -> None:
+    """View `table`: the `rows` rows of `_parsed` with `_row`, their row number in the file, without a copy.
+
+    `_parsed` holds the rows in file order (insertion order), so `rowid + 1` is the row number; when the
+    parser skipped rows, the numbers it did not skip are paired with the rows by position."""
+    if not skipped:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT *, rowid + 1 AS _row FROM _parsed")
+        return
+    con.execute("CREATE OR REPLACE TEMP TABLE _kept_rows AS SELECT range AS _row FROM range(1, ? + 1) "
+                "WHERE range NOT IN (SELECT unnest(?::BIGINT[])) ORDER BY _row LIMIT ?", [total, skipped, rows])
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS "
+                f"SELECT p.*, k._row FROM _parsed p POSITIONAL JOIN _kept_rows k")
 
 
 def _load_parquet(con, path: Path, table: str, source: str, year: int, digest: str) -> FileInfo:
@@ -105,17 +131,21 @@ def _load_parquet(con, path: Path, table: str, source: str, year: int, digest: s
         f'strftime("{name}", \'%Y-%m-%d\') AS "{name.lower()}"'
         for name, dtype, *_ in described
     )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table} AS "
-        f"SELECT {select}, CAST(row_number() OVER () AS BIGINT) AS _row FROM read_parquet(?)",
-        [str(path)],
-    )
-    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _parsed AS SELECT {select} FROM read_parquet(?)", [str(path)])
+    rows = con.execute("SELECT count(*) FROM _parsed").fetchone()[0]
+    _number_rows(con, table, rows, rows, [])
     return FileInfo(path, source, year, digest, "parquet", columns=tuple(n.lower() for n in names), rows_read=rows)
 
 
-def _load_csv(con, path: Path, table: str, source: str, year: int, digest: str) -> FileInfo:
-    text, encoding = _decode(path.read_bytes(), path)
+def _load_csv(con, path: Path, table: str, source: str, year: int) -> FileInfo:
+    digest, ascii_only, head = _scan_bytes(path)
+    if b"\x00" in head:
+        raise LandingFileError(f"{path}: looks like a binary file, not CSV text")
+    if ascii_only:
+        with path.open("rb") as fh:
+            text, encoding = fh.readline().decode("ascii"), "utf-8"
+    else:
+        text, encoding = _decode(path.read_bytes(), path)
     delimiter, names = _header(text, path)
     read_path = path
     tmp = None
@@ -144,24 +174,8 @@ def _load_csv(con, path: Path, table: str, source: str, year: int, digest: str) 
             Path(tmp.name).unlink(missing_ok=True)
     good = con.execute("SELECT count(*) FROM _parsed").fetchone()[0]
     total = good + len(rejects)
-    # Good rows keep their file order; their line numbers are the lines the parser did not reject.
-    bad_lines = [line for line, _, _ in rejects]
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {table} AS
-        WITH lines AS (
-            SELECT range AS line FROM range(2, ? + 2)
-            WHERE range NOT IN (SELECT unnest(?::BIGINT[]))
-        ),
-        numbered_lines AS (SELECT line, row_number() OVER (ORDER BY line) AS k FROM lines),
-        numbered_rows AS (SELECT *, rowid + 1 AS k FROM _parsed)
-        SELECT r.* EXCLUDE (k), CAST(l.line - 1 AS BIGINT) AS _row
-        FROM numbered_rows r JOIN numbered_lines l USING (k)
-        ORDER BY _row
-        """,
-        [total, bad_lines],
-    )
-    con.execute("DROP TABLE _parsed")
+    # Good rows keep their file order; their row numbers are the lines the parser did not reject.
+    _number_rows(con, table, good, total, [int(line) - 1 for line, _, _ in rejects])
     malformed = tuple((int(line) - 1, str(msg), str(raw)) for line, msg, raw in rejects)
     return FileInfo(path, source, year, digest, "csv", encoding, delimiter, "," if delimiter == ";" else ".",
                     tuple(names), total, malformed)
