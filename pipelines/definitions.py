@@ -9,7 +9,6 @@ separately from one deployment.
 from __future__ import annotations
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from pipelines.assets.evaluation import EVALUATION_ASSETS
 from pipelines.assets.indicators import INDICATOR_ASSETS
@@ -20,7 +19,7 @@ from pipelines.assets.staging import STAGING_ASSETS, YEAR_STAGING_ASSETS
 from pipelines.automation import build_automation
 from pipelines.config import Settings, load_regions
 from pipelines.partitions import partitioned_by_year, year_partitions
-from pipelines.resources import PhmConfig, phm_config, region_run_config, warehouse_config
+from pipelines.resources import PhmConfig, WarehouseResource, phm_config, region_run_config, warehouse_config
 
 
 def job_name(region_code: str) -> str:
@@ -62,7 +61,7 @@ def build_definitions(regions: Settings | list[Settings]) -> dg.Definitions:
     return dg.Definitions(
         assets=assets, jobs=jobs, schedules=schedules, sensors=sensors,
         # defaults for materialising from the asset graph: the first region; each region's job binds its own
-        resources={"warehouse": DuckDBResource(**warehouse_config(regions[0])),
+        resources={"warehouse": WarehouseResource(**warehouse_config(regions[0])),
                    "phm": PhmConfig(**phm_config(regions[0]))},
     )
 

@@ -8,6 +8,7 @@ Nothing is lost: for every file rows read = rows loaded + rows quarantined, reco
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,8 @@ import polars as pl
 
 from quality.contracts import CONTRACTS, Contract, sql_type
 from transforms.readers import FileInfo, LandingFileError, load_text_table, parse_landing_name
+
+JUDGING_THREADS = 2  # files judged at once: DuckDB in one overlaps with Python (Pandera) in the other
 
 INGEST_LOG_DDL = """
 CREATE SCHEMA IF NOT EXISTS meta;
@@ -245,9 +248,24 @@ def _pandera_reasons(contract: Contract, frame: pl.DataFrame, area_codes, path: 
     return pl.DataFrame(schema={"_row": pl.Int64, "reason": pl.Utf8})
 
 
+@dataclass(frozen=True)
+class _Judged:
+    """A file read and judged on its own connection (temp tables `_landing`, `_typed`, `_verdict`), not yet stored."""
+
+    info: FileInfo
+    rel: str
+    extra: tuple[str, ...]
+
+
 def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract,
                 area_codes: Sequence[str] | None, landing_dir: Path) -> FileResult:
     """Load one file into raw/quarantine; raises LandingFileError when the file is unusable."""
+    return _store_file(con, contract, _judge_file(con, path, contract, area_codes, landing_dir))
+
+
+def _judge_file(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract,
+                area_codes: Sequence[str] | None, landing_dir: Path) -> _Judged:
+    """Read a file into temp tables of `con` and mark (`_typed._bad`) every row that goes to quarantine."""
     info = load_text_table(con, path, "_landing")
     missing = [c for c in contract.columns if c not in info.columns]
     if missing:
@@ -268,10 +286,16 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract,
     rel = str(path.relative_to(landing_dir)) if path.is_relative_to(landing_dir) else str(path)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _verdict AS {_verdict_sql(contract, info)}")  # the few bad rows
     con.unregister("_pandera_reasons")
-    source = contract.source
     # From here `_bad` marks every quarantined row, so that raw gets the others by a filter, which keeps the
     # file row order of `_typed` (a join need not, and sorting millions of rows again costs more).
     con.execute("UPDATE _typed SET _bad = true WHERE _row IN (SELECT _row FROM _verdict)")
+    return _Judged(info, rel, extra)
+
+
+def _store_file(con: duckdb.DuckDBPyConnection, contract: Contract, judged: _Judged) -> FileResult:
+    """Append a judged file to raw and quarantine, log it, and drop its temp tables."""
+    info, rel, extra, source = judged.info, judged.rel, judged.extra, contract.source
+    cols = ", ".join(_quoted(c) for c in contract.columns)
     con.execute(f"INSERT INTO raw.{source} SELECT {cols}, ? AS _file, _row FROM _typed WHERE NOT _bad", [rel])
     masked = ("CASE WHEN regexp_full_match(trim(l.pseudo_id), '[0-9]{9}') THEN '<bsn verwijderd>' "
               "ELSE l.pseudo_id END") if "pseudo_id" in info.columns else None
@@ -325,7 +349,39 @@ def prepare_tables(con: duckdb.DuckDBPyConnection, source: str, only_years: Sequ
 
 def ingest_source(con: duckdb.DuckDBPyConnection, source: str, landing_dir: Path, years: Iterable[int],
                   area_codes: Sequence[str] | None, only_years: Sequence[int] | None = None) -> list[FileResult]:
-    """Ingest every landing file of one source for the configured years (or only for `only_years`)."""
+    """Ingest every landing file of one source for the configured years (or only for `only_years`).
+
+    Files are read and judged two at a time, each on its own connection (a cursor of `con`), and stored
+    one after another in file order, so raw keeps the order of the files and their rows. Judging a file
+    spends much of its time in Python (Pandera, hashing) while the other file's DuckDB work goes on.
+    """
     prepare_tables(con, source, only_years)
-    return [ingest_file(con, path, CONTRACTS[source], area_codes, landing_dir)
-            for path in landing_files(landing_dir, source, years if only_years is None else only_years)]
+    contract = CONTRACTS[source]
+    paths = landing_files(landing_dir, source, years if only_years is None else only_years)
+    with ThreadPoolExecutor(max_workers=JUDGING_THREADS, thread_name_prefix=f"ingest-{source}") as pool:
+        pending = [pool.submit(_judge_on_cursor, con, path, contract, area_codes, landing_dir) for path in paths]
+        results: list[FileResult] = []
+        try:
+            for future in pending:
+                cursor, judged = future.result()
+                try:
+                    results.append(_store_file(cursor, contract, judged))
+                finally:
+                    cursor.close()
+        finally:
+            for future in pending[len(results):]:  # after a failure: close the connections of the others
+                if not future.cancel() and future.exception() is None:
+                    cursor, _ = future.result()
+                    cursor.close()
+    return results
+
+
+def _judge_on_cursor(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract,
+                     area_codes: Sequence[str] | None, landing_dir: Path) -> tuple[duckdb.DuckDBPyConnection, _Judged]:
+    """Judge one file on a new connection to the same database; the caller stores it and closes the connection."""
+    cursor = con.cursor()
+    try:
+        return cursor, _judge_file(cursor, path, contract, area_codes, landing_dir)
+    except BaseException:
+        cursor.close()
+        raise

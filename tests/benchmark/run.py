@@ -111,9 +111,10 @@ def pipeline_core_indicators(settings) -> float:
     """Seconds for the pipeline's aggregation of the core indicators alone, on the marts of the run."""
     from indicators.aggregation import build_cells
     from indicators.catalogue import Catalogue, expansions_from_warehouse, load_catalogue
+    from pipelines.resources import apply_warehouse_settings, warehouse_connection_config
 
-    with duckdb.connect(str(settings.warehouse_path), config={
-            "threads": settings.duckdb_threads, "memory_limit": settings.duckdb_memory_limit}) as con:
+    with duckdb.connect(str(settings.warehouse_path), config=warehouse_connection_config(settings)) as con:
+        apply_warehouse_settings(con)
         full = load_catalogue(settings.cutoffs, expansions_from_warehouse(con))
         core = Catalogue(full.version, full.marts, tuple(full.by_id(i) for i in CORE))
         start = time.perf_counter()
