@@ -7,11 +7,12 @@ Writes data/bench/results.md and results.json (and prints the tables). Generatio
 from the run. Per stage: wall time from the Dagster step events, CPU time (all threads, DuckDB's
 included) and peak resident memory from a sampler inside the process (every 0.1 s).
 
-The pandas comparison is honest about what each side does: the script reads the landing files and
-computes three indicators (multimorbidity, Zvw cost per insured year, K10 high risk) per buurt for
-the last year; `core_pipeline_s` is the pipeline's own aggregation (indicators/aggregation.py on its
-marts) of the same three indicators for every year, area level and stratum. The ratio compares those
-two; the pipeline's ingest and marts are in the stage columns.
+The pandas comparison (tests/benchmark/pandas_baseline.py) computes the same cells as the pipeline for
+three core indicators (multimorbidity, Zvw cost per insured year, K10 high risk): every year, area level
+and stratum, from the landing files, the way an analyst would script it. Every cell is matched with
+`indicators.values` (none may be missing on either side) and the largest difference is reported.
+`pipeline_core_s` is the pipeline's own aggregation of those indicators (indicators/aggregation.py on its
+marts); the pandas time includes reading the files, which the pipeline does in its ingest (stage columns).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -122,21 +125,37 @@ def pipeline_core_indicators(settings) -> float:
         return time.perf_counter() - start
 
 
-def bench(size: int, root: Path) -> dict:
-    shutil.rmtree(root, ignore_errors=True)
-    root.mkdir(parents=True)
-    settings = load_settings(write_config(root / "phm.toml", root / "data", DEFAULT_REGION, YEARS))
-    t0 = time.perf_counter()
-    generate(settings.landing_dir, DEFAULT_REGION, YEARS, seed=1, scale=size / DEFAULT_RESIDENTS)
-    generation = time.perf_counter() - t0
+def measure_run(config: Path) -> dict:
+    """Run the main job once and measure it (called in a fresh process, as `phm run` would be)."""
+    settings = load_settings(config)
     instance = dg.DagsterInstance.ephemeral()
     with Sampler() as sampler:
         cpu0, t0 = time.process_time(), time.perf_counter()
         outcome = run_main_job(settings, instance=instance)
         wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     if not outcome.success:
-        raise SystemExit(f"run failed for {size}: {outcome.failures}")
-    stages = stage_usage(settings, instance, outcome.run_id, sampler)
+        raise SystemExit(f"run failed: {outcome.failures}")
+    return {"wall": wall, "cpu": cpu, "peak_mb": max(s[2] for s in sampler.samples),
+            "stages": stage_usage(settings, instance, outcome.run_id, sampler)}
+
+
+def bench(size: int, root: Path) -> dict:
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    config = write_config(root / "phm.toml", root / "data", DEFAULT_REGION, YEARS)
+    settings = load_settings(config)
+    t0 = time.perf_counter()
+    generate(settings.landing_dir, DEFAULT_REGION, YEARS, seed=1, scale=size / DEFAULT_RESIDENTS)
+    generation = time.perf_counter() - t0
+    os.sync()  # delivered files are on disk before a real run starts; do not time the generator's writeback
+    # Each run in its own process: every size pays the same start-up (imports, Dagster) as a real `phm run`,
+    # and the peak memory is the run's own.
+    child = subprocess.run([sys.executable, "-m", "tests.benchmark.run", "--measure-run", str(config)],
+                           capture_output=True, text=True, cwd=REPO_ROOT)
+    if child.returncode:
+        raise SystemExit(f"the run of {size} residents failed:\n{child.stderr[-4000:]}")
+    run = json.loads(child.stdout.strip().splitlines()[-1])
+    wall, cpu, stages = run["wall"], run["cpu"], run["stages"]
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         residents = con.execute("SELECT count(*) FROM staging.person_year WHERE year = ?", [YEARS[-1]]).fetchone()[0]
         areas = con.execute("SELECT a.area_code, a.ancestor_code, a.ancestor_level FROM staging.area_ancestors a "
@@ -147,7 +166,7 @@ def bench(size: int, root: Path) -> dict:
     core_seconds = pipeline_core_indicators(settings)
     return {
         "size": size, "residents": residents, "generation_s": round(generation, 1), "run_wall_s": round(wall, 1),
-        "run_cpu_s": round(cpu, 1), "run_peak_mb": round(max(s[2] for s in sampler.samples)),
+        "run_cpu_s": round(cpu, 1), "run_peak_mb": round(run["peak_mb"]),
         "stages": {k: {m: round(v, 1 if m != "peak_mb" else None) for m, v in u.items()} for k, u in stages.items()},
         "pandas_core_s": round(pandas_seconds, 2), "pipeline_core_s": round(core_seconds, 2),
         "core_ratio": round(pandas_seconds / core_seconds, 1), **compare_cells(ours, theirs),
@@ -199,7 +218,11 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 300_000, 1_000_000])
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "data" / "bench")
     parser.add_argument("--keep", action="store_true", help="keep the generated regions (several GB at 1M)")
+    parser.add_argument("--measure-run", type=Path, help=argparse.SUPPRESS)  # the child process of `bench`
     args = parser.parse_args()
+    if args.measure_run:
+        print(json.dumps(measure_run(args.measure_run)))
+        return
     args.out.mkdir(parents=True, exist_ok=True)
     results = []
     for size in args.sizes:
