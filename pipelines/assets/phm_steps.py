@@ -68,8 +68,9 @@ def impact_scenarios(context: dg.AssetExecutionContext, warehouse: DuckDBResourc
 
 
 @dg.asset(key=TARGETING, group_name="phm_step4_targeting", kinds={"duckdb"}, deps=[STRATIFICATION],
-          description="PHM step 4: membership of the five IZA target groups per person-year "
-                      "(rules in target_groups.csv).")
+          description="PHM step 4: membership of the five IZA target groups per person-year (rules in "
+                      "target_groups.csv), written with the person-year mart, segment and domains into "
+                      "marts.person_year_indicators, the table the indicator catalogue reads.")
 def person_targeting(context: dg.AssetExecutionContext, warehouse: DuckDBResource,
                      phm: PhmConfig) -> dg.MaterializeResult:
     only = partition_years(context, phm.settings())
