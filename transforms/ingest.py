@@ -73,10 +73,6 @@ def _text(col: str) -> str:
             f"THEN {c} ELSE trim({c}) END, '')")
 
 
-def _cast(col: str, dtype, decimal: str) -> str:
-    return _cast_text(_text(col), dtype, decimal)
-
-
 def _cast_text(text: str, dtype, decimal: str) -> str:
     """SQL that casts the trimmed text `text` to the contract type; NULL when it is no valid value."""
     kind = sql_type(dtype)
