@@ -16,9 +16,12 @@ import duckdb
 
 from indicators.catalogue import Catalogue, Indicator, Mart
 
-STAT_COLUMNS = ("n", "cnt", "sx", "sx2", "sw", "sw2", "swx", "swx2", "se", "mx")
+# n persons, cnt rows, s* sums (x value, w weight, e exposure), mx the largest x, mxe the largest exposure or
+# weight (an organisation's share, for business cells) and npos the persons with x > 0 (persons with an event).
+STAT_COLUMNS = ("n", "cnt", "sx", "sx2", "sw", "sw2", "swx", "swx2", "se", "mx", "mxe", "npos")
 _ADDITIVE_PERSONS = re.compile(r"^\s*(count\(\s*\*\s*\)|sum\((?P<expr>.+)\))\s*$", re.IGNORECASE | re.DOTALL)
 _ROLLUP = {"count": "sum", "sum": "sum", "max": "max"}
+_MAXIMA = ("mx", "mxe")
 
 
 def _years(years: list[int]) -> str:
@@ -36,11 +39,18 @@ def _terms(ind: Indicator) -> tuple[str, str, str, str, str]:
     return where, x, f"CAST(({ind.weight}) AS DOUBLE)", x, e
 
 
+def _largest_share_term(ind: Indicator, w: str, e: str) -> str:
+    """The exposure (ratios) or weight (weighted means) whose largest single contribution business rules check."""
+    return e if ind.method == "ratio" else w
+
+
 def _stats_sql(ind: Indicator, k: int) -> list[str]:
     """The statistics of one indicator as filtered aggregates (marts whose person count is not additive)."""
     where, x, w, v, e = _terms(ind)
     flt = f"FILTER (WHERE {where})"
     return [
+        f"{ind.mart.persons} FILTER (WHERE {where} AND {x} > 0) AS i{k}_npos",
+        f"max({_largest_share_term(ind, w, e)}) {flt} AS i{k}_mxe",
         f"{ind.mart.persons} {flt} AS i{k}_n",
         f"count(*) {flt} AS i{k}_cnt",
         f"sum({x}) {flt} AS i{k}_sx",
@@ -106,8 +116,12 @@ def _fine_stats(scan: _FineScan, ind: Indicator) -> dict[str, str]:
     f, xc = only("1"), only(x)
     cnt = scan.aggregate("count", f)
     persons = _ADDITIVE_PERSONS.match(ind.mart.persons)
+    positive = scan.column(f"CASE WHEN {where} AND {x} > 0 THEN 1 END")
     stats = {
         "n": cnt if persons["expr"] is None else scan.aggregate("sum", only(f"({persons['expr']})")),
+        "npos": (scan.aggregate("count", positive) if persons["expr"] is None else
+                 scan.aggregate("sum", scan.column(f"CASE WHEN {where} AND {x} > 0 THEN ({persons['expr']}) END"))),
+        "mxe": scan.aggregate("max", only(_largest_share_term(ind, w, e))),
         "cnt": cnt,
         "sx": scan.aggregate("sum", xc),
         "sx2": scan.aggregate("sum", f"{xc} * {xc}"),
@@ -193,10 +207,10 @@ def build_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: lis
                         total=False)
             _insert_wide(con, ind, 0, "true")
             con.execute("DROP TABLE _wide")
-    levels = [(ind.id, level) for ind in catalogue.indicators for level in ind.levels]
-    con.execute("CREATE OR REPLACE TEMP TABLE _levels (indicator_id VARCHAR, area_level VARCHAR)")
-    con.executemany("INSERT INTO _levels VALUES (?, ?)", levels)
-    sums = ", ".join(f"sum({c}) AS {c}" if c != "mx" else "max(mx) AS mx" for c in STAT_COLUMNS)
+    levels = [(ind.id, level, level in ind.stratum_levels) for ind in catalogue.indicators for level in ind.levels]
+    con.execute("CREATE OR REPLACE TEMP TABLE _levels (indicator_id VARCHAR, area_level VARCHAR, strata BOOLEAN)")
+    con.executemany("INSERT INTO _levels VALUES (?, ?, ?)", levels)
+    sums = ", ".join(f"max({c}) AS {c}" if c in _MAXIMA else f"sum({c}) AS {c}" for c in STAT_COLUMNS)
     con.execute(
         f"""
         CREATE OR REPLACE TABLE indicators.cells AS
@@ -205,6 +219,7 @@ def build_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: lis
         FROM indicators.base_cells b
         JOIN staging.area_ancestors a ON a.area_code = b.base_area
         JOIN _levels l ON l.indicator_id = b.indicator_id AND l.area_level = a.ancestor_level
+        WHERE l.strata OR b.stratum = 'totaal'
         GROUP BY ALL
         ORDER BY b.indicator_id, b.period, a.ancestor_level, a.ancestor_code, b.stratum
         """

@@ -23,8 +23,9 @@ STANDARDS = {"region", "esp2013"}
 DIRECTIONS = {"higher_better", "lower_better", "neutral"}
 LEVELS = ("buurt", "wijk", "gemeente", "regio")
 DISCLOSURE_KIND = {"proportion": "proportion", "weighted_proportion": "survey", "rate": "rate",
-                   "mean": "mean", "weighted_mean": "survey", "ratio": "rate", "direct_standardised": "rate",
+                   "mean": "mean", "weighted_mean": "survey", "ratio": "rate", "direct_standardised": "proportion",
                    "top_share": "cost"}
+DISCLOSURE_KINDS = {"proportion", "survey", "rate", "mean", "cost", "count", "business"}
 DEFAULT_MULTIPLIER = {"proportion": 100.0, "weighted_proportion": 100.0, "rate": 1000.0, "mean": 1.0,
                       "weighted_mean": 1.0, "ratio": 1.0, "direct_standardised": 100.0, "top_share": 100.0}
 REQUIRED = ("id", "name_nl", "name_en", "aim", "unit", "direction", "source", "mart", "method", "numerator")
@@ -71,7 +72,45 @@ class Indicator:
     disclosure: str = "proportion"
     ph_dimension: str | None = None
     standard: str | None = None  # direct_standardised: 'region' (own population) or 'esp2013'
+    # Levels where strata other than `totaal` are published (buurten: totaal only, see catalogue.yaml).
+    stratum_levels: tuple[str, ...] = ("wijk", "gemeente", "regio")
+    # Disclosure links between indicators (catalogue.yaml, "Counts that other indicators publish too"):
+    numerator_key: str | None = None      # indicators with the same key count the same persons
+    partition: str | None = None          # numerators of one partition add up to their common denominator
+    numerator_is_stratum: str | None = None  # the totaal numerator is the denominator count of this stratum
     extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def rows_key(self) -> str:
+        """The count of mart rows that pass the denominator filter (persons on a person-level mart)."""
+        return f"{self.mart.name}|{self.denominator}|rows"
+
+    @property
+    def persons_key(self) -> str:
+        """The persons behind a cell (the mart's `persons`; the rows themselves on a person-level mart)."""
+        if self.mart.persons.strip().lower().replace(" ", "") == "count(*)":
+            return self.rows_key
+        return f"{self.mart.name}|{self.denominator}|persons"
+
+    def count_keys(self) -> dict[str, str]:
+        """Which published count of this indicator is which quantity: {'numerator'|'denominator'|'n': key}.
+
+        Two cells that publish the same key for the same period, area and stratum publish the same number,
+        so disclosure control treats them as one: what is hidden in one must be hidden in all.
+        """
+        base = f"{self.mart.name}|{self.denominator}"
+        if self.method in ("rate", "ratio"):
+            numerator = f"{base}|sum:{self.numerator}"
+            denominator = self.persons_key if self.exposure.strip() == "1" else f"{base}|sum:{self.exposure}"
+        elif self.method in ("mean", "weighted_mean"):
+            numerator, denominator = None, self.rows_key
+        elif self.method == "top_share":  # the share alone: neither amount is published
+            numerator, denominator = None, None
+        else:  # proportions, weighted proportions (respondents) and standardised rates (observed / persons)
+            numerator, denominator = f"{base}|count:{self.numerator}", self.rows_key
+        if self.numerator_key and numerator is not None:
+            numerator = self.numerator_key
+        return {"numerator": numerator, "denominator": denominator, "n": self.persons_key}
 
 
 @dataclass(frozen=True)
@@ -88,6 +127,27 @@ class Catalogue:
 
     def for_mart(self, mart: str) -> list[Indicator]:
         return [ind for ind in self.indicators if ind.mart.name == mart]
+
+    def disclosure_links(self) -> list[dict]:
+        """What a reader of the catalogue knows about how published numbers hang together, per indicator.
+
+        Both disclosure control and its independent audit read this (it is data, not rule code): the
+        quantity each published count is (`count_keys`), the magnitude behind a mean or cost value, partitions
+        whose numerators add up to their denominator, and numerators that equal another stratum's denominator.
+        """
+        out = []
+        for i in self.indicators:
+            keys = i.count_keys()
+            out.append({
+                "indicator_id": i.id, "method": i.method, "kind": i.disclosure, "multiplier": i.multiplier,
+                "numerator_key": keys["numerator"], "denominator_key": keys["denominator"], "n_key": keys["n"],
+                # the total behind a mean, which value x denominator gives back (a ratio publishes it as numerator)
+                "magnitude_key": f"{i.mart.name}|{i.denominator}|sum:{i.numerator}" if i.method == "mean" else None,
+                "partition": i.partition, "numerator_is_stratum": i.numerator_is_stratum,
+                "top_fraction": float(i.extra["top_fraction"]) if "top_fraction" in i.extra else None,
+                "strata": list(i.strata), "levels": list(i.levels), "stratum_levels": list(i.stratum_levels),
+            })
+        return out
 
     def rows(self) -> list[dict]:
         """The catalogue as published (DESIGN section 8 fields)."""
@@ -173,7 +233,17 @@ def _load(path: Path, cutoff_items: tuple, expansion_items: tuple) -> Catalogue:
         if any(level not in LEVELS for level in levels):
             raise CatalogueError(f"{where}: levels {levels} must be among {LEVELS}")
         known = set(REQUIRED) | {"expand", "ph_dimension", "denominator", "exposure", "weight", "multiplier", "strata",
-                                 "levels", "min_denominator", "disclosure", "standard"}
+                                 "levels", "min_denominator", "disclosure", "standard", "stratum_levels",
+                                 "numerator_key", "partition", "numerator_is_stratum"}
+        stratum_levels = tuple(entry.get("stratum_levels", defaults.get("stratum_levels", LEVELS)))
+        if any(level not in LEVELS for level in stratum_levels):
+            raise CatalogueError(f"{where}: stratum_levels {stratum_levels} must be among {LEVELS}")
+        kind = entry.get("disclosure", DISCLOSURE_KIND[entry["method"]])
+        if kind not in DISCLOSURE_KINDS:
+            raise CatalogueError(f"{where}: disclosure {kind!r} is not one of {sorted(DISCLOSURE_KINDS)}")
+        link = entry.get("numerator_is_stratum")
+        if link is not None and (":" not in str(link) or str(link).split(":")[0] not in mart.strata):
+            raise CatalogueError(f"{where}: numerator_is_stratum {link!r} is not a stratum of mart {mart.name}")
         if entry["method"] == "direct_standardised" and entry.get("standard") not in STANDARDS:
             raise CatalogueError(f"{where}: direct_standardised needs standard: one of {sorted(STANDARDS)}")
         extra = {k: v for k, v in entry.items() if k not in known}
@@ -191,9 +261,13 @@ def _load(path: Path, cutoff_items: tuple, expansion_items: tuple) -> Catalogue:
             multiplier=float(entry.get("multiplier", DEFAULT_MULTIPLIER[entry["method"]])),
             strata=strata, levels=levels,
             min_denominator=int(entry.get("min_denominator", defaults.get("min_denominator", 50))),
-            disclosure=entry.get("disclosure", DISCLOSURE_KIND[entry["method"]]),
+            disclosure=kind,
             ph_dimension=entry.get("ph_dimension"),
             standard=entry.get("standard"),
+            stratum_levels=stratum_levels,
+            numerator_key=entry.get("numerator_key"),
+            partition=entry.get("partition"),
+            numerator_is_stratum=entry.get("numerator_is_stratum"),
             extra=extra,
         ))
     return Catalogue(str(doc.get("version", "1")), marts, tuple(indicators))

@@ -1,30 +1,32 @@
-"""Disclosure control of published cells (DESIGN §10): primary and secondary suppression, rounding.
+"""Disclosure control of published cells (DESIGN §10, §17): primary rules, secondary suppression, rounding.
 
-`flag_disclosure` decides, on unrounded data, which cells are suppressed and why; its output is the
-publication candidate that the independent audit (`quality/disclosure_audit.py`) verifies.
-`apply_disclosure` adds what readers see: suppressed cells emptied, published counts rounded.
+`flag_disclosure` decides, on exact counts, which cells are suppressed and why; `mask_and_round` gives what
+readers see. Published values and intervals are computed from the rounded counts (`indicators.estimates`), so
+value and interval give back nothing the rounded counts do not.
 
-Primary rules (a cell whose rule input is missing is suppressed: what cannot be checked is not
-published; a zero is never sensitive, so empty cells are published). Every kind: n is 1..min_count-1
-persons (DESIGN's "count of 1-9 persons"; the privacy check in quality/privacy.py asks the same). Per `kind`:
+Primary rules (a cell whose rule input is missing is suppressed: what cannot be checked is not published; a
+zero is never sensitive, so empty cells are published). Every kind: n is 1..min_count-1 persons. Per `kind`:
 
 - `count`: n or numerator is 1..min_count-1 persons.
 - `proportion`: numerator or complement (denominator − numerator) is 1..min_count-1, or the denominator
   is 1..min_denominator-1 persons.
 - `survey`: n is 1..min_respondents-1 respondents; if the numerator (unweighted respondents) is given,
   it or n − numerator is 1..min_count-1.
-- `rate`: n (the persons behind the person-years) is 1..min_denominator-1, or so is the denominator
-  (person-years are never more than the persons, so this only adds caution); events are not persons.
+- `rate`: the persons with the event (a death, an admission, a visit: a person, however many events) are
+  1..min_count-1; or n (the persons behind the person-years) or the denominator is 1..min_denominator-1.
 - `mean`: n is 1..min_count-1 persons (a mean of a few persons nearly reveals each of them).
-- `cost`: n is 1..min_cost_persons-1 persons (`primary`); otherwise `dominance` when the largest single
-  person's max_contribution > dominance_share × total.
+- `cost`: n is 1..min_cost_persons-1 persons, or the persons behind the numerator (the top group of a
+  top-share cell) are 1..min_count-1 (`primary`); otherwise `dominance` when the largest single person's
+  max_contribution > dominance_share × total.
+- `business` (organisations): fewer than min_units organisations (`primary`); `dominance` when the largest
+  organisation carries more than unit_dominance_share of the numerator or of the denominator.
 
-Secondary suppression protects a suppressed cell from being recovered as a published total minus its
-published siblings, in hierarchy groups (children one area level below a parent, per indicator, period
-and stratum) and strata groups (the strata of one dimension with `totaal` as their total, per area).
-Every group is treated as additive, also for means and weighted survey values (conservative). A group
-with a published total needs 0 or >= 2 suppressed members; a suppressed total must not be the sum of
-its all-published members (checked on the unrounded counts, in both kinds of group).
+Secondary suppression works on quantities (`indicators.quantities`): a number is hidden only when every cell
+that shows it is suppressed, and it is protected only when no sum a reader can form from published numbers
+narrows it. A set-based heuristic adds cover where a sum would leave a sensitive quantity with too little
+hidden room around it (never a zero, preferring numbers few cells show); an exact LP (`indicators.protection`,
+HiGHS) then proves every sensitive quantity keeps its protection interval, and the cells it cannot prove get
+more cover, until it can.
 """
 
 from __future__ import annotations
@@ -33,27 +35,34 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+import numpy as np
 import polars as pl
+
+from indicators.protection import Relations, attacker_bounds
+from indicators.quantities import build_model, default_links, requirements
 
 KEY = ("indicator_id", "period", "area_code", "stratum")
 AREA_LEVELS = ("buurt", "wijk", "gemeente", "regio")
 TOTAL_STRATUM = "totaal"
-KINDS = ("proportion", "survey", "rate", "mean", "cost", "count")
+KINDS = ("proportion", "survey", "rate", "mean", "cost", "count", "business")
 REASONS = ("primary", "dominance", "secondary")
 MAX_ITERATIONS = 50
+MAX_REPAIRS = 30
 REQUIRED_COLUMNS = {
     "indicator_id": pl.String, "period": pl.Int64, "area_code": pl.String, "area_level": pl.String,
     "stratum": pl.String, "kind": pl.String, "numerator": pl.Float64, "denominator": pl.Float64,
     "n": pl.Int64, "max_contribution": pl.Float64, "total": pl.Float64, "value": pl.Float64,
     "ci_low": pl.Float64, "ci_high": pl.Float64,
 }
+# Columns a cell may carry for the rules of rates, top shares and organisations; missing ones are null.
+OPTIONAL_COLUMNS = {"persons_with_event": pl.Int64, "units": pl.Int64, "max_exposure": pl.Float64,
+                    "exposure_total": pl.Float64}
 # Counts that readers see rounded; `value` only for kind `count`, where the value is the count itself.
 ROUNDED_COLUMNS = ("numerator", "denominator", "n")
-_ADDS_UP_TOLERANCE = 1e-9
 
 
 class DisclosureNotConverged(RuntimeError):
-    """Secondary suppression did not reach a fixpoint within the iteration bound."""
+    """Secondary suppression did not reach a protected pattern within the iteration bound."""
 
 
 @dataclass(frozen=True)
@@ -66,15 +75,24 @@ class DisclosurePolicy:
     min_cost_persons: int = 10
     dominance_share: float = 0.5
     rounding_base: int = 5
+    # How far an outsider must remain from a protected count (persons), and from a protected cost or
+    # business total (a share of it), whatever sums they form from the publication.
+    protection_width: int = 5
+    magnitude_protection: float = 0.25
+    # Organisations (workforce): at least this many behind a cell, none carrying more than this share.
+    min_units: int = 3
+    unit_dominance_share: float = 0.5
 
     def __post_init__(self) -> None:
-        for name in ("min_count", "min_denominator", "min_respondents", "min_cost_persons", "rounding_base"):
+        for name in ("min_count", "min_denominator", "min_respondents", "min_cost_persons", "rounding_base",
+                     "protection_width", "min_units"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"disclosure.{name} must be a positive integer, got {value!r}")
-        share = self.dominance_share
-        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
-            raise ValueError(f"disclosure.dominance_share must be a number in (0, 1], got {share!r}")
+        for name in ("dominance_share", "magnitude_protection", "unit_dominance_share"):
+            share = getattr(self, name)
+            if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
+                raise ValueError(f"disclosure.{name} must be a number in (0, 1], got {share!r}")
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any] | None) -> DisclosurePolicy:
@@ -110,15 +128,25 @@ def primary_reason(policy: DisclosurePolicy) -> pl.Expr:
     survey_primary = n.is_null() | _between_zero_and(n, policy.min_respondents).fill_null(False) | (
         num.is_not_null() & (_between_zero_and(num, small_count) | _between_zero_and(n - num, small_count))
     ).fill_null(False)
+    persons_with_event = pl.col("persons_with_event")
     rate_primary = n.is_null() | _between_zero_and(n, policy.min_denominator).fill_null(False) | (
-        _between_zero_and(den, policy.min_denominator).fill_null(False))
+        _between_zero_and(den, policy.min_denominator).fill_null(False)) | (
+        _between_zero_and(persons_with_event, small_count).fill_null(False))
     mean_primary = n.is_null() | _between_zero_and(n, small_count).fill_null(False)
-    cost_primary = n.is_null() | _between_zero_and(n, policy.min_cost_persons).fill_null(False)
+    cost_primary = n.is_null() | _between_zero_and(n, policy.min_cost_persons).fill_null(False) | (
+        _between_zero_and(persons_with_event, small_count).fill_null(False))
     # A dominance check needs both inputs; an empty cost cell (n = 0) has no one to dominate.
     cost_dominance = (n > 0) & (
         pl.col("max_contribution").is_null() | pl.col("total").is_null()
         | (pl.col("max_contribution") > policy.dominance_share * pl.col("total"))
     ).fill_null(True)
+
+    units = pl.col("units")
+    business_primary = units.is_null() | (units < policy.min_units)
+    business_dominance = (
+        (pl.col("max_contribution") > policy.unit_dominance_share * pl.col("total"))
+        | (pl.col("max_exposure") > policy.unit_dominance_share * pl.col("exposure_total"))
+    ).fill_null(False)
 
     return (
         pl.when(_between_zero_and(n, small_count).fill_null(False)).then(pl.lit("primary"))
@@ -129,6 +157,8 @@ def primary_reason(policy: DisclosurePolicy) -> pl.Expr:
         .when((kind == "mean") & mean_primary).then(pl.lit("primary"))
         .when((kind == "cost") & cost_primary).then(pl.lit("primary"))
         .when((kind == "cost") & cost_dominance.fill_null(False)).then(pl.lit("dominance"))
+        .when((kind == "business") & business_primary).then(pl.lit("primary"))
+        .when((kind == "business") & business_dominance).then(pl.lit("dominance"))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
 
@@ -141,7 +171,10 @@ def _normalise(cells: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
     for column in ("area_code", "area_level", "parent_code"):
         if column not in areas.columns:
             raise ValueError(f"areas lacks column {column!r}")
-    cells = cells.with_columns(pl.col(c).cast(t) for c, t in REQUIRED_COLUMNS.items())
+    cells = cells.with_columns(
+        *(pl.col(c).cast(t) for c, t in REQUIRED_COLUMNS.items()),
+        *(pl.col(c).cast(t) if c in cells.columns else pl.lit(None, t).alias(c) for c, t in OPTIONAL_COLUMNS.items()),
+    )
     unknown = cells.filter(~pl.col("kind").is_in(KINDS) | pl.col("kind").is_null())["kind"].unique().to_list()
     if unknown:
         raise ValueError(f"unknown cell kind(s) {unknown}; expected one of {list(KINDS)}")
@@ -154,140 +187,198 @@ def _normalise(cells: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
     return cells
 
 
-def _level_rank(column: str) -> pl.Expr:
-    return pl.col(column).replace_strict(AREA_LEVELS, range(len(AREA_LEVELS)), default=None,
-                                         return_dtype=pl.Int32)
+@dataclass
+class _Pattern:
+    """The suppression state during secondary suppression, on numpy arrays indexed by cell row and quantity."""
+
+    suppressed: np.ndarray  # per cell
+    show_rid: np.ndarray    # exposures sorted by quantity: cell row ...
+    show_qid: np.ndarray    # ... and quantity
+    shows: np.ndarray       # per quantity: how many cells show it
+
+    def known(self) -> np.ndarray:
+        """Per quantity: does some published cell show it?"""
+        shown = np.bincount(self.show_qid, weights=~self.suppressed[self.show_rid], minlength=len(self.shows))
+        return shown > 0
+
+    def hide(self, qids: np.ndarray) -> int:
+        """Suppress every cell that shows one of `qids`; returns how many cells that newly suppressed."""
+        cells = self.show_rid[np.isin(self.show_qid, qids)]
+        new = int((~self.suppressed[cells]).sum())
+        self.suppressed[cells] = True
+        return new
 
 
-def _group_members(work: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
-    """One row per (group, member cell): `_gid`, `_rid` (member), `_tid` (the group's total cell)."""
-    cell_keys = work.select("_rid", "indicator_id", "period", "stratum", "area_code")
-    parents = (
-        areas.select("area_code", "area_level", "parent_code")
-        .join(areas.select(parent_code="area_code", parent_level="area_level"), on="parent_code")
-        .filter(_level_rank("parent_level") == _level_rank("area_level") + 1)
-        .select("area_code", "parent_code")
-    )
-    hierarchy = (
-        cell_keys.join(parents, on="area_code")
-        .join(cell_keys.rename({"_rid": "_tid", "area_code": "parent_code"}),
-              on=["indicator_id", "period", "stratum", "parent_code"])
-        .select("_rid", "_tid", pl.lit(None, dtype=pl.String).alias("_dim"))
-    )
-    strata = (
-        cell_keys.with_columns(pl.col("stratum").str.extract(r"^([^:]+):", 1).alias("_dim"))
-        .filter(pl.col("_dim").is_not_null())
-        .join(cell_keys.filter(pl.col("stratum") == TOTAL_STRATUM).drop("stratum").rename({"_rid": "_tid"}),
-              on=["indicator_id", "period", "area_code"])
-        .select("_rid", "_tid", "_dim")
-    )
-    # A group is its total cell plus a grouping (0 = hierarchy, k = k-th stratum dimension).
-    members = pl.concat([hierarchy, strata]).with_columns(pl.col("_dim").rank("dense").fill_null(0))
-    groupings = int(members["_dim"].max() or 0) + 1
-    return members.select(
-        (pl.col("_tid").cast(pl.UInt64) * groupings + pl.col("_dim")).alias("_gid"), "_rid", "_tid")
+def _best_cover(candidate_row: np.ndarray, candidate_q: np.ndarray, deficit: np.ndarray, value: np.ndarray,
+                shows: np.ndarray, is_total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per distinct `candidate_row`, the quantity to hide: a member rather than the total, one whose value covers
+    the deficit, shown by the fewest cells (hiding it costs least), the smallest such value; ties by id.
+    Returns the quantities and, per quantity, the largest deficit it was picked for."""
+    order = np.lexsort((candidate_q, value[candidate_q], shows[candidate_q], value[candidate_q] < deficit,
+                        is_total, candidate_row))
+    rows = candidate_row[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = rows[1:] != rows[:-1]
+    picks, needs = candidate_q[order][first], deficit[order][first]
+    need = np.zeros(len(value))
+    np.maximum.at(need, picks, needs)
+    unique = np.unique(picks)
+    return unique, need[unique]
 
 
-def _adds_up(members: pl.DataFrame, work: pl.DataFrame) -> pl.DataFrame:
-    """Per group: do the members' unrounded counts sum to the total's (so published members reveal it)?"""
-    quantities = ("numerator", "denominator", "n")
-    values = work.select("_rid", *(pl.col(q).cast(pl.Float64) for q in quantities))
-    sums = (
-        members.join(values, on="_rid")
-        .group_by("_gid")
-        .agg(pl.first("_tid"), *(pl.col(q).sum().alias(f"_sum_{q}") for q in quantities),
-             *(pl.col(q).null_count().alias(f"_nulls_{q}") for q in quantities))
-        .join(values.rename({"_rid": "_tid"}), on="_tid")
-    )
-    def sums_to_total(q: str) -> pl.Expr:
-        gap = (pl.col(f"_sum_{q}") - pl.col(q)).abs()
-        return pl.col(q).is_not_null() & (pl.col(f"_nulls_{q}") == 0) & (
-            gap <= _ADDS_UP_TOLERANCE * pl.max_horizontal(1.0, pl.col(q).abs()))
+def _cover_round(pattern: _Pattern, relations: Relations, value: np.ndarray, need: np.ndarray) -> int:
+    """One set-based pass: every sum that leaves a sensitive hidden quantity too little hidden room gets cover.
 
-    matches = [sums_to_total(q) for q in quantities]
-    return sums.select("_gid", pl.any_horizontal(matches).fill_null(False).alias("_adds_up"))
-
-
-def _secondary_round(members: pl.DataFrame, suppressed: pl.Series) -> pl.Series:
-    """Row ids to suppress next so that no group leaves a suppressed cell recoverable (one set-based pass).
-
-    A group with a published total needs 0 or >= 2 suppressed members; with exactly one, the smallest
-    published member is added. An empty member (size 0) is no cover, since a suppressed zero is easily
-    guessed, so when only empty members are left the total is suppressed instead. A suppressed total whose
-    members are all published and add up to it is revealed by their sum, so its smallest member goes too.
+    Room to move a hidden member up: the other hidden members of the same sign (they can give way down to
+    zero), the slack of a `<=` sum, or unlimited when a hidden quantity of the other sign can move along.
+    `need` per quantity is how far up it must be able to move: a sensitive quantity its protection, a cover
+    quantity what it was picked to give (so that cover gets cover in its own sums, and the hidden numbers close
+    into cycles that an outsider cannot pin down); 0 for other hidden quantities, which are free room.
     """
-    state = members.with_columns(
-        suppressed.gather(members["_rid"]).alias("_m_supp"),
-        suppressed.gather(members["_tid"]).alias("_t_supp"),
-    ).with_columns(pl.col("_m_supp").sum().over("_gid").alias("_n_supp"))
-    needs_cover = (~pl.col("_t_supp") & (pl.col("_n_supp") == 1)) | (
-        pl.col("_t_supp") & (pl.col("_n_supp") == 0) & pl.col("_adds_up"))
-    # Denominators that are float sums (insured years) differ in the last digits with the order of summing;
-    # rounded, equal-sized members tie and the area and stratum decide, so every run picks the same cell.
-    order = [pl.col("_empty"), pl.col("denominator").round(6), pl.col("n"), pl.col("area_code"), pl.col("stratum")]
-    cover = state.filter(needs_cover)
-    smallest = (
-        cover.filter(~pl.col("_m_supp"))
-        .sort(order, nulls_last=True)
-        .group_by("_gid", maintain_order=True)
-        .first()  # rows keep their sorted order inside each group
-        .select("_gid", pl.col("_rid").alias("_pick"), pl.col("_empty").alias("_pick_empty"))
-    )
-    picks = (
-        cover.group_by("_gid").agg(pl.first("_tid"), pl.first("_t_supp"))
-        .join(smallest, on="_gid", how="left")
-        .select(
-            pl.when(~pl.col("_t_supp") & (pl.col("_pick").is_null() | pl.col("_pick_empty")))
-            .then(pl.col("_tid")).otherwise(pl.col("_pick")).alias("_rid")
-        )
-        .drop_nulls()
-        .unique()
-    )["_rid"]
-    return picks.filter(~suppressed.gather(picks))
+    known = pattern.known()
+    usable = relations.cover[relations.row]
+    row, qty, coef = relations.row[usable], relations.quantity[usable], relations.coef[usable]
+    hidden = ~known[qty]
+    n_rows = len(relations.kind)
+    v = value[qty]
+    slack = np.where(relations.kind == 1, -np.bincount(row, weights=coef * v, minlength=n_rows), 0.0)
+    plus, minus = hidden & (coef > 0), hidden & (coef < 0)
+    sum_plus = np.bincount(row, weights=np.where(plus, v, 0.0), minlength=n_rows)
+    sum_minus = np.bincount(row, weights=np.where(minus, v, 0.0), minlength=n_rows)
+    any_plus = np.bincount(row, weights=plus, minlength=n_rows) > 0
+    any_minus = np.bincount(row, weights=minus, minlength=n_rows) > 0
+    le_total = (relations.kind[row] == 1) & (coef < 0)
+    room = np.where(coef > 0, sum_plus[row] + slack[row], sum_minus[row]) - v
+    room = np.where(np.where(coef > 0, any_minus[row], any_plus[row]) | le_total, np.inf, room)
+    short = hidden & (need[qty] > 0) & (room + 1e-9 < need[qty])
+    if not short.any():
+        return 0
+    deficit = np.zeros(n_rows)
+    np.maximum.at(deficit, row[short], need[qty[short]] - room[short])
+    candidates = known[qty] & (v > 0) & (deficit[row] > 0)
+    picks, deficits = _best_cover(row[candidates], qty[candidates], deficit[row[candidates]], value, pattern.shows,
+                                  coef[candidates] < 0)
+    need[picks] = np.maximum(need[picks], np.minimum(deficits, value[picks]))
+    return pattern.hide(picks)
+
+
+def _repair(pattern: _Pattern, relations: Relations, value: np.ndarray, need: np.ndarray, failing: np.ndarray,
+            shortfall: np.ndarray, verdict) -> int:
+    """Cover where the LP says an unprotected quantity is held: in the sums whose constraint is binding at the
+    outsider's optimum, or that hold a hidden quantity stuck at its bound. One published number per failing
+    quantity is hidden: a member rather than a total, one that covers the shortfall, shown by few cells."""
+    known = pattern.known()
+    usable = relations.cover[relations.row]
+    row, qty, coef = relations.row[usable], relations.quantity[usable], relations.coef[usable]
+    # (failing index, row) pairs: the binding rows, and the cover rows of quantities held at a bound
+    pairs = [verdict.blocking_rows]
+    stuck = verdict.blocking_quantities
+    if len(stuck):
+        order = np.argsort(qty, kind="stable")
+        first = np.searchsorted(qty[order], stuck[:, 1], side="left")
+        last = np.searchsorted(qty[order], stuck[:, 1], side="right")
+        counts = last - first
+        idx = np.repeat(np.arange(len(stuck)), counts)
+        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        pairs.append(np.column_stack([stuck[idx, 0], row[order][np.repeat(first, counts) + offsets]]))
+    pairs = np.unique(np.concatenate(pairs), axis=0)
+    if not len(pairs):
+        return 0
+    # every known, non-zero entry of those rows is a candidate for its failing quantity
+    by_row = np.argsort(row, kind="stable")
+    first = np.searchsorted(row[by_row], pairs[:, 1], side="left")
+    counts = np.searchsorted(row[by_row], pairs[:, 1], side="right") - first
+    idx = np.repeat(np.arange(len(pairs)), counts)
+    entry = by_row[np.repeat(first, counts) + np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)]
+    f, q, is_total = pairs[idx, 0], qty[entry], coef[entry] < 0
+    ok = known[q] & (value[q] > 0)
+    if not ok.any():
+        return 0
+    f, q, is_total = f[ok], q[ok], is_total[ok]
+    gap = np.zeros(len(verdict.quantity))
+    gap[failing] = shortfall
+    order = np.lexsort((q, value[q], pattern.shows[q], value[q] < gap[f], is_total, f))
+    firsts = np.ones(len(order), dtype=bool)
+    firsts[1:] = f[order][1:] != f[order][:-1]
+    picks = np.unique(q[order][firsts])
+    need[picks] = np.maximum(need[picks], np.minimum(gap[f[order][firsts]].max(), value[picks]))
+    return pattern.hide(picks)
 
 
 def flag_disclosure(
     cells: pl.DataFrame,
     areas: pl.DataFrame,
     policy: DisclosurePolicy,
+    links: pl.DataFrame | None = None,
     *,
     max_iterations: int = MAX_ITERATIONS,
 ) -> pl.DataFrame:
-    """The publication candidate: every input row, unrounded, plus `suppressed` and `suppression_reason`.
+    """The publication candidate: every input row, exact, plus `suppressed` and `suppression_reason`.
 
-    Secondary suppression iterates to a fixpoint because a cell suppressed for one group can leave a single
-    suppressed cell in another (a stratum group and a hierarchy group share cells). Each pass is set-based;
-    `DisclosureNotConverged` is raised if `max_iterations` passes still add cells.
+    `links` (`quantities.links_frame(catalogue.disclosure_links())`) says which published numbers are the same
+    quantity and which add up; without it every indicator stands alone. Cover is added set-based until no sum
+    leaves a sensitive quantity too little room, then the LP proves each sensitive quantity's interval and cover
+    is added where it cannot; `DisclosureNotConverged` when that does not settle within the bounds.
     """
     work = _normalise(cells, areas).with_row_index("_rid")
     work = work.with_columns(primary_reason(policy).alias("_primary"))
-    members = _group_members(work, areas)
-    members = (
-        members.join(_adds_up(members, work), on="_gid")
-        .join(work.select(
-            "_rid", "denominator", "n", "area_code", "stratum",
-            (pl.coalesce(pl.col("denominator"), pl.col("n").cast(pl.Float64), pl.col("numerator")) == 0)
-            .fill_null(False).alias("_empty"),
-        ), on="_rid")
-    )
-    suppressed = work["_primary"].is_not_null().alias("_supp")
-    for _ in range(max_iterations):
-        new = _secondary_round(members, suppressed)
-        if new.len() == 0:
-            break
-        suppressed = suppressed.clone().scatter(new, True)
-    else:
-        raise DisclosureNotConverged(
-            f"secondary suppression still added cells after {max_iterations} passes; "
-            "the cascade is unusually long: inspect the suppressed cells or raise max_iterations")
+    suppressed = work["_primary"].is_not_null().to_numpy().copy()
+    if work.height:
+        model = build_model(work, areas, links if links is not None else default_links(work), policy.min_count)
+        sensitive = requirements(work, model, policy)
+        value = model.quantities["value"].to_numpy()
+        exposures = model.exposures.sort("qid")
+        show_qid = exposures["qid"].cast(pl.Int64).to_numpy()
+        pattern = _Pattern(suppressed, exposures["_rid"].cast(pl.Int64).to_numpy(), show_qid,
+                           np.bincount(show_qid, minlength=len(value)))
+        s_qid = sensitive["qid"].cast(pl.Int64).to_numpy()
+        s_low, s_high = sensitive["low"].to_numpy(), sensitive["high"].to_numpy()
+        need = np.zeros(len(value))
+        need[s_qid] = s_high - value[s_qid]
+        # A small complement moves only as far as its numerator can: the numerator needs room of its own.
+        comp = model.quantities.filter(pl.col("key").str.starts_with("complement|"))["qid"].cast(pl.Int64).to_numpy()
+        rel = model.relations
+        in_comp_rows = np.isin(rel.row, np.unique(rel.row[np.isin(rel.quantity, comp)])) & (rel.coef > 0)
+        movers = np.setdiff1d(rel.quantity[in_comp_rows], comp)
+        need[movers] = np.maximum(need[movers], np.minimum(value[movers], policy.protection_width))
+        pattern.hide(s_qid)  # a sensitive number is hidden wherever it is shown
+        # Hiding more only widens what an outsider can prove, so a quantity once proven protected stays so:
+        # after the first check of every sensitive quantity, only those still failing are checked again.
+        failing = np.ones(len(s_qid), dtype=bool)
+        for _ in range(MAX_REPAIRS):
+            for _ in range(max_iterations):
+                if _cover_round(pattern, model.relations, value, need) == 0:
+                    break
+            else:
+                raise DisclosureNotConverged(
+                    f"secondary suppression still added cells after {max_iterations} passes; "
+                    "the cascade is unusually long: inspect the suppressed cells or raise max_iterations")
+            open_ = np.flatnonzero(failing)
+            verdict = attacker_bounds(value, pattern.known(), model.relations, s_qid[open_], s_low[open_],
+                                      s_high[open_])
+            failing[open_[verdict.protected]] = False
+            if not failing.any():
+                break
+            still = np.flatnonzero(~verdict.protected)
+            shortfall = np.maximum(s_high[open_][still] - verdict.upper[still],
+                                   verdict.lower[still] - s_low[open_][still])
+            if _repair(pattern, model.relations, value, need, still, shortfall, verdict) == 0:
+                break
+        else:
+            raise DisclosureNotConverged(f"the LP still found unprotected cells after {MAX_REPAIRS} rounds of cover")
+        if failing.any():
+            q = model.quantities.filter(pl.col("qid").is_in(s_qid[failing][:3].tolist()))
+            raise DisclosureNotConverged(
+                f"{int(failing.sum())} sensitive quantities cannot be protected by more cover, e.g. "
+                f"{q.select('key', 'period', 'area_code', 'stratum').rows()}")
+        suppressed = pattern.suppressed
     return (
-        work.with_columns(suppressed)
+        work.with_columns(pl.Series("suppressed", suppressed))
         .with_columns(
-            pl.col("_supp").alias("suppressed"),
-            pl.coalesce(pl.col("_primary"), pl.when(pl.col("_supp")).then(pl.lit("secondary")))
+            pl.coalesce(pl.col("_primary"), pl.when(pl.col("suppressed")).then(pl.lit("secondary")))
             .alias("suppression_reason"),
         )
-        .drop("_rid", "_primary", "_supp")
+        .drop("_rid", "_primary")
     )
 
 
@@ -313,9 +404,22 @@ def mask_and_round(flagged: pl.DataFrame, policy: DisclosurePolicy) -> pl.DataFr
     return flagged.with_columns(*rounded, value, *ci)
 
 
-def apply_disclosure(cells: pl.DataFrame, areas: pl.DataFrame, policy: DisclosurePolicy) -> pl.DataFrame:
+def apply_disclosure(cells: pl.DataFrame, areas: pl.DataFrame, policy: DisclosurePolicy,
+                     links: pl.DataFrame | None = None) -> pl.DataFrame:
     """Apply the disclosure policy: the same rows plus `suppressed` and `suppression_reason`, masked, rounded.
 
-    Use `flag_disclosure` for the unrounded candidate that the privacy audit checks.
+    Use `flag_disclosure` for the exact candidate that the privacy audit checks. The pipeline masks the
+    estimates recomputed from rounded counts instead (`publish_cells`), so that values match the counts.
     """
-    return mask_and_round(flag_disclosure(cells, areas, policy), policy)
+    return mask_and_round(flag_disclosure(cells, areas, policy, links), policy)
+
+
+def publish_cells(flagged: pl.DataFrame, protected: pl.DataFrame, policy: DisclosurePolicy) -> pl.DataFrame:
+    """The rows readers see: values, intervals and comparisons from `protected` (estimated from rounded counts),
+    with the suppression decided on exact counts in `flagged`, masked and rounded."""
+    flags = flagged.select(*KEY, "suppressed", "suppression_reason")
+    shown = protected.join(flags, on=list(KEY), how="left", maintain_order="left")
+    missing = shown.filter(pl.col("suppressed").is_null()).select(KEY).head(1)
+    if missing.height:
+        raise ValueError(f"protected estimates hold a cell the disclosure flags do not: {missing.row(0)}")
+    return mask_and_round(shown, policy)

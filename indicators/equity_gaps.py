@@ -1,8 +1,8 @@
 """Health equity per indicator, area and year: income-quintile values, Q1-Q5 gap and ratio, SII and RII.
 
-Computed from the unrounded quintile cells; a row is suppressed when any of its quintile cells
-is suppressed in the publication (so a gap can never reveal a hidden value) or when a quintile
-has fewer than 10 events (DESIGN section 9).
+Computed from the published cells (values of rounded counts, rounded persons as quintile sizes); a row is
+suppressed when any of its quintile cells or its `totaal` cell is suppressed in the publication (so a gap
+can never reveal a hidden value) or when a quintile has fewer than 10 events (DESIGN section 9).
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ def equity_gaps(values: pl.DataFrame, published: pl.DataFrame, methods: dict[str
     if wide.is_empty():
         return pl.DataFrame(schema={**{k: pl.Utf8 for k in KEY}, "period": pl.Int64,
                                     **{c: pl.Float64 for c in COLUMNS}, "suppressed": pl.Boolean})
-    total = values.filter(pl.col("stratum") == "totaal").select(*KEY, pl.col("value").alias("overall"))
+    total = values.filter(pl.col("stratum") == "totaal").select(*KEY, pl.col("value").alias("overall")).join(
+        published.filter(pl.col("stratum") == "totaal").select(*KEY, pl.col("suppressed").alias("total_suppressed")),
+        on=KEY, how="left")
     wide = wide.join(total, on=KEY, how="left")
     result = sii_rii(_wide(wide, "value"), _wide(wide, "n"), _wide(wide, "se"), _wide(wide, "events"),
                      overall_value=wide["overall"].cast(pl.Float64).fill_null(np.nan).to_numpy())
@@ -49,7 +51,8 @@ def equity_gaps(values: pl.DataFrame, published: pl.DataFrame, methods: dict[str
                               ("sii_ci_high", "sii_high"), ("rii", "rii"), ("rii_ci_low", "rii_low"),
                               ("rii_ci_high", "rii_high")]},
     )
-    hidden = pl.any_horizontal(pl.col(f"cell_suppressed_{q}").fill_null(True) for q in QUINTILES)
+    hidden = pl.any_horizontal(*(pl.col(f"cell_suppressed_{q}").fill_null(True) for q in QUINTILES),
+                               pl.col("total_suppressed").fill_null(True))
     out = out.with_columns(suppressed=wide.select(hidden).to_series() | out["sii"].is_null())
     return out.with_columns(
         [pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c) for c in COLUMNS]

@@ -1,7 +1,11 @@
 """Values and 95 % intervals per cell from sufficient statistics, one method per catalogue method.
 
 Vectorised over all cells of an indicator at once (numpy), using the documented methods in
-`indicators.methods`; the unrounded results feed disclosure control.
+`indicators.methods`. The pipeline estimates twice from the same statistics: from the exact counts (the
+candidate that disclosure control decides on) and from counts rounded to the publication's base
+(`round_statistics`), which is what is published: a value and its interval then give back the rounded counts
+and nothing finer (DESIGN §17). Survey values are weighted and means are magnitudes over a rounded count, so
+neither is a ratio of exact counts.
 """
 
 from __future__ import annotations
@@ -26,6 +30,31 @@ from indicators.methods import (
 VALUE_COLUMNS = ("value", "ci_low", "ci_high", "numerator", "denominator")
 
 
+def _round_half_up(x: pl.Expr, base: int) -> pl.Expr:
+    return (x.round(6) / base + 0.5).floor() * base  # float noise must not decide a tie at .5
+
+
+# Per method, the statistics that are counts (or sums published as counts) and are rounded before estimating.
+# Means keep their summed magnitude (sx, sx2) exact: it is never published, only divided by a rounded count.
+_ROUNDED_STATS = {
+    "proportion": ("n", "cnt", "sx"), "direct_standardised": ("n", "cnt", "sx"),
+    "weighted_proportion": ("n", "cnt", "sx"), "rate": ("n", "cnt", "sx", "se", "npos"),
+    "ratio": ("n", "cnt", "sx", "se"), "mean": ("n", "cnt"), "weighted_mean": ("n", "cnt"),
+    "top_share": ("n",),
+}
+
+
+def round_statistics(cells: pl.DataFrame, catalogue: Catalogue, base: int) -> pl.DataFrame:
+    """`indicators.cells` with every published count rounded half up to a multiple of `base`, per method."""
+    methods = {i.id: i.method for i in catalogue.indicators}
+    method = pl.col("indicator_id").replace_strict(methods, default=None)
+    return cells.with_columns(
+        pl.when(method.is_in([m for m, stats in _ROUNDED_STATS.items() if c in stats]))
+        .then(_round_half_up(pl.col(c).cast(pl.Float64), base)).otherwise(pl.col(c).cast(pl.Float64)).alias(c)
+        for c in ("n", "cnt", "sx", "se", "npos")
+    )
+
+
 def _estimate(method: str, s: dict[str, np.ndarray], mult: float) -> dict[str, np.ndarray]:
     cnt, sx = s["cnt"], s["sx"]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -45,9 +74,16 @@ def _estimate(method: str, s: dict[str, np.ndarray], mult: float) -> dict[str, n
             var = (s["sx2"] - cnt * value**2) / (cnt - 1)
             low, high = t_interval(value, np.sqrt(np.clip(var, 0, None)), cnt)
             num, den = np.full_like(cnt, np.nan), cnt
-        elif method in ("weighted_mean", "ratio"):
+        elif method == "weighted_mean":
             value, low, high = weighted_mean_interval(s["sw"], s["swx"], s["swx2"], s["sw2"])
-            num, den = (sx, s["se"]) if method == "ratio" else (np.full_like(cnt, np.nan), cnt)
+            num, den = np.full_like(cnt, np.nan), cnt
+        elif method == "ratio":
+            # The interval's width comes from the spread of x/e weighted by e; its centre is the ratio of the
+            # (possibly rounded) sums, so that the value is the published numerator over the published denominator.
+            exact, low, high = weighted_mean_interval(s["sw"], s["swx"], s["swx2"], s["sw2"])
+            value = sx / s["se"]
+            low, high = value - (exact - low), value + (high - exact)
+            num, den = sx, s["se"]
         else:
             raise ValueError(method)
     return {"value": value * mult, "ci_low": low * mult, "ci_high": high * mult, "numerator": num,
@@ -57,8 +93,13 @@ def _estimate(method: str, s: dict[str, np.ndarray], mult: float) -> dict[str, n
 KEY = ["indicator_id", "period", "area_code", "area_level"]
 
 
-def standardised_values(std_cells: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
-    """Directly standardised rates (Dobson interval; null when O < 10) for the `totaal` stratum."""
+def standardised_values(std_cells: pl.DataFrame, catalogue: Catalogue, rounding_base: int | None = None
+                        ) -> pl.DataFrame:
+    """Directly standardised rates (Dobson interval; null when O < 10) for the `totaal` stratum.
+
+    With `rounding_base` (the published estimate), the region's own standard population is rounded too, and
+    the Dobson limits scale the Poisson limits of the rounded observed count: at the region, a standard equal
+    to its own population makes the rate the crude O/N, which would otherwise give O back exactly."""
     parts = []
     for ind in (i for i in catalogue.indicators if i.method == "direct_standardised"):
         frame = std_cells.filter(pl.col("indicator_id") == ind.id)
@@ -68,29 +109,48 @@ def standardised_values(std_cells: pl.DataFrame, catalogue: Catalogue) -> pl.Dat
             standard = load_esp2013(sexes=["M", "V"])
         else:  # the region's own population, per year
             standard = population_as_standard(frame.filter(pl.col("area_level") == "regio"), by=["period"])
-        result = standardise_frame(frame, standard, KEY, multiplier=ind.multiplier)
+            if rounding_base:
+                standard = standard.with_columns(_round_half_up(pl.col("standard"), rounding_base))
+        result = standardise_frame(frame, standard, KEY, multiplier=ind.multiplier,
+                                   count_rounding=rounding_base)
         parts.append(result.select(*KEY, pl.col("observed").alias("numerator"), pl.col("population").alias("denominator"),
                                    "value", pl.col("low").alias("ci_low"), pl.col("high").alias("ci_high")))
     return pl.concat(parts) if parts else pl.DataFrame()
 
 
-def top_share_values(top_cells: pl.DataFrame) -> pl.DataFrame:
-    """Share (%) of the total carried by the costliest persons; no interval (a dominated, skewed quantity)."""
+def top_share_values(top_cells: pl.DataFrame, catalogue: Catalogue, rounding_base: int | None = None
+                     ) -> pl.DataFrame:
+    """Share (%) of the total carried by the costliest persons; no interval (a dominated, skewed quantity).
+
+    Neither amount is published (the top group of a small area is a handful of persons): the value only,
+    with the persons behind the cell and, as `persons_with_event`, the persons in the top group."""
+    fraction = {i.id: float(i.extra.get("top_fraction", 0.05)) for i in catalogue.indicators
+                if i.method == "top_share"}
+    n = pl.col("n").cast(pl.Float64)
     return top_cells.select(
         *KEY, pl.lit("totaal").alias("stratum"),
         (pl.col("top_total") / pl.col("total") * 100).alias("value"),
         pl.lit(None, pl.Float64).alias("ci_low"), pl.lit(None, pl.Float64).alias("ci_high"),
-        pl.col("top_total").alias("numerator"), pl.col("total").alias("denominator"),
-        pl.col("n").cast(pl.Int64).alias("n"), pl.lit("cost").alias("kind"), pl.lit("%").alias("unit"),
+        pl.lit(None, pl.Float64).alias("numerator"), pl.lit(None, pl.Float64).alias("denominator"),
+        (_round_half_up(n, rounding_base) if rounding_base else n).cast(pl.Int64).alias("n"),
+        pl.lit("cost").alias("kind"), pl.lit("%").alias("unit"),
         pl.col("mx").alias("max_contribution"), pl.col("total").alias("total"),
+        (n * pl.col("indicator_id").replace_strict(fraction, default=0.05)).ceil().cast(pl.Int64)
+        .alias("persons_with_event"),
+        pl.lit(None, pl.Int64).alias("units"), pl.lit(None, pl.Float64).alias("max_exposure"),
+        pl.lit(None, pl.Float64).alias("exposure_total"),
     )
 
 
 def estimate_cells(cells: pl.DataFrame, catalogue: Catalogue, std_cells: pl.DataFrame | None = None,
-                   top_cells: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Add value, interval, kind and region comparison to the cells of every indicator."""
+                   top_cells: pl.DataFrame | None = None, rounding_base: int | None = None) -> pl.DataFrame:
+    """Add value, interval, kind, the inputs of the disclosure rules and the region comparison to every cell.
+
+    `rounding_base` marks the published estimate: `cells` then come from `round_statistics`, and the
+    standardised and top-share values follow suit."""
     parts = []
-    standardised = standardised_values(std_cells, catalogue) if std_cells is not None and std_cells.height else None
+    standardised = (standardised_values(std_cells, catalogue, rounding_base)
+                    if std_cells is not None and std_cells.height else None)
     for ind in catalogue.indicators:
         if ind.method == "top_share":
             continue
@@ -100,14 +160,22 @@ def estimate_cells(cells: pl.DataFrame, catalogue: Catalogue, std_cells: pl.Data
         stats = {c: part[c].cast(pl.Float64).fill_null(np.nan).to_numpy() for c in
                  ("cnt", "sx", "sx2", "sw", "sw2", "swx", "swx2", "se")}
         est = _estimate("proportion" if ind.method == "direct_standardised" else ind.method, stats, ind.multiplier)
-        cost = ind.disclosure == "cost"
+        magnitude = ind.disclosure in ("cost", "business", "mean")
+        business = ind.disclosure == "business"
+        if business:  # a census of organisations: no sampling interval (README, "Disclosure control")
+            est["ci_low"] = est["ci_high"] = np.full_like(est["value"], np.nan)
+        exposure = part["se"] if ind.method == "ratio" else part["sw"]
         parts.append(part.select("indicator_id", "period", "area_code", "area_level", "stratum").with_columns(
             *(pl.Series(k, np.where(np.isfinite(v), v, np.nan)).fill_nan(None) for k, v in est.items()),
             n=part["n"].cast(pl.Int64),
             kind=pl.lit(ind.disclosure),
             unit=pl.lit(ind.unit),
-            max_contribution=part["mx"] if cost else pl.lit(None, pl.Float64),
-            total=part["sx"] if cost else pl.lit(None, pl.Float64),
+            max_contribution=part["mx"].cast(pl.Float64) if magnitude else pl.lit(None, pl.Float64),
+            total=part["sx"].cast(pl.Float64) if magnitude else pl.lit(None, pl.Float64),
+            persons_with_event=part["npos"].cast(pl.Int64) if ind.method == "rate" else pl.lit(None, pl.Int64),
+            units=part["cnt"].cast(pl.Int64) if business else pl.lit(None, pl.Int64),
+            max_exposure=part["mxe"].cast(pl.Float64) if business else pl.lit(None, pl.Float64),
+            exposure_total=exposure.cast(pl.Float64) if business else pl.lit(None, pl.Float64),
         ))
     values = pl.concat(parts, how="vertical_relaxed")
     if standardised is not None and standardised.height:
@@ -122,7 +190,8 @@ def estimate_cells(cells: pl.DataFrame, catalogue: Catalogue, std_cells: pl.Data
         std_ids = [i.id for i in catalogue.indicators if i.method == "direct_standardised"]
         values = values.filter(~pl.col("indicator_id").is_in(std_ids) | (pl.col("stratum") == "totaal"))
     if top_cells is not None and top_cells.height:
-        values = pl.concat([values, top_share_values(top_cells).select(values.columns)], how="vertical_relaxed")
+        values = pl.concat([values, top_share_values(top_cells, catalogue, rounding_base).select(values.columns)],
+                           how="vertical_relaxed")
     region = values.filter(pl.col("area_level") == "regio").select(
         "indicator_id", "period", "stratum", pl.col("value").alias("region_value"))
     return (

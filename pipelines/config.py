@@ -7,8 +7,10 @@ import json
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+
+from indicators.disclosure import DisclosurePolicy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "phm.toml"
@@ -20,9 +22,7 @@ KNOWN_SECTIONS = {
     "run": {"years", "data_dir", "reference_dir"},
     "generator": {"seed", "scale"},
     "duckdb": {"threads", "memory_limit"},
-    "disclosure": {
-        "min_count", "min_denominator", "min_respondents", "min_cost_persons", "dominance_share", "rounding_base",
-    },
+    "disclosure": {f.name for f in fields(DisclosurePolicy)},
     "checks": {"min_linkage_coverage", "max_quarantine_share"},
     "cutoffs": None,  # free-form numbers, read by the indicator catalogue
 }

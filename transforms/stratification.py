@@ -105,6 +105,8 @@ WITH base AS (
 SELECT b.year AS period, b.area_code, b.area_level, r.scenario, r.segment, r.outcome,
        count(*) AS persons,
        sum(CASE r.outcome WHEN 'acute_admissions' THEN b.acute_admissions ELSE b.seh_visits END) AS baseline_events,
+       count(*) FILTER (WHERE CASE r.outcome WHEN 'acute_admissions' THEN b.acute_admissions ELSE b.seh_visits END > 0)
+           AS persons_with_events,
        r.reach_share, r.assumed_effect,
        count(*) * r.reach_share AS persons_reached,
        sum(CASE r.outcome WHEN 'acute_admissions' THEN b.acute_admissions ELSE b.seh_visits END)

@@ -110,6 +110,7 @@ def standardise_frame(
     alpha: float = 0.05,
     min_observed: float = DSR_MIN_OBSERVED,
     strata: Sequence[str] = STRATA,
+    count_rounding: int | None = None,
 ) -> pl.DataFrame:
     """Directly standardised value with Dobson limits for every group of a long frame at once.
 
@@ -122,6 +123,10 @@ def standardise_frame(
     high; value, low and high are null when observed < min_observed or the input is unusable
     (events without population, negative or missing counts). Same formulas as
     `direct_standardised_rate` (Dobson et al. 1991).
+
+    `count_rounding` (disclosure control): the group's observed and population totals are returned rounded
+    half up to that base, and the Dobson limits use the rounded observed count, so that value and interval
+    together give back no finer count than the rounded one.
     """
     group_by, strata = list(group_by), list(strata)
     std_keys = [c for c in standard.columns if c not in (*strata, "standard")]
@@ -167,10 +172,15 @@ def standardise_frame(
         (pl.col("_wr") / pl.col("_w")).alias("_dsr"), (pl.col("_wv") / pl.col("_w") ** 2).alias("_var")
     )
 
+    enough = groups["observed"].to_numpy() >= min_observed  # on the exact count, before any rounding
+    if count_rounding:
+        groups = groups.with_columns(
+            ((pl.col(c).round(6) / count_rounding + 0.5).floor() * count_rounding).alias(c)
+            for c in ("observed", "population"))
     dsr = groups["_dsr"].to_numpy()
     observed = groups["observed"].to_numpy()
     low, high = dobson_interval(dsr, groups["_var"].to_numpy(), observed, alpha)
-    ok = ~groups["_unusable"].to_numpy() & (groups["_w"].to_numpy() > 0) & (observed >= min_observed)
+    ok = ~groups["_unusable"].to_numpy() & (groups["_w"].to_numpy() > 0) & enough
     publish = {
         name: np.where(ok, x * multiplier, np.nan)
         for name, x in (("value", dsr), ("low", low), ("high", high))

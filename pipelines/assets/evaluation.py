@@ -25,10 +25,9 @@ def equity(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
     s = phm.settings()
     with warehouse.get_connection() as con:
         catalogue = load_catalogue(s.cutoffs, expansions_from_warehouse(con))
-        values = con.execute("SELECT * FROM indicators.values").pl()
-        published = con.execute("SELECT indicator_id, period, area_code, area_level, stratum, suppressed "
-                                "FROM indicators.published_values").pl()
-        gaps = equity_gaps(values, published, {i.id: i.method for i in catalogue.indicators})
+        # from the published cells: the values of rounded counts, so no gap reveals a finer number
+        published = con.execute("SELECT * FROM indicators.published_values").pl()
+        gaps = equity_gaps(published, published, {i.id: i.method for i in catalogue.indicators})
         write_table(con, "indicators.equity_gaps", gaps)
     return dg.MaterializeResult(metadata={"rows": gaps.height,
                                          "published": int((~gaps["suppressed"]).sum()) if gaps.height else 0})
@@ -54,10 +53,8 @@ def evaluation_results(warehouse: DuckDBResource) -> dg.MaterializeResult:
                       "the whole period, with a 95% interval and a significance flag; suppressed with its cells.")
 def indicator_trends(warehouse: DuckDBResource) -> dg.MaterializeResult:
     with warehouse.get_connection() as con:
-        values = con.execute("SELECT * FROM indicators.values").pl()
-        published = con.execute("SELECT indicator_id, period, area_code, area_level, stratum, suppressed "
-                                "FROM indicators.published_values").pl()
-        result = trends(values, published)
+        published = con.execute("SELECT * FROM indicators.published_values").pl()
+        result = trends(published, published)
         write_table(con, "indicators.trends", result)
         significant = int(result["significant"].fill_null(False).sum()) if result.height else 0
     return dg.MaterializeResult(metadata={"rows": result.height, "significant_changes": significant})

@@ -6,8 +6,9 @@ from dagster_duckdb import DuckDBResource
 
 from indicators.aggregation import build_cells, build_standardisation_cells, build_top_share_cells
 from indicators.catalogue import expansions_from_warehouse, load_catalogue
-from indicators.disclosure import DisclosurePolicy, apply_disclosure
-from indicators.estimates import estimate_cells
+from indicators.disclosure import DisclosurePolicy, flag_disclosure, publish_cells
+from indicators.estimates import estimate_cells, round_statistics
+from indicators.quantities import links_frame
 from pipelines.assets.phm_steps import REACH, TARGETING
 from pipelines.assets.staging import SURVEY, WORKFORCE
 from pipelines.checks import check_spec, to_result
@@ -35,8 +36,9 @@ def indicator_cells(warehouse: DuckDBResource, phm: PhmConfig) -> dg.Materialize
 
 
 @dg.asset(key=VALUES, group_name="indicators", kinds={"duckdb"}, deps=[CELLS],
-          description="Values and 95% intervals per cell (Wilson, Kish, Garwood/Byar, t), the comparison with "
-                      "the region, then disclosure control (primary and secondary suppression, rounding to 5).",
+          description="Disclosure control on exact counts (primary rules; secondary suppression over every sum a "
+                      "reader can form, proven by an LP), then values and 95% intervals (Wilson, Kish, Garwood/Byar, "
+                      "t) and the comparison with the region computed from the counts rounded to 5.",
           check_specs=[check_spec(VALUES, "values_in_range", "percentages in [0, 100] and CIs around values"),
                        check_spec(VALUES, "rivm_plausibility", "survey indicators agree with the RIVM 2020 "
                                                                "small-area estimates within sampling error")])
@@ -46,11 +48,15 @@ def indicator_values(context: dg.AssetExecutionContext, warehouse: DuckDBResourc
     with warehouse.get_connection() as con:
         catalogue = load_catalogue(s.cutoffs, expansions_from_warehouse(con))
         cells = con.execute("SELECT * FROM indicators.cells").pl()
-        values = estimate_cells(cells, catalogue, con.execute("SELECT * FROM indicators.std_cells").pl(),
-                                con.execute("SELECT * FROM indicators.top_share_cells").pl())
+        std = con.execute("SELECT * FROM indicators.std_cells").pl()
+        top = con.execute("SELECT * FROM indicators.top_share_cells").pl()
         areas = con.execute("SELECT area_code, area_level, parent_code FROM staging.areas").pl()
-        published = apply_disclosure(values.drop("unit"), areas, policy)
-        write_table(con, "indicators.values", values)
+        flagged = flag_disclosure(estimate_cells(cells, catalogue, std, top), areas, policy,
+                                  links_frame(catalogue.disclosure_links()))
+        base = policy.rounding_base
+        protected = estimate_cells(round_statistics(cells, catalogue, base), catalogue, std, top, rounding_base=base)
+        published = publish_cells(flagged, protected.drop("unit"), policy)
+        write_table(con, "indicators.values", flagged)
         write_table(con, "indicators.published_values", published)
         summary = con.execute(
             "SELECT area_level, count(*) AS cells, sum(CAST(suppressed AS INT)) AS suppressed, "

@@ -17,7 +17,7 @@ from pipelines.assets.staging import AREAS, PERSON_YEAR_MART, SPINE
 from pipelines.checks import check_spec, to_result
 from pipelines.provenance import code_version
 from pipelines.resources import PhmConfig
-from quality.disclosure_audit import audit_disclosure
+from quality.disclosure_audit import attack_publication
 from quality.expectations import run_expectation_suites
 from quality.expectations.suites import SUITE_NAMES
 from quality.outcomes import CHECK_RESULTS_DDL, CheckOutcome
@@ -36,16 +36,22 @@ def _privacy(con, min_count: int) -> CheckOutcome:
                         "no pseudonym, person-level row, event date or small cell in the candidate")
 
 
-def _disclosure(con, policy: dict) -> CheckOutcome:
-    candidate = con.execute("SELECT * FROM indicators.values").pl()
-    published = con.execute("SELECT * FROM indicators.published_values").pl()
-    areas = con.execute("SELECT area_code, area_level, parent_code FROM staging.areas").pl()
-    violations = audit_disclosure(candidate, published, areas, policy)
+def _disclosure(con, policy: dict, links: list[dict]) -> CheckOutcome:
+    """The attacker's audit of the candidate: everything an outsider can derive from the publication."""
+    def table(sql: str):
+        return con.execute(sql).pl()
+    report = attack_publication(
+        table("SELECT * FROM indicators.values"), table("SELECT * FROM indicators.published_values"),
+        table("SELECT area_code, area_level, parent_code FROM staging.areas"), policy, links,
+        trends=table("SELECT * FROM candidate.trends"), equity_gaps=table("SELECT * FROM candidate.equity_gaps"),
+        impact_scenarios=table("SELECT * FROM candidate.impact_scenarios"))
+    # A failing run publishes nothing, so the operator may see the exact counts that leak; a passing one
+    # publishes this message in quality_results, which then is the summary alone (no count in it).
+    worst = "; ".join(v.message for v in report.violations[:5])
     return CheckOutcome("disclosure_policy", "publish/publication_candidate", "error", "conformance",
-                        not violations, f"{len(violations)} violation(s)", "0",
-                        "; ".join(v.message for v in violations[:10]) or
-                        "every published cell keeps the primary rules; no suppressed cell is recoverable",
-                        tuple(sorted({v.indicator_id for v in violations})))
+                        report.passed, f"{len(report.violations)} violation(s)", "0",
+                        report.summary() + (f". Worst: {worst}" if worst else ""),
+                        tuple(sorted({v.indicator_id for v in report.violations})))
 
 
 @dg.asset(key=CANDIDATE, group_name="publish", kinds={"duckdb"}, deps=[VALUES, EQUITY, EVALUATION, TRENDS, SCENARIOS, AREAS],
@@ -65,7 +71,8 @@ def publication_candidate(context: dg.AssetExecutionContext, warehouse: DuckDBRe
                        s.config_hash, code_list_versions())
     yield dg.MaterializeResult(metadata={"rows": counts["indicator_values"], **counts})
     with warehouse.get_connection() as con:
-        outcomes = [_privacy(con, int(s.disclosure.get("min_count", 10))), _disclosure(con, s.disclosure)]
+        outcomes = [_privacy(con, int(s.disclosure.get("min_count", 10))),
+                    _disclosure(con, s.disclosure, catalogue.disclosure_links())]
     for outcome in outcomes:
         yield to_result(context.run.run_id, warehouse, outcome, CANDIDATE)
 
