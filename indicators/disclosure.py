@@ -203,7 +203,7 @@ class _Pattern:
 
     def hide(self, qids: np.ndarray) -> int:
         """Suppress every cell that shows one of `qids`; returns how many cells that newly suppressed."""
-        cells = self.show_rid[np.isin(self.show_qid, qids)]
+        cells = np.unique(self.show_rid[np.isin(self.show_qid, qids)])
         new = int((~self.suppressed[cells]).sum())
         self.suppressed[cells] = True
         return new
@@ -213,27 +213,29 @@ def _best_cover(candidate_row: np.ndarray, candidate_q: np.ndarray, deficit: np.
                 shows: np.ndarray, is_total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per distinct `candidate_row`, the quantity to hide: a member rather than the total, one whose value covers
     the deficit, shown by the fewest cells (hiding it costs least), the smallest such value; ties by id.
-    Returns the quantities and, per quantity, the largest deficit it was picked for."""
+    Returns the quantities, per quantity the largest deficit it was picked for, and a row it was picked for."""
     order = np.lexsort((candidate_q, value[candidate_q], shows[candidate_q], value[candidate_q] < deficit,
                         is_total, candidate_row))
     rows = candidate_row[order]
     first = np.ones(len(rows), dtype=bool)
     first[1:] = rows[1:] != rows[:-1]
-    picks, needs = candidate_q[order][first], deficit[order][first]
+    picks, needs, for_rows = candidate_q[order][first], deficit[order][first], rows[first]
     need = np.zeros(len(value))
     np.maximum.at(need, picks, needs)
-    unique = np.unique(picks)
-    return unique, need[unique]
+    unique, at = np.unique(picks, return_index=True)
+    return unique, need[unique], for_rows[at]
 
 
-def _cover_round(pattern: _Pattern, relations: Relations, value: np.ndarray, need: np.ndarray) -> int:
+def _cover_round(pattern: _Pattern, relations: Relations, value: np.ndarray, need: np.ndarray,
+                 sensitive: np.ndarray, picked_for: np.ndarray) -> int:
     """One set-based pass: every sum that leaves a sensitive hidden quantity too little hidden room gets cover.
 
     Room to move a hidden member up: the other hidden members of the same sign (they can give way down to
-    zero), the slack of a `<=` sum, or unlimited when a hidden quantity of the other sign can move along.
-    `need` per quantity is how far up it must be able to move: a sensitive quantity its protection, a cover
-    quantity what it was picked to give (so that cover gets cover in its own sums, and the hidden numbers close
-    into cycles that an outsider cannot pin down); 0 for other hidden quantities, which are free room.
+    zero), the slack of a `<=` sum, or unlimited when a hidden quantity of the other sign can move along. A
+    sensitive quantity needs room for its protection (`need`). A cover quantity moves against the quantity it
+    covers, which is its room in the sum it was picked for (`picked_for`); in its other sums it needs room as
+    far as it must move, so that the hidden numbers close into cycles an outsider cannot pin down. Other
+    hidden quantities need nothing: they are free room.
     """
     known = pattern.known()
     usable = relations.cover[relations.row]
@@ -250,20 +252,22 @@ def _cover_round(pattern: _Pattern, relations: Relations, value: np.ndarray, nee
     le_total = (relations.kind[row] == 1) & (coef < 0)
     room = np.where(coef > 0, sum_plus[row] + slack[row], sum_minus[row]) - v
     room = np.where(np.where(coef > 0, any_minus[row], any_plus[row]) | le_total, np.inf, room)
+    room = np.where(~sensitive[qty] & (picked_for[qty] == row), np.inf, room)
     short = hidden & (need[qty] > 0) & (room + 1e-9 < need[qty])
     if not short.any():
         return 0
     deficit = np.zeros(n_rows)
     np.maximum.at(deficit, row[short], need[qty[short]] - room[short])
     candidates = known[qty] & (v > 0) & (deficit[row] > 0)
-    picks, deficits = _best_cover(row[candidates], qty[candidates], deficit[row[candidates]], value, pattern.shows,
-                                  coef[candidates] < 0)
+    picks, deficits, rows = _best_cover(row[candidates], qty[candidates], deficit[row[candidates]], value,
+                                        pattern.shows, coef[candidates] < 0)
     need[picks] = np.maximum(need[picks], np.minimum(deficits, value[picks]))
+    picked_for[picks] = np.where(picked_for[picks] < 0, rows, picked_for[picks])
     return pattern.hide(picks)
 
 
-def _repair(pattern: _Pattern, relations: Relations, value: np.ndarray, need: np.ndarray, failing: np.ndarray,
-            shortfall: np.ndarray, verdict) -> int:
+def _repair(pattern: _Pattern, relations: Relations, value: np.ndarray, need: np.ndarray, picked_for: np.ndarray,
+            failing: np.ndarray, shortfall: np.ndarray, verdict) -> int:
     """Cover where the LP says an unprotected quantity is held: in the sums whose constraint is binding at the
     outsider's optimum, or that hold a hidden quantity stuck at its bound. One published number per failing
     quantity is hidden: a member rather than a total, one that covers the shortfall, shown by few cells."""
@@ -290,19 +294,20 @@ def _repair(pattern: _Pattern, relations: Relations, value: np.ndarray, need: np
     counts = np.searchsorted(row[by_row], pairs[:, 1], side="right") - first
     idx = np.repeat(np.arange(len(pairs)), counts)
     entry = by_row[np.repeat(first, counts) + np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)]
-    f, q, is_total = pairs[idx, 0], qty[entry], coef[entry] < 0
+    f, q, r, is_total = pairs[idx, 0], qty[entry], row[entry], coef[entry] < 0
     ok = known[q] & (value[q] > 0)
     if not ok.any():
         return 0
-    f, q, is_total = f[ok], q[ok], is_total[ok]
+    f, q, r, is_total = f[ok], q[ok], r[ok], is_total[ok]
     gap = np.zeros(len(verdict.quantity))
     gap[failing] = shortfall
     order = np.lexsort((q, value[q], pattern.shows[q], value[q] < gap[f], is_total, f))
     firsts = np.ones(len(order), dtype=bool)
     firsts[1:] = f[order][1:] != f[order][:-1]
-    picks = np.unique(q[order][firsts])
-    need[picks] = np.maximum(need[picks], np.minimum(gap[f[order][firsts]].max(), value[picks]))
-    return pattern.hide(picks)
+    picks, rows, gaps = q[order][firsts], r[order][firsts], gap[f[order][firsts]]
+    np.maximum.at(need, picks, np.minimum(gaps, value[picks]))
+    picked_for[picks] = np.where(picked_for[picks] < 0, rows, picked_for[picks])
+    return pattern.hide(np.unique(picks))
 
 
 def flag_disclosure(
@@ -341,13 +346,16 @@ def flag_disclosure(
         in_comp_rows = np.isin(rel.row, np.unique(rel.row[np.isin(rel.quantity, comp)])) & (rel.coef > 0)
         movers = np.setdiff1d(rel.quantity[in_comp_rows], comp)
         need[movers] = np.maximum(need[movers], np.minimum(value[movers], policy.protection_width))
+        is_sensitive = np.zeros(len(value), dtype=bool)
+        is_sensitive[s_qid] = True
+        picked_for = np.full(len(value), -1, dtype=np.int64)
         pattern.hide(s_qid)  # a sensitive number is hidden wherever it is shown
         # Hiding more only widens what an outsider can prove, so a quantity once proven protected stays so:
         # after the first check of every sensitive quantity, only those still failing are checked again.
         failing = np.ones(len(s_qid), dtype=bool)
         for _ in range(MAX_REPAIRS):
             for _ in range(max_iterations):
-                if _cover_round(pattern, model.relations, value, need) == 0:
+                if _cover_round(pattern, model.relations, value, need, is_sensitive, picked_for) == 0:
                     break
             else:
                 raise DisclosureNotConverged(
@@ -362,7 +370,7 @@ def flag_disclosure(
             still = np.flatnonzero(~verdict.protected)
             shortfall = np.maximum(s_high[open_][still] - verdict.upper[still],
                                    verdict.lower[still] - s_low[open_][still])
-            if _repair(pattern, model.relations, value, need, still, shortfall, verdict) == 0:
+            if _repair(pattern, model.relations, value, need, picked_for, still, shortfall, verdict) == 0:
                 break
         else:
             raise DisclosureNotConverged(f"the LP still found unprotected cells after {MAX_REPAIRS} rounds of cover")

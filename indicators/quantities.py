@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import polars as pl
 
 from indicators.protection import EQ, LE, Relations
@@ -165,8 +164,8 @@ def _relations(quantities: pl.DataFrame, areas: pl.DataFrame, links: pl.DataFram
              .filter(pl.col("column").is_in(["numerator", "denominator"]))
              .pivot(on="column", index="_rid", values="qid", aggregate_function="first"))
     if {"numerator", "denominator"} <= set(pairs.columns):
-        pairs = pairs.drop_nulls(["numerator", "denominator"]).select("numerator", "denominator").unique()
-        pairs = pairs.with_row_index("group")
+        pairs = (pairs.drop_nulls(["numerator", "denominator"]).select("numerator", "denominator").unique()
+                 .sort("numerator", "denominator").with_row_index("group"))
         entries = pl.concat([entries, pl.concat([
             pairs.select(pl.col("group").cast(pl.Int64), pl.lit(LE, pl.Int8).alias("kind"),
                          pl.col("numerator").alias("qid"),
@@ -201,7 +200,8 @@ def _small_complements(cells: pl.DataFrame, exposures: pl.DataFrame, links: pl.D
              .pivot(on="column", index="_rid", values="qid", aggregate_function="first"))
     if not {"numerator", "denominator"} <= set(pairs.columns):
         return pl.DataFrame(schema={"numerator": pl.UInt32, "denominator": pl.UInt32})
-    return pairs.drop_nulls(["numerator", "denominator"]).select("numerator", "denominator").unique()
+    return (pairs.drop_nulls(["numerator", "denominator"]).select("numerator", "denominator").unique()
+            .sort("numerator", "denominator"))
 
 
 def build_model(cells: pl.DataFrame, areas: pl.DataFrame, links: pl.DataFrame, min_count: int = 10) -> QuantityModel:

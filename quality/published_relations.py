@@ -99,10 +99,11 @@ def _roles(cells: pl.DataFrame, half: float) -> pl.DataFrame:
         integral=pl.lit(True), magnitude=pl.lit(False),
     )
     # A mean's magnitude is value x rounded denominator (to the published precision of the value); a ratio's
-    # is its rounded numerator again.
+    # is its rounded numerator again. A weighted mean (workforce scores) divides by a weight total that is
+    # never published, so it gives no magnitude back.
     implied = pl.col("p_value") * pl.col("p_den") / pl.col("multiplier")
     spread = pl.col("value_tol") * pl.col("p_den") / pl.col("multiplier")
-    magnitude = cells.filter(kind.is_in(MAGNITUDE_KINDS) & (method != "top_share")).select(
+    magnitude = cells.filter(kind.is_in(MAGNITUDE_KINDS) & ~method.is_in(["top_share", "weighted_mean"])).select(
         *base, role=pl.lit("magnitude"), key=pl.col("magnitude_key"), stratum=pl.col("stratum"),
         exact=pl.when(ratio_type).then(pl.col("u_num")).otherwise(pl.col("u_total")),
         **_between(implied - pl.when(ratio_type).then(pl.lit(half)).otherwise(spread),
