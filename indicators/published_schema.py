@@ -52,8 +52,12 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "numerator": "Teller, afgerond op 5 / Numerator, rounded to 5",
             "denominator": "Noemer, afgerond op 5 / Denominator, rounded to 5",
             "n": "Aantal personen of respondenten, afgerond op 5 / Persons or respondents, rounded to 5",
-            "value": "Waarde (uit onafgeronde aantallen) / Value (from unrounded counts)",
-            "ci_low": "Ondergrens 95%-betrouwbaarheidsinterval / Lower 95% confidence limit",
+            "value": "Waarde, berekend uit de afgeronde aantallen (enquête: gewogen; gemiddelde: totaal gedeeld door "
+                     "het afgeronde aantal) / Value, computed from the rounded counts (survey: weighted; mean: total "
+                     "over the rounded count)",
+            "ci_low": "Ondergrens 95%-betrouwbaarheidsinterval, uit de afgeronde aantallen; leeg voor personeelscijfers "
+                      "(een telling van organisaties) / Lower 95% confidence limit, from the rounded counts; empty "
+                      "for workforce figures (a census of organisations)",
             "ci_high": "Bovengrens 95%-betrouwbaarheidsinterval / Upper 95% confidence limit",
             "suppressed": "Onderdrukt wegens onthullingsrisico / Suppressed for disclosure control",
             "suppression_reason": "Reden: primary, secondary, dominance / Reason for suppression",
@@ -77,7 +81,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "rii": "Relative index of inequality = SII / totaal / Relative index of inequality",
             "rii_ci_low": "Ondergrens 95%-interval RII / Lower 95% limit of the RII",
             "rii_ci_high": "Bovengrens 95%-interval RII / Upper 95% limit of the RII",
-            "suppressed": "Onderdrukt (een kwintielcel onderdrukt of < 10 gebeurtenissen) / Suppressed",
+            "suppressed": "Onderdrukt (een kwintiel- of totaalcel onderdrukt of < 10 gebeurtenissen) / Suppressed "
+                          "(a quintile or totaal cell suppressed, or fewer than 10 events)",
         },
     ),
     "evaluation_results": (
@@ -131,7 +136,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "assumed_effect": "Aangenomen relatief effect / Assumed relative effect",
             "persons_reached": "Bereikte personen bij deze aanname / Persons reached under the assumption",
             "expected_change_in_events": "Verwachte verandering in gebeurtenissen per jaar / Expected change in events",
-            "suppressed": "Onderdrukt (minder dan 10 personen) / Suppressed (fewer than 10 persons)",
+            "suppressed": "Onderdrukt (segment onderdrukt, < 10 personen, of gebeurtenissen van 1-9 personen) / "
+                          "Suppressed (segment suppressed, fewer than 10 persons, or events of 1-9 persons)",
         },
     ),
     "quality_results": (

@@ -135,6 +135,22 @@ def _relations(quantities: pl.DataFrame, areas: pl.DataFrame, links: pl.DataFram
     dims = strata.select("key", "period", "area_code", "dim").unique()
     groups.append(_rows(strata.select("qid", "key", "period", "area_code", "dim"), totaal.join(dims, on=[
         "key", "period", "area_code"]), ["key", "period", "area_code", "dim"], quantities))
+    # 2b. a stratum that repeats its totaal (every Zvw cost category counts all insured years and persons of
+    #     the area): member - totaal = 0, so that a category cell shows the totaal as a reader would see it
+    same = (pl.col("value") - pl.col("_total")).abs() <= _ADDS_UP * pl.max_horizontal(pl.lit(1.0),
+                                                                                     pl.col("_total").abs())
+    copies = (strata.join(quantities.select("qid", "value"), on="qid")
+              .join(totaal.join(quantities.select(pl.col("qid").alias("_tid"), pl.col("value").alias("_total")),
+                                on="_tid"), on=["key", "period", "area_code"])
+              .filter(same.all().over("key", "period", "area_code", "dim") & (pl.len().over(
+                  "key", "period", "area_code", "dim") > 1)))
+    if copies.height:
+        copies = copies.sort("qid").with_row_index("group").with_columns(pl.col("group").cast(pl.Int64))
+        groups.append(pl.concat([
+            copies.select("group", pl.lit(EQ, pl.Int8).alias("kind"), "qid", pl.lit(1.0).alias("coef")),
+            copies.select("group", pl.lit(EQ, pl.Int8).alias("kind"), pl.col("_tid").alias("qid"),
+                          pl.lit(-1.0).alias("coef")),
+        ]))
     # 3. partitions: the numerators of a partition's indicators add up to their common denominator
     parted = links.filter(pl.col("partition").is_not_null())
     if parted.height:

@@ -109,6 +109,34 @@ def proportions_in_range(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
                         tuple((ids or "").split(",")) if ids else ())
 
 
+# Disclosure control costs cells; more than this share hidden at a level means the level tells readers little.
+MAX_SUPPRESSED_SHARE = 0.5
+LEVEL_ORDER = ("buurt", "wijk", "gemeente", "regio")
+
+
+def suppression_by_level(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
+    """The share of cells suppressed per area level (and why), reported on every run; warns when a level hides
+    more than half of its cells (the region, years or strata may be too fine for its population)."""
+    rows = con.execute(
+        """
+        SELECT area_level, count(*), count(*) FILTER (WHERE suppressed),
+               count(*) FILTER (WHERE suppression_reason = 'primary'),
+               count(*) FILTER (WHERE suppression_reason = 'dominance'),
+               count(*) FILTER (WHERE suppression_reason = 'secondary')
+        FROM indicators.published_values GROUP BY area_level
+        """
+    ).fetchall()
+    by_level = sorted(rows, key=lambda r: LEVEL_ORDER.index(r[0]) if r[0] in LEVEL_ORDER else len(LEVEL_ORDER))
+    share = {level: hidden / cells for level, cells, hidden, *_ in by_level if cells}
+    observed = ", ".join(f"{level} {100 * share[level]:.1f}%" for level, *_ in by_level if level in share)
+    detail = "; ".join(f"{level}: {hidden:,} of {cells:,} cells ({primary:,} primary, {dominance:,} dominance, "
+                       f"{secondary:,} secondary)" for level, cells, hidden, primary, dominance, secondary in by_level)
+    worst = max(share.values(), default=0.0)
+    return CheckOutcome("suppression_by_level", "indicators/indicator_values", "warn", "completeness",
+                        worst <= MAX_SUPPRESSED_SHARE, observed, f"<= {MAX_SUPPRESSED_SHARE:.0%} per level",
+                        f"cells suppressed by disclosure control: {detail}")
+
+
 # Kaiser Permanente pyramid (DESIGN section 7): roughly 70-80 % healthy or at risk, 15-30 % chronic,
 # 1-5 % complex. "Far off" = outside these bands widened by the tolerance (percentage points).
 KAISER_BANDS = {"gezond_of_risico": (70.0, 80.0), "chronisch": (15.0, 30.0), "complex": (1.0, 5.0)}

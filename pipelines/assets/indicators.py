@@ -41,7 +41,9 @@ def indicator_cells(warehouse: DuckDBResource, phm: PhmConfig) -> dg.Materialize
                       "t) and the comparison with the region computed from the counts rounded to 5.",
           check_specs=[check_spec(VALUES, "values_in_range", "percentages in [0, 100] and CIs around values"),
                        check_spec(VALUES, "rivm_plausibility", "survey indicators agree with the RIVM 2020 "
-                                                               "small-area estimates within sampling error")])
+                                                               "small-area estimates within sampling error"),
+                       check_spec(VALUES, "suppression_by_level", "share of cells suppressed per area level "
+                                                                  "(warns above half)")])
 def indicator_values(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig):
     s = phm.settings()
     policy = DisclosurePolicy.from_mapping(s.disclosure)
@@ -65,7 +67,8 @@ def indicator_values(context: dg.AssetExecutionContext, warehouse: DuckDBResourc
     yield dg.MaterializeResult(metadata={"rows": published.height, "suppression": markdown_table(summary)})
     references = {i.id: i.extra["rivm_reference"] for i in catalogue.indicators if "rivm_reference" in i.extra}
     with warehouse.get_connection() as con:
-        outcomes = [checks.proportions_in_range(con), checks.rivm_plausibility(con, s.reference_dir, references)]
+        outcomes = [checks.proportions_in_range(con), checks.rivm_plausibility(con, s.reference_dir, references),
+                    checks.suppression_by_level(con)]
     for outcome in outcomes:
         yield to_result(context.run.run_id, warehouse, outcome, VALUES)
 

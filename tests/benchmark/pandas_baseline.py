@@ -1,8 +1,8 @@
 """The core indicators the way an analyst would script them in pandas, without phm-pipeline.
 
 Three indicators (multimorbidity, Zvw cost per insured year, K10 high risk) for the same cells the pipeline
-publishes for them: every year, buurt/wijk/gemeente/regio, `totaal` and each stratum (sex, age group,
-income quintile; Zvw cost also per cost category). It reads the landing files itself, skips the rows the
+publishes for them: every year, buurt/wijk/gemeente/regio, `totaal` and, from the wijk up, each stratum (sex,
+age group, income quintile; Zvw cost also per cost category). It reads the landing files itself, skips the rows the
 contracts quarantine (the defects the generator plants), and aggregates with vectorised groupbys: a fair,
 competent script, not a straw man. The area hierarchy (buurt -> wijk -> gemeente -> regio) is given, as an
 analyst would have it from CBS.
@@ -83,9 +83,10 @@ def _survey(landing: Path, year: int, pop: pd.DataFrame) -> pd.DataFrame:
 
 
 def _levels(frame: pd.DataFrame, areas: pd.DataFrame) -> Iterator[pd.DataFrame]:
-    """The frame once per area level (one at a time), with `area_code` the buurt's ancestor at that level."""
-    for _, level in areas.groupby("ancestor_level"):
-        yield frame.assign(area_code=frame["buurt_code"].map(level.set_index("area_code")["ancestor_code"]))
+    """(level name, the frame) once per area level (one at a time), with `area_code` the buurt's ancestor at
+    that level."""
+    for (name,), level in areas.groupby(["ancestor_level"]):
+        yield name, frame.assign(area_code=frame["buurt_code"].map(level.set_index("area_code")["ancestor_code"]))
 
 
 def _cells(frame: pd.DataFrame, aggregate, stratum_columns: dict[str, str]) -> pd.DataFrame:
@@ -127,21 +128,24 @@ def pandas_core_indicators(landing: Path, years: list[int],
     person["cost_insured"] = person["zvw_cost"].where(person["insured_years"] > 0).fillna(0.0)
     person["years_insured"] = person["insured_years"].where(person["insured_years"] > 0)
     parts = []
-    for level in _levels(person, areas):
+    for name, level in _levels(person, areas):
+        strata = STRATA if name != "buurt" else {}  # buurten are published for `totaal` only
         both = _cells(level, lambda g: g.agg(multimorbid=("multimorbid", "mean"), cost=("cost_insured", "sum"),
-                                             years=("years_insured", "sum")), STRATA)
+                                             years=("years_insured", "sum")), strata)
         parts.append(both.assign(value=both["multimorbid"], indicator_id=CORE[0]))
         parts.append(both.assign(value=both["cost"] / both["years"].where(both["years"] > 0),
                                  indicator_id=CORE[1]))
+        if name == "buurt":
+            continue
         insured = level[level["insured_years"] > 0]
         per_category = insured.groupby(["year", "area_code"])[[*categories, "insured_years"]].sum()
         per_category = per_category[categories].div(per_category["insured_years"], axis=0)
         per_category.columns = [f"categorie:{c.removeprefix('cat_')}" for c in categories]
         parts.append(per_category.stack().rename("value").reset_index().rename(columns={"level_2": "stratum"})
                      .assign(indicator_id=CORE[1]))
-    for level in _levels(survey, areas):
+    for name, level in _levels(survey, areas):
         parts.append(_cells(level, lambda g: (100.0 * g["w_high"].sum() / g["weight"].sum()).rename("value"),
-                            STRATA).assign(indicator_id=CORE[2]))
+                            STRATA if name != "buurt" else {}).assign(indicator_id=CORE[2]))
     cells = pd.concat(parts, ignore_index=True).rename(columns={"year": "period"})
     return time.perf_counter() - start, _reading[0], cells.loc[cells["value"].notna(),
                                                   ["indicator_id", "period", "area_code", "stratum", "value"]]
