@@ -44,9 +44,14 @@ SELECT indicator_id, CAST(period AS INTEGER) AS period, area_code, area_level, q
 FROM indicators.equity_gaps ORDER BY indicator_id, period, area_level, area_code
 """
 
+# A participant-level evaluation counts persons in n_areas_*: published rounded like every count of persons.
 CANDIDATE_EVALUATION_SQL = """
 CREATE OR REPLACE TABLE candidate.evaluation_results AS
-SELECT intervention_id, indicator_id, method, estimate, ci_low, ci_high, n_areas_treated, n_areas_comparison,
+SELECT intervention_id, indicator_id, method, estimate, ci_low, ci_high,
+       CASE WHEN method LIKE 'did_participants%' THEN CAST(floor(n_areas_treated / {base} + 0.5) * {base} AS BIGINT)
+            ELSE n_areas_treated END AS n_areas_treated,
+       CASE WHEN method LIKE 'did_participants%' THEN CAST(floor(n_areas_comparison / {base} + 0.5) * {base} AS BIGINT)
+            ELSE n_areas_comparison END AS n_areas_comparison,
        periods, status, reason, caveat
 FROM indicators.evaluation_results ORDER BY intervention_id, indicator_id, method
 """
@@ -111,7 +116,7 @@ def build_candidate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roundi
     con.execute(CANDIDATE_VALUES_SQL)
     con.execute(CANDIDATE_AREAS_SQL.format(base=int(rounding_base)))
     con.execute(CANDIDATE_EQUITY_SQL)
-    con.execute(CANDIDATE_EVALUATION_SQL)
+    con.execute(CANDIDATE_EVALUATION_SQL.format(base=int(rounding_base)))
     con.execute(CANDIDATE_TRENDS_SQL)
     con.execute(CANDIDATE_SCENARIOS_SQL.format(base=int(rounding_base), min_count=int(min_count)))
     con.register("_catalogue", pl.DataFrame(catalogue.rows()).to_arrow())

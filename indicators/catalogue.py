@@ -102,6 +102,9 @@ class Indicator:
         if self.method in ("rate", "ratio"):
             numerator = f"{base}|sum:{self.numerator}"
             denominator = self.persons_key if self.exposure.strip() == "1" else f"{base}|sum:{self.exposure}"
+        elif self.method == "weighted_mean" and self.disclosure == "business":
+            # organisations' scores weighted by their respondents: the denominator is the respondents
+            numerator, denominator = None, f"{base}|sum:{self.weight}"
         elif self.method in ("mean", "weighted_mean"):
             numerator, denominator = None, self.rows_key
         elif self.method == "top_share":  # the share alone: neither amount is published

@@ -44,14 +44,19 @@ _ROUNDED_STATS = {
 }
 
 
+
 def round_statistics(cells: pl.DataFrame, catalogue: Catalogue, base: int) -> pl.DataFrame:
     """`indicators.cells` with every published count rounded half up to a multiple of `base`, per method."""
     methods = {i.id: i.method for i in catalogue.indicators}
     method = pl.col("indicator_id").replace_strict(methods, default=None)
+    # business weighted means publish their weight total (respondents) as denominator: rounded like a count
+    weighted_business = [i.id for i in catalogue.indicators if i.disclosure == "business" and i.method == "weighted_mean"]
     return cells.with_columns(
-        pl.when(method.is_in([m for m, stats in _ROUNDED_STATS.items() if c in stats]))
-        .then(_round_half_up(pl.col(c).cast(pl.Float64), base)).otherwise(pl.col(c).cast(pl.Float64)).alias(c)
-        for c in ("n", "cnt", "sx", "se", "npos")
+        *(pl.when(method.is_in([m for m, stats in _ROUNDED_STATS.items() if c in stats]))
+          .then(_round_half_up(pl.col(c).cast(pl.Float64), base)).otherwise(pl.col(c).cast(pl.Float64)).alias(c)
+          for c in ("n", "cnt", "sx", "se", "npos")),
+        pl.when(pl.col("indicator_id").is_in(weighted_business))
+        .then(_round_half_up(pl.col("sw").cast(pl.Float64), base)).otherwise(pl.col("sw")).alias("sw"),
     )
 
 
@@ -164,6 +169,8 @@ def estimate_cells(cells: pl.DataFrame, catalogue: Catalogue, std_cells: pl.Data
         business = ind.disclosure == "business"
         if business:  # a census of organisations: no sampling interval (README, "Disclosure control")
             est["ci_low"] = est["ci_high"] = np.full_like(est["value"], np.nan)
+            if ind.method == "weighted_mean":  # scores weighted by respondents: the respondents are the denominator
+                est["denominator"] = stats["sw"]
         exposure = part["se"] if ind.method == "ratio" else part["sw"]
         parts.append(part.select("indicator_id", "period", "area_code", "area_level", "stratum").with_columns(
             *(pl.Series(k, np.where(np.isfinite(v), v, np.nan)).fill_nan(None) for k, v in est.items()),

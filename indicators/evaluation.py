@@ -155,8 +155,8 @@ def did_participants(con: duckdb.DuckDBPyConnection, intervention: Intervention,
     persons = data.groupby("participant")["pseudo_id"].nunique()
     if persons.get(True, 0) < MIN_AREAS * 5 or persons.get(False, 0) < MIN_AREAS * 5:
         return _not_estimable(intervention.intervention_id, indicator_id, method,
-                              f"too few persons: {persons.get(True, 0)} participants, {persons.get(False, 0)} "
-                              f"matched non-participants", periods=periods)
+                              f"too few persons: fewer than {MIN_AREAS * 5} participants or matched "
+                              f"non-participants (exact counts are not published)", periods=periods)
     data = data[data["exposure"] > 0].copy()
     data["rate"] = data["events"] / data["exposure"] * multiplier
     data["post"] = (data["year"] == intervention.start_year).astype(int)
@@ -169,7 +169,8 @@ def did_participants(con: duckdb.DuckDBPyConnection, intervention: Intervention,
             "estimate": float(fit.params["did"]), "ci_low": float(low), "ci_high": float(high),
             "n_areas_treated": int(persons.get(True, 0)), "n_areas_comparison": int(persons.get(False, 0)),
             "periods": periods, "status": "estimated",
-            "reason": "participant-level analysis: n_areas_* count persons, not areas", "caveat": CAVEAT}
+            "reason": "participant-level analysis: n_areas_* count persons, not areas (published rounded to 5)",
+            "caveat": CAVEAT}
 
 
 def evaluate(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
