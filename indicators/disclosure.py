@@ -47,7 +47,7 @@ TOTAL_STRATUM = "totaal"
 KINDS = ("proportion", "survey", "rate", "mean", "cost", "count", "business")
 REASONS = ("primary", "dominance", "secondary")
 MAX_ITERATIONS = 50
-MAX_REPAIRS = 30
+MAX_REPAIRS = 100  # LP rounds; each later round checks only the few quantities still open
 REQUIRED_COLUMNS = {
     "indicator_id": pl.String, "period": pl.Int64, "area_code": pl.String, "area_level": pl.String,
     "stratum": pl.String, "kind": pl.String, "numerator": pl.Float64, "denominator": pl.Float64,
@@ -310,6 +310,66 @@ def _repair(pattern: _Pattern, relations: Relations, value: np.ndarray, need: np
     return pattern.hide(np.unique(picks))
 
 
+@dataclass
+class _Needs:
+    """How far each quantity must be able to move (`need`), which are sensitive, and the sum each cover was
+    picked for (`picked_for`, -1 for none)."""
+
+    need: np.ndarray
+    sensitive: np.ndarray
+    picked_for: np.ndarray
+
+
+def _needs(model, sensitive: pl.DataFrame, policy: DisclosurePolicy) -> _Needs:
+    value = model.quantities["value"].to_numpy()
+    s_qid = sensitive["qid"].cast(pl.Int64).to_numpy()
+    need = np.zeros(len(value))
+    need[s_qid] = sensitive["high"].to_numpy() - value[s_qid]
+    # A small complement moves only as far as its numerator can: the numerator needs room of its own.
+    comp = model.quantities.filter(pl.col("key").str.starts_with("complement|"))["qid"].cast(pl.Int64).to_numpy()
+    rel = model.relations
+    in_comp_rows = np.isin(rel.row, np.unique(rel.row[np.isin(rel.quantity, comp)])) & (rel.coef > 0)
+    movers = np.setdiff1d(rel.quantity[in_comp_rows], comp)
+    need[movers] = np.maximum(need[movers], np.minimum(value[movers], policy.protection_width))
+    is_sensitive = np.zeros(len(value), dtype=bool)
+    is_sensitive[s_qid] = True
+    return _Needs(need, is_sensitive, np.full(len(value), -1, dtype=np.int64))
+
+
+def _protect(pattern: _Pattern, model, sensitive: pl.DataFrame, needs: _Needs, max_iterations: int) -> None:
+    """Cover, prove, repair, until the LP proves every sensitive quantity protected.
+
+    Hiding more only widens what an outsider can prove, so a quantity once proven protected stays so: after the
+    first check of every sensitive quantity, only those still failing are checked again."""
+    value = model.quantities["value"].to_numpy()
+    s_qid = sensitive["qid"].cast(pl.Int64).to_numpy()
+    s_low, s_high = sensitive["low"].to_numpy(), sensitive["high"].to_numpy()
+    failing = np.ones(len(s_qid), dtype=bool)
+    for _ in range(MAX_REPAIRS):
+        for _ in range(max_iterations):
+            if _cover_round(pattern, model.relations, value, needs.need, needs.sensitive, needs.picked_for) == 0:
+                break
+        else:
+            raise DisclosureNotConverged(
+                f"secondary suppression still added cells after {max_iterations} passes; "
+                "the cascade is unusually long: inspect the suppressed cells or raise max_iterations")
+        open_ = np.flatnonzero(failing)
+        verdict = attacker_bounds(value, pattern.known(), model.relations, s_qid[open_], s_low[open_],
+                                  s_high[open_])
+        failing[open_[verdict.protected]] = False
+        if not failing.any():
+            return
+        still = np.flatnonzero(~verdict.protected)
+        shortfall = np.maximum(s_high[open_][still] - verdict.upper[still],
+                               verdict.lower[still] - s_low[open_][still])
+        if _repair(pattern, model.relations, value, needs.need, needs.picked_for, still, shortfall, verdict) == 0:
+            break
+    q = model.quantities.filter(pl.col("qid").is_in(s_qid[failing][:3].tolist()))
+    raise DisclosureNotConverged(
+        f"{int(failing.sum())} sensitive quantities are still not proven protected after {MAX_REPAIRS} rounds of "
+        f"cover, or no more cover can be found, e.g. {q.select('key', 'period', 'area_code', 'stratum').rows()}")
+
+
 def flag_disclosure(
     cells: pl.DataFrame,
     areas: pl.DataFrame,
@@ -331,54 +391,12 @@ def flag_disclosure(
     if work.height:
         model = build_model(work, areas, links if links is not None else default_links(work), policy.min_count)
         sensitive = requirements(work, model, policy)
-        value = model.quantities["value"].to_numpy()
         exposures = model.exposures.sort("qid")
         show_qid = exposures["qid"].cast(pl.Int64).to_numpy()
         pattern = _Pattern(suppressed, exposures["_rid"].cast(pl.Int64).to_numpy(), show_qid,
-                           np.bincount(show_qid, minlength=len(value)))
-        s_qid = sensitive["qid"].cast(pl.Int64).to_numpy()
-        s_low, s_high = sensitive["low"].to_numpy(), sensitive["high"].to_numpy()
-        need = np.zeros(len(value))
-        need[s_qid] = s_high - value[s_qid]
-        # A small complement moves only as far as its numerator can: the numerator needs room of its own.
-        comp = model.quantities.filter(pl.col("key").str.starts_with("complement|"))["qid"].cast(pl.Int64).to_numpy()
-        rel = model.relations
-        in_comp_rows = np.isin(rel.row, np.unique(rel.row[np.isin(rel.quantity, comp)])) & (rel.coef > 0)
-        movers = np.setdiff1d(rel.quantity[in_comp_rows], comp)
-        need[movers] = np.maximum(need[movers], np.minimum(value[movers], policy.protection_width))
-        is_sensitive = np.zeros(len(value), dtype=bool)
-        is_sensitive[s_qid] = True
-        picked_for = np.full(len(value), -1, dtype=np.int64)
-        pattern.hide(s_qid)  # a sensitive number is hidden wherever it is shown
-        # Hiding more only widens what an outsider can prove, so a quantity once proven protected stays so:
-        # after the first check of every sensitive quantity, only those still failing are checked again.
-        failing = np.ones(len(s_qid), dtype=bool)
-        for _ in range(MAX_REPAIRS):
-            for _ in range(max_iterations):
-                if _cover_round(pattern, model.relations, value, need, is_sensitive, picked_for) == 0:
-                    break
-            else:
-                raise DisclosureNotConverged(
-                    f"secondary suppression still added cells after {max_iterations} passes; "
-                    "the cascade is unusually long: inspect the suppressed cells or raise max_iterations")
-            open_ = np.flatnonzero(failing)
-            verdict = attacker_bounds(value, pattern.known(), model.relations, s_qid[open_], s_low[open_],
-                                      s_high[open_])
-            failing[open_[verdict.protected]] = False
-            if not failing.any():
-                break
-            still = np.flatnonzero(~verdict.protected)
-            shortfall = np.maximum(s_high[open_][still] - verdict.upper[still],
-                                   verdict.lower[still] - s_low[open_][still])
-            if _repair(pattern, model.relations, value, need, picked_for, still, shortfall, verdict) == 0:
-                break
-        else:
-            raise DisclosureNotConverged(f"the LP still found unprotected cells after {MAX_REPAIRS} rounds of cover")
-        if failing.any():
-            q = model.quantities.filter(pl.col("qid").is_in(s_qid[failing][:3].tolist()))
-            raise DisclosureNotConverged(
-                f"{int(failing.sum())} sensitive quantities cannot be protected by more cover, e.g. "
-                f"{q.select('key', 'period', 'area_code', 'stratum').rows()}")
+                           np.bincount(show_qid, minlength=model.quantities.height))
+        pattern.hide(sensitive["qid"].cast(pl.Int64).to_numpy())  # a sensitive number is hidden wherever shown
+        _protect(pattern, model, sensitive, _needs(model, sensitive, policy), max_iterations)
         suppressed = pattern.suppressed
     return (
         work.with_columns(pl.Series("suppressed", suppressed))
