@@ -9,8 +9,6 @@ counts, as the first version of the pipeline did). Suppression is chosen by hand
 from __future__ import annotations
 
 import math
-import os
-import time
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -565,75 +563,3 @@ def test_attackers_bounds_always_contain_the_truth(buurten, hide):
                                                                                             strict=False) if h}
     report = attack(rows, [link("ind")], tree, hidden)
     assert not found(report, "audit_inconsistent") and not found(report, "inconsistent_link")
-
-
-# ---------------------------------------------------------------- a region of the default size
-
-
-def synthetic_region(indicators: int = 40, periods: tuple[int, ...] = (2022, 2023, 2024), seed: int = 1):
-    """A publication the size of the default region: 4 gemeenten, 34 wijken, 141 buurten; buurten publish totaal,
-    wijken and up sex, age and income strata; every indicator a proportion of the residents; cells with fewer
-    than 10 persons in the numerator or complement hidden (primary only). Returns (candidate, published, areas,
-    links)."""
-    rng = np.random.default_rng(seed)
-    tree = {"R": ("regio", None)}
-    wijken = [f"WK{g}{w:02d}" for g in range(4) for w in range(34 // 4 + (g < 34 % 4))]
-    for g in range(4):
-        tree[f"GM{g}"] = ("gemeente", "R")
-    for w in wijken:
-        tree[w] = ("wijk", f"GM{w[2]}")
-    buurten = [(f"BU{i:03d}", wijken[i % len(wijken)]) for i in range(141)]
-    tree.update({b: ("buurt", w) for b, w in buurten})
-    groups = [(s, a, q) for s in ("M", "V") for a in ("0-17", "18-64", "65-74", "75+") for q in range(6)]
-    frames = []
-    for period in periods:
-        residents = rng.poisson(20, size=(len(buurten), len(groups)))
-        for k in range(indicators):
-            share = rng.uniform(0.003, 0.5)
-            frames.append(pl.DataFrame({
-                "buurt": np.repeat([b for b, _ in buurten], len(groups)),
-                "sex": [g[0] for g in groups] * len(buurten), "age": [g[1] for g in groups] * len(buurten),
-                "income": [g[2] for g in groups] * len(buurten), "den": residents.ravel(),
-                "num": rng.binomial(residents.ravel(), share), "indicator_id": f"ind{k:03d}", "period": period}))
-    micro = pl.concat(frames).join(pl.DataFrame({"buurt": [b for b, _ in buurten], "wijk": [w for _, w in buurten]}),
-                                   on="buurt").with_columns(gemeente=pl.lit("GM") + pl.col("wijk").str.slice(2, 1),
-                                                            regio=pl.lit("R"))
-    strata = {"totaal": pl.lit("totaal"), "geslacht": pl.lit("geslacht:") + pl.col("sex"),
-              "leeftijd": pl.lit("leeftijd:") + pl.col("age"), "inkomen": pl.lit("inkomen:q") + pl.col("income").cast(str)}
-    cells = []
-    for level in ("buurt", "wijk", "gemeente", "regio"):
-        for name, expr in strata.items():
-            if level == "buurt" and name != "totaal":
-                continue
-            part = micro.filter(pl.col("income") > 0) if name == "inkomen" else micro
-            cells.append(part.group_by("indicator_id", "period", level, expr.alias("stratum")).agg(
-                pl.col("num").sum().cast(pl.Float64).alias("numerator"),
-                pl.col("den").sum().cast(pl.Float64).alias("denominator")).rename({level: "area_code"})
-                .with_columns(area_level=pl.lit(level)))
-    exact_cells = pl.concat(cells).with_columns(kind=pl.lit("proportion"), n=pl.col("denominator").cast(pl.Int64))
-    small = lambda c: (c >= 1) & (c < 10)  # noqa: E731
-    hidden = small(pl.col("numerator")) | small(pl.col("denominator") - pl.col("numerator")) | (pl.col("denominator") < 50)
-    num_r, den_r = ((pl.col(c) / 5 + 0.5).floor() * 5 for c in ("numerator", "denominator"))
-    shown = exact_cells.with_columns(suppressed=hidden, nr=num_r, dr=den_r)
-    x, d = shown["nr"].to_numpy(), shown["dr"].to_numpy()
-    low, high = wilson_interval(x, d)
-    with np.errstate(all="ignore"):
-        value = 100 * x / d
-    published = shown.with_columns(value=value, ci_low=100 * low, ci_high=100 * high).select(
-        "indicator_id", "period", "area_code", "area_level", "stratum",
-        *(pl.when(~pl.col("suppressed")).then(pl.col(c)).alias(name) for c, name in
-          (("nr", "numerator"), ("dr", "denominator"), ("dr", "n"), ("value", "value"), ("ci_low", "ci_low"),
-           ("ci_high", "ci_high"))),
-        "suppressed", suppression_reason=pl.when(pl.col("suppressed")).then(pl.lit("primary")))
-    links = [link(f"ind{k:03d}") for k in range(indicators)]
-    return exact_cells, published, areas(tree), links
-
-
-@pytest.mark.skipif(not os.environ.get("PHM_AUDIT_BENCH"), reason="benchmark: set PHM_AUDIT_BENCH=1")
-def test_audit_time_on_a_default_region_sized_publication():
-    cand, published, tree, links = synthetic_region(indicators=int(os.environ.get("PHM_AUDIT_INDICATORS", "100")))
-    started = time.perf_counter()
-    report = attack_publication(cand, published, tree, {}, links)
-    seconds = time.perf_counter() - started
-    print(f"\n{cand.height} cells: {seconds:.1f} s; {report.stages}; {report.summary()}")
-    assert not found(report, "audit_inconsistent")
