@@ -21,6 +21,14 @@ from indicators.catalogue import Catalogue, Indicator, Mart
 STAT_COLUMNS = ("n", "cnt", "sx", "sx2", "sw", "sw2", "swx", "swx2", "se", "mx", "mxe", "npos")
 _ADDITIVE_PERSONS = re.compile(r"^\s*(count\(\s*\*\s*\)|sum\((?P<expr>.+)\))\s*$", re.IGNORECASE | re.DOTALL)
 _ROLLUP = {"count": "sum", "sum": "sum", "max": "max"}
+# Sums are taken exactly, as DECIMAL: DuckDB adds doubles in parallel in an order that differs between runs,
+# and disclosure control decides on these sums, so float noise would change which cells are published.
+# Each row's double is rounded to 1e-10 once (the same in every run); sums of decimals do not depend on order.
+EXACT = "DECIMAL(38, 10)"
+
+
+def _exact_sum(expr: str) -> str:
+    return f"sum(CAST({expr} AS {EXACT}))"
 _MAXIMA = ("mx", "mxe")
 
 
@@ -53,13 +61,13 @@ def _stats_sql(ind: Indicator, k: int) -> list[str]:
         f"max({_largest_share_term(ind, w, e)}) {flt} AS i{k}_mxe",
         f"{ind.mart.persons} {flt} AS i{k}_n",
         f"count(*) {flt} AS i{k}_cnt",
-        f"sum({x}) {flt} AS i{k}_sx",
-        f"sum({x} * {x}) {flt} AS i{k}_sx2",
-        f"sum({w}) {flt} AS i{k}_sw",
-        f"sum({w} * {w}) {flt} AS i{k}_sw2",
-        f"sum({w} * {v}) {flt} AS i{k}_swx",
-        f"sum({w} * {v} * {v}) {flt} AS i{k}_swx2",
-        f"sum({e}) {flt} AS i{k}_se",
+        f"{_exact_sum(x)} {flt} AS i{k}_sx",
+        f"{_exact_sum(f'{x} * {x}')} {flt} AS i{k}_sx2",
+        f"{_exact_sum(w)} {flt} AS i{k}_sw",
+        f"{_exact_sum(f'{w} * {w}')} {flt} AS i{k}_sw2",
+        f"{_exact_sum(f'{w} * {v}')} {flt} AS i{k}_swx",
+        f"{_exact_sum(f'{w} * {v} * {v}')} {flt} AS i{k}_swx2",
+        f"{_exact_sum(e)} {flt} AS i{k}_se",
         f"max({x}) {flt} AS i{k}_mx",
     ]
 
@@ -100,7 +108,8 @@ class _FineScan:
         return self.columns.setdefault(expr, f"_c{len(self.columns)}")
 
     def aggregate(self, function: str, argument: str) -> str:
-        name = self.aggregates.setdefault(f"{function}({argument})", f"_a{len(self.aggregates)}")
+        text = _exact_sum(argument) if function == "sum" else f"{function}({argument})"
+        name = self.aggregates.setdefault(text, f"_a{len(self.aggregates)}")
         self.functions[name] = function
         return name
 
@@ -186,7 +195,7 @@ def build_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: lis
     con.execute("CREATE SCHEMA IF NOT EXISTS indicators")
     con.execute(
         "CREATE OR REPLACE TABLE indicators.base_cells (indicator_id VARCHAR, period INTEGER, base_area VARCHAR, "
-        "stratum VARCHAR, " + ", ".join(f"{c} DOUBLE" for c in STAT_COLUMNS) + ")"
+        "stratum VARCHAR, " + ", ".join(f"{c} {EXACT}" for c in STAT_COLUMNS) + ")"
     )
     for mart in catalogue.marts.values():
         inds = catalogue.for_mart(mart.name)
@@ -210,7 +219,8 @@ def build_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: lis
     levels = [(ind.id, level, level in ind.stratum_levels) for ind in catalogue.indicators for level in ind.levels]
     con.execute("CREATE OR REPLACE TEMP TABLE _levels (indicator_id VARCHAR, area_level VARCHAR, strata BOOLEAN)")
     con.executemany("INSERT INTO _levels VALUES (?, ?, ?)", levels)
-    sums = ", ".join(f"max({c}) AS {c}" if c in _MAXIMA else f"sum({c}) AS {c}" for c in STAT_COLUMNS)
+    sums = ", ".join(f"CAST(max({c}) AS DOUBLE) AS {c}" if c in _MAXIMA else f"CAST(sum({c}) AS DOUBLE) AS {c}"
+                     for c in STAT_COLUMNS)
     con.execute(
         f"""
         CREATE OR REPLACE TABLE indicators.cells AS
@@ -281,7 +291,7 @@ def build_top_share_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, 
             )
             -- the costliest ceil(share x persons) values of each cell, sorted within the cell: a window
             -- ranking every person in every area level costs several times more
-            SELECT '{ind.id}', period, area_code, area_level, count(*), sum(value),
+            SELECT '{ind.id}', period, area_code, area_level, count(*), CAST({_exact_sum("value")} AS DOUBLE),
                    list_sum(list_slice(list_sort(list(value), 'DESC'), 1, CAST(ceil({share} * count(*)) AS BIGINT))),
                    max(value)
             FROM x GROUP BY ALL

@@ -46,6 +46,7 @@ class Mart:
     strata: dict[str, str]
     weight: str | None = None
     description: str = ""
+    sources: tuple[str, ...] = ()  # landing sources every indicator on this mart needs
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,13 @@ class Indicator:
     numerator_key: str | None = None      # indicators with the same key count the same persons
     partition: str | None = None          # numerators of one partition add up to their common denominator
     numerator_is_stratum: str | None = None  # the totaal numerator is the denominator count of this stratum
+    own_inputs: tuple[str, ...] = ()  # landing sources this indicator needs beyond its mart's
     extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Every landing source the indicator needs: its mart's and its own (catalogue `inputs`)."""
+        return tuple(sorted({*self.mart.sources, *self.own_inputs}))
 
     @property
     def rows_key(self) -> str:
@@ -160,7 +167,8 @@ class Catalogue:
                 "ph_dimension": i.ph_dimension, "unit": i.unit, "direction": i.direction,
                 "numerator": i.numerator, "denominator": i.denominator, "source": i.source, "method": i.method,
                 "multiplier": i.multiplier, "strata": ",".join(i.strata), "min_denominator": i.min_denominator,
-                "levels": ",".join(i.levels), "standard": i.standard, "catalogue_version": self.version,
+                "levels": ",".join(i.levels), "standard": i.standard, "inputs": ",".join(i.inputs),
+                "catalogue_version": self.version,
             }
             for i in self.indicators
         ]
@@ -206,7 +214,8 @@ def _load(path: Path, cutoff_items: tuple, expansion_items: tuple) -> Catalogue:
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     marts = {
         name: Mart(name, spec["table"], spec["area_column"], spec.get("persons", "count(*)"),
-                   dict(spec.get("strata", {})), spec.get("weight"), spec.get("description", ""))
+                   dict(spec.get("strata", {})), spec.get("weight"), spec.get("description", ""),
+                   tuple(spec.get("sources", ())))
         for name, spec in doc["marts"].items()
     }
     defaults = doc.get("defaults", {})
@@ -237,7 +246,7 @@ def _load(path: Path, cutoff_items: tuple, expansion_items: tuple) -> Catalogue:
             raise CatalogueError(f"{where}: levels {levels} must be among {LEVELS}")
         known = set(REQUIRED) | {"expand", "ph_dimension", "denominator", "exposure", "weight", "multiplier", "strata",
                                  "levels", "min_denominator", "disclosure", "standard", "stratum_levels",
-                                 "numerator_key", "partition", "numerator_is_stratum"}
+                                 "numerator_key", "partition", "numerator_is_stratum", "inputs"}
         stratum_levels = tuple(entry.get("stratum_levels", defaults.get("stratum_levels", LEVELS)))
         if any(level not in LEVELS for level in stratum_levels):
             raise CatalogueError(f"{where}: stratum_levels {stratum_levels} must be among {LEVELS}")
@@ -271,6 +280,7 @@ def _load(path: Path, cutoff_items: tuple, expansion_items: tuple) -> Catalogue:
             numerator_key=entry.get("numerator_key"),
             partition=entry.get("partition"),
             numerator_is_stratum=entry.get("numerator_is_stratum"),
+            own_inputs=tuple(entry.get("inputs", ())),
             extra=extra,
         ))
     return Catalogue(str(doc.get("version", "1")), marts, tuple(indicators))

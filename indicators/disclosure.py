@@ -45,7 +45,8 @@ KEY = ("indicator_id", "period", "area_code", "stratum")
 AREA_LEVELS = ("buurt", "wijk", "gemeente", "regio")
 TOTAL_STRATUM = "totaal"
 KINDS = ("proportion", "survey", "rate", "mean", "cost", "count", "business")
-REASONS = ("primary", "dominance", "secondary")
+INCOMPLETE = "bron onvolledig"  # a source of the year is missing or incomplete (quality/completeness.py)
+REASONS = ("primary", "dominance", "secondary", INCOMPLETE)
 MAX_ITERATIONS = 50
 MAX_REPAIRS = 100  # LP rounds; each later round checks only the few quantities still open
 REQUIRED_COLUMNS = {
@@ -449,3 +450,21 @@ def publish_cells(flagged: pl.DataFrame, protected: pl.DataFrame, policy: Disclo
     if missing.height:
         raise ValueError(f"protected estimates hold a cell the disclosure flags do not: {missing.row(0)}")
     return mask_and_round(shown, policy)
+
+
+def mark_incomplete(cells: pl.DataFrame, incomplete: pl.DataFrame, *, empty: bool) -> pl.DataFrame:
+    """Cells of the (indicator_id, period) pairs in `incomplete` suppressed with reason "bron onvolledig": a year
+    whose inputs are incomplete is never published as a value. `empty` also nulls the numbers (what readers
+    see); the exact candidate keeps them for the audit. Hiding more never weakens the protection of others."""
+    if incomplete.is_empty():
+        return cells
+    hit = cells.select("indicator_id", "period").join(
+        incomplete.with_columns(pl.col("period").cast(cells.schema["period"]), pl.lit(True).alias("_hit")),
+        on=["indicator_id", "period"], how="left", maintain_order="left")["_hit"].fill_null(False)
+    numbers = [c for c in ("numerator", "denominator", "n", "value", "ci_low", "ci_high", "comparison")
+               if c in cells.columns] if empty else []
+    return cells.with_columns(
+        *(pl.when(hit).then(None).otherwise(pl.col(c)).alias(c) for c in numbers),
+        pl.when(hit).then(True).otherwise(pl.col("suppressed")).alias("suppressed"),
+        pl.when(hit).then(pl.lit(INCOMPLETE)).otherwise(pl.col("suppression_reason")).alias("suppression_reason"),
+    )

@@ -62,18 +62,23 @@ class Verdict:
     blocking_quantities: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
 
 
+_CONSTRUCTING = threading.Lock()
+
+
 def _highs() -> highspy.Highs:
     """A silent solver. HiGHS prints its banner from C++ on the first construction in a process, before any
-    option can be set, so standard output is pointed at /dev/null while it is built."""
-    sys.stdout.flush()
-    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        h = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
+    option can be set, so standard output is pointed at /dev/null while it is built -- one construction at a
+    time: two threads swapping file descriptor 1 at once could leave it pointing at /dev/null."""
+    with _CONSTRUCTING:
+        sys.stdout.flush()
+        saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+            h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
     h.setOptionValue("output_flag", False)
     h.setOptionValue("presolve", "off")  # warm starts between objectives need the model as it is
     return h

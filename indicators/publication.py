@@ -3,10 +3,13 @@
 The new file is written beside the old one, fsynced and moved into place with `os.replace`,
 so a reader never sees half a publication and a failed run leaves the previous one intact.
 Only tables and columns of the published contract (`published_schema.TABLES`) are copied.
+manifest.json records a content hash per table, so two publications can be told apart by hash alone.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import shutil
@@ -19,6 +22,10 @@ from indicators.exports import swap_directory, write_exports
 from indicators.published_schema import TABLES, VIEWS
 
 MONITORING = "monitoring.duckdb"
+# Tables that hold only what the inputs, code and configuration determine: equal inputs give equal hashes.
+# quality_results and run_manifest carry the run id and its timestamps, so their hashes differ per run.
+REPRODUCIBLE_TABLES = ("indicator_catalogue", "areas", "indicator_values", "equity_gaps", "evaluation_results",
+                       "trends", "impact_scenarios")
 
 
 def _fsync(path: Path) -> None:
@@ -31,6 +38,38 @@ def _fsync(path: Path) -> None:
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def content_hash(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """SHA-256 (SRI form) of a table's canonical text: its column names, then every row, ordered by all columns.
+
+    Each line is a JSON array (Python's `json.dumps` with separators "," and ":", non-ASCII kept, numbers in
+    Python's shortest round-trip form, timestamps as `str()`), lines end in a newline, UTF-8; independent of the
+    physical row order. README "Reproducible publications" shows the recipe an auditor runs on the file.
+    """
+    digest = hashlib.sha256()
+    cursor = con.execute(f"SELECT * FROM {table} ORDER BY ALL ASC NULLS LAST")
+    digest.update(_canonical([[d[0] for d in cursor.description]]))
+    while rows := cursor.fetchmany(50_000):
+        digest.update(_canonical(rows))
+    return "sha256-" + base64.b64encode(digest.digest()).decode("ascii")
+
+
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _canonical(rows) -> bytes:
+    return "".join(_JSON.encode(list(row)) + "\n" for row in rows).encode("utf-8")
+
+
+def content_hashes(path: Path) -> dict[str, str]:
+    """`content_hash` of every table of the DuckDB file at `path` (opened read-only)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        return {table: content_hash(con, table) for table in tables}
+    finally:
+        con.close()
 
 
 def write_database(con: duckdb.DuckDBPyConnection, target: Path, schema: str = "candidate") -> dict[str, int]:
@@ -81,13 +120,15 @@ def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str, ma
     try:
         counts = write_database(con, tmp)
         _fsync(tmp)
+        hashes = content_hashes(tmp)
         write_exports(tmp, staged_exports)
         staged = {name: published_dir / f".{name}.new" for name in (folders or {})}
         for name, source in (folders or {}).items():
             shutil.rmtree(staged[name], ignore_errors=True)
             shutil.copytree(source, staged[name])
         manifest = {**manifest, "run_id": run_id, "published_at": stamp, "version": version_name,
-                    "row_counts": counts}
+                    "row_counts": counts, "content_hashes": hashes,
+                    "reproducible_tables": [t for t in REPRODUCIBLE_TABLES if t in hashes]}
         manifest_tmp = published_dir / ".manifest.json.tmp"
         manifest_tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str), encoding="utf-8")
         _fsync(manifest_tmp)

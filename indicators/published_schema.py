@@ -26,6 +26,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "min_denominator": "Minimale noemer / Minimum denominator",
             "levels": "Gebiedsniveaus / Area levels",
             "standard": "Standaardpopulatie bij standaardisatie: region of esp2013 / Standard population",
+            "inputs": "Bronnen die de indicator nodig heeft; een jaar waarin er een onvolledig is, wordt niet als waarde "
+                      "gepubliceerd / Landing sources the indicator needs; a year in which one is incomplete is not "
+                      "published as a value",
             "catalogue_version": "Versie van de catalogus / Catalogue version",
         },
     ),
@@ -60,7 +63,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
                       "for workforce figures (a census of organisations)",
             "ci_high": "Bovengrens 95%-betrouwbaarheidsinterval / Upper 95% confidence limit",
             "suppressed": "Onderdrukt wegens onthullingsrisico / Suppressed for disclosure control",
-            "suppression_reason": "Reden: primary, secondary, dominance / Reason for suppression",
+            "suppression_reason": "Reden: primary, secondary, dominance, of bron onvolledig (een bron van dit jaar "
+                                  "ontbreekt of is onvolledig) / Reason for suppression: primary, secondary, "
+                                  "dominance, or bron onvolledig (a source of this year is missing or incomplete)",
             "comparison": "Vergeleken met de regio: hoger, lager, geen_verschil / Compared with the region",
         },
     ),

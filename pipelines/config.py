@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from indicators.disclosure import DisclosurePolicy
+from quality.contracts import SOURCES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "phm.toml"
@@ -19,11 +20,13 @@ GEMEENTE_CODE = re.compile(r"^GM[0-9]{4}$")
 KNOWN_SECTIONS = {
     "region": {"code", "name", "gemeenten"},
     "regions": None,  # [regions.<CODE>] tables, checked against REGION_KEYS
-    "run": {"years", "data_dir", "reference_dir"},
+    "run": {"years", "data_dir", "reference_dir", "allow_incomplete"},
     "generator": {"seed", "scale"},
     "duckdb": {"threads", "memory_limit"},
     "disclosure": {f.name for f in fields(DisclosurePolicy)},
-    "checks": {"min_linkage_coverage", "max_quarantine_share"},
+    "checks": {"min_linkage_coverage", "max_quarantine_share", "run_to_run_tolerance"},
+    "completeness": {"optional", "min_share_of_previous_year", "min_population_share_of_previous_year",
+                     "min_records_per_resident"},
     "cutoffs": None,  # free-form numbers, read by the indicator catalogue
 }
 REGION_KEYS = {"name", "gemeenten", "data_dir", "years"}
@@ -51,6 +54,9 @@ class Settings:
     duckdb_memory_limit: str = "4GB"
     disclosure: dict = field(default_factory=dict)
     checks: dict = field(default_factory=dict)
+    completeness: dict = field(default_factory=dict)
+    # "source:year" or "source" entries an operator allows to be incomplete: published as "bron onvolledig"
+    allow_incomplete: tuple[str, ...] = ()
     cutoffs: dict = field(default_factory=dict)
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -143,6 +149,22 @@ def load_settings(path: Path | str | None = None, data_dir: Path | str | None = 
     cutoffs = raw.get("cutoffs", {})
     for name, value in cutoffs.items():
         _require(isinstance(value, int | float), path, f"cutoffs.{name}", f"must be a number, got {value!r}")
+    allow = run.get("allow_incomplete", [])
+    _require(isinstance(allow, list) and all(isinstance(a, str) for a in allow), path, "run.allow_incomplete",
+             'must be a list such as ["wmo:2024"] (source:year, or a source for every year)')
+    for entry in allow:
+        source, _, year = entry.partition(":")
+        _require(source in SOURCES, path, "run.allow_incomplete",
+                 f"{entry!r}: {source!r} is not a source; expected one of {sorted(SOURCES)}")
+        _require(not year or (year.isdigit() and int(year) in years), path, "run.allow_incomplete",
+                 f"{entry!r}: {year!r} is not one of the configured years {years}")
+    completeness = raw.get("completeness", {})
+    for source in completeness.get("optional", []):
+        _require(source in SOURCES, path, "completeness.optional",
+                 f"{source!r} is not a source; expected one of {sorted(SOURCES)}")
+    for source in completeness.get("min_records_per_resident", {}):
+        _require(source in SOURCES, path, "completeness.min_records_per_resident",
+                 f"{source!r} is not a source; expected one of {sorted(SOURCES)}")
 
     return Settings(
         config_path=path,
@@ -158,6 +180,8 @@ def load_settings(path: Path | str | None = None, data_dir: Path | str | None = 
         duckdb_memory_limit=str(duck.get("memory_limit", "4GB")),
         disclosure=dict(raw.get("disclosure", {})),
         checks=dict(raw.get("checks", {})),
+        completeness=dict(completeness),
+        allow_incomplete=tuple(allow),
         cutoffs=dict(cutoffs),
         raw={**raw, "region": {"code": code, **chosen}},
     )

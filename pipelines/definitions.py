@@ -12,7 +12,7 @@ import dagster as dg
 
 from pipelines.assets.evaluation import EVALUATION_ASSETS
 from pipelines.assets.indicators import INDICATOR_ASSETS
-from pipelines.assets.ingest import INGEST_ASSETS
+from pipelines.assets.ingest import INGEST_ASSETS, source_completeness
 from pipelines.assets.phm_steps import PHM_STEP_ASSETS
 from pipelines.assets.publish import PUBLISH_ASSETS
 from pipelines.assets.staging import STAGING_ASSETS, YEAR_STAGING_ASSETS
@@ -50,7 +50,7 @@ def build_definitions(regions: Settings | list[Settings]) -> dg.Definitions:
     regions = [regions] if isinstance(regions, Settings) else list(regions)
     years = year_partitions(regions)
     assets = [*partitioned_by_year([*INGEST_ASSETS, *YEAR_STAGING_ASSETS, *PHM_STEP_ASSETS], years),
-              *[a for a in STAGING_ASSETS if a not in YEAR_STAGING_ASSETS],
+              source_completeness, *[a for a in STAGING_ASSETS if a not in YEAR_STAGING_ASSETS],
               *INDICATOR_ASSETS, *EVALUATION_ASSETS, *PUBLISH_ASSETS]
     jobs, schedules, sensors = [], [], []
     for settings in regions:

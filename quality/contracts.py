@@ -50,6 +50,14 @@ class Contract:
     date_order: tuple[tuple[str, str], ...] = ()  # (earlier, later) pairs that must be ordered
     area_columns: tuple[str, ...] = ()  # columns whose codes must exist in the region's areas
     extra_checks: tuple[pa.Check, ...] = field(default_factory=tuple)
+    # The year a record belongs to, as SQL on the raw table: its year column, else the year it starts (a file
+    # of episodes or provisions also carries those still running from earlier years). None: delivered
+    # without years (interventions). The completeness gate counts a year's records by it.
+    starts_in: str | None = None
+
+    @property
+    def record_year(self) -> str | None:
+        return self.year_column or (f"year({self.starts_in})" if self.starts_in else None)
 
     def schema(self, area_codes: Iterable[str] | None = None) -> pa.DataFrameSchema:
         """The Pandera schema; with `area_codes`, area columns must hold codes of the region."""
@@ -160,6 +168,7 @@ CONTRACTS: dict[str, Contract] = {
                 "end_date": Col(pl.Date, nullable=True),
             },
             date_order=(("start_date", "end_date"),),
+            starts_in="start_date",
         ),
         Contract(
             "hospital_events",
@@ -173,6 +182,7 @@ CONTRACTS: dict[str, Contract] = {
                 "acute": Col(pl.Boolean),
             },
             date_order=(("start_date", "end_date"),),
+            starts_in="start_date",
         ),
         Contract(
             "zvw_costs",
@@ -198,6 +208,7 @@ CONTRACTS: dict[str, Contract] = {
             },
             key=("provision_id",),
             date_order=(("start_date", "end_date"),),
+            starts_in="start_date",
         ),
         Contract(
             "jeugd",
@@ -212,6 +223,7 @@ CONTRACTS: dict[str, Contract] = {
             },
             key=("provision_id",),
             date_order=(("start_date", "end_date"),),
+            starts_in="start_date",
         ),
         Contract(
             "participatie",
@@ -235,6 +247,7 @@ CONTRACTS: dict[str, Contract] = {
                 "cost_eur": _COST,
             },
             date_order=(("start_date", "end_date"),),
+            starts_in="start_date",
         ),
         Contract(
             "health_survey",

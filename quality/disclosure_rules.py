@@ -11,7 +11,8 @@ from collections.abc import Mapping
 
 import duckdb
 
-REASONS = ("primary", "dominance", "secondary")
+# "bron onvolledig": a source of the year is missing or incomplete (quality/completeness.py); the cell is hidden
+REASONS = ("primary", "dominance", "secondary", "bron onvolledig")
 # Numbers in messages: whole numbers without ".0", others to four decimals.
 NUMBER_MACRO = """
 CREATE OR REPLACE TEMP MACRO num(x) AS

@@ -20,14 +20,16 @@ SMALL_YEARS = [2022, 2023]
 SMALL_SCALE = 0.5
 
 
-def write_config(path: Path, data_dir: Path, gemeenten=SMALL_GEMEENTEN, years=SMALL_YEARS, extra: str = "") -> Path:
+def write_config(path: Path, data_dir: Path, gemeenten=SMALL_GEMEENTEN, years=SMALL_YEARS, extra: str = "",
+                 allow_incomplete: tuple[str, ...] = ()) -> Path:
     """A phm.toml for a test region, with the default thresholds and cut-offs of the repository's file."""
     base = (REPO_ROOT / "phm.toml").read_text(encoding="utf-8")
     head, _, rest = base.partition("[generator]")
     text = (
         f'[region]\ncode = "RG_TEST"\nname = "Testregio"\ngemeenten = {json.dumps(gemeenten)}\n\n'
         f'[run]\nyears = {json.dumps(years)}\ndata_dir = "{data_dir}"\n'
-        f'reference_dir = "{REPO_ROOT / "sample_data" / "reference"}"\n\n[generator]{rest}\n{extra}'
+        f'reference_dir = "{REPO_ROOT / "sample_data" / "reference"}"\n'
+        f'allow_incomplete = {json.dumps(list(allow_incomplete))}\n\n[generator]{rest}\n{extra}'
     )
     path.write_text(text, encoding="utf-8")
     return path

@@ -38,6 +38,14 @@ SUPPRESSION_REASONS: dict[str, str] = {
     "primary": "te weinig personen om de waarde veilig te tonen",
     "secondary": "aanvullend onderdrukt zodat een andere onderdrukte cel niet terug te rekenen is",
     "dominance": "één persoon of aanbieder bepaalt het grootste deel van de waarde",
+    "bron onvolledig": "een bron van dit jaar ontbreekt of is onvolledig, dus de waarde zou misleiden",
+}
+# Landing sources as a steering group knows them (the completeness notice of the report).
+SOURCES: dict[str, str] = {
+    "population": "bevolking (BRP)", "gp_episodes": "huisartsenzorg", "hospital_events": "ziekenhuiszorg",
+    "zvw_costs": "Zvw-declaraties", "wmo": "Wmo", "jeugd": "Jeugdwet", "participatie": "Participatiewet",
+    "wlz": "Wlz", "health_survey": "gezondheidsmonitor", "workforce": "personeelsgegevens",
+    "interventions": "interventies", "intervention_participants": "interventiedeelnemers",
 }
 UNITS: dict[str, str] = {"per 1000": "per 1.000"}
 MONTHS = [

@@ -103,6 +103,12 @@ FROM quality_results WHERE status = 'failed'
 ORDER BY severity = 'error' DESC, check_name
 """
 
+# Source-years the operator allowed to be incomplete ("wmo:2024, population:2023"), from the completeness gate.
+INCOMPLETE_SOURCES = """
+SELECT observed FROM quality_results
+WHERE check_name = 'incomplete_sources_allowed' AND status = 'failed'
+"""
+
 RUN = """
 SELECT any_value(run_id ORDER BY finished_at DESC NULLS LAST) AS run_id,
        max(finished_at) AS finished_at,
@@ -129,6 +135,7 @@ class Published:
     evaluation: pl.DataFrame | None
     quality_counts: pl.DataFrame
     quality_failures: pl.DataFrame
+    incomplete_sources: list[str]  # "wmo:2024" entries published as suppressed (bron onvolledig)
     run_id: str | None
     finished_at: datetime | None
     code_version: str | None
@@ -179,6 +186,8 @@ def read_published(con: duckdb.DuckDBPyConnection) -> Published:
         evaluation=con.execute(EVALUATION).pl() if "evaluation_results" in tables else None,
         quality_counts=con.execute(QUALITY_COUNTS).pl(),
         quality_failures=con.execute(QUALITY_FAILURES).pl(),
+        incomplete_sources=[part.strip() for (observed,) in con.execute(INCOMPLETE_SOURCES).fetchall()
+                            for part in (observed or "").split(",") if ":" in part],
         run_id=run_id,
         finished_at=finished_at,
         code_version=code_version,

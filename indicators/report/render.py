@@ -107,6 +107,7 @@ def _facts(region: Region, area: Area, children: pl.DataFrame) -> str:
         sections.facts(items) + f'<p class="verdict {region.quality_css}">'
         f"Datakwaliteit: {html.escape(region.quality_sentence)} "
         '<a href="index.html#datakwaliteit">Details</a></p>'
+        + sections.incomplete_notice(region.data.incomplete_sources)
     )
 
 

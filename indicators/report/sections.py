@@ -9,6 +9,7 @@ from datetime import datetime
 
 import polars as pl
 
+from indicators.report.labels import SOURCES as SOURCE_LABELS
 from indicators.report.labels import SUPPRESSED, escape_expr, nl_datetime, nl_number, nl_number_expr
 
 METHODS = {
@@ -72,6 +73,22 @@ def facts(items: list[tuple[str, str]]) -> str:
         '<ul class="facts">'
         + "".join(f"<li><b>{html.escape(v)}</b>{html.escape(k)}</li>" for k, v in items)
         + "</ul>"
+    )
+
+
+def incomplete_notice(entries: list[str]) -> str:
+    """A notice naming the source-years published as incomplete: their indicators show no value that year."""
+    if not entries:
+        return ""
+    by_source: dict[str, list[str]] = {}
+    for entry in entries:
+        source, _, year = entry.partition(":")
+        by_source.setdefault(source, []).append(year)
+    parts = [f"{SOURCE_LABELS.get(source, source)} ({', '.join(sorted(years))})" for source, years in by_source.items()]
+    return (
+        '<p class="verdict warn">Onvolledige bronnen: ' + html.escape("; ".join(parts)) + ". Indicatoren die "
+        "deze bronnen gebruiken, zijn voor die jaren niet als waarde gepubliceerd (onderdrukt, reden: bron "
+        "onvolledig). Vergelijk zulke jaren niet met andere jaren.</p>"
     )
 
 

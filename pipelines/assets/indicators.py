@@ -6,15 +6,18 @@ from dagster_duckdb import DuckDBResource
 
 from indicators.aggregation import build_cells, build_standardisation_cells, build_top_share_cells
 from indicators.catalogue import expansions_from_warehouse, load_catalogue
-from indicators.disclosure import DisclosurePolicy, flag_disclosure, publish_cells
+from indicators.disclosure import DisclosurePolicy, flag_disclosure, mark_incomplete, publish_cells
 from indicators.estimates import estimate_cells, round_statistics
 from indicators.quantities import links_frame
+from pipelines.assets.ingest import COMPLETENESS
 from pipelines.assets.phm_steps import REACH, TARGETING
 from pipelines.assets.staging import SURVEY, WORKFORCE
 from pipelines.checks import check_spec, to_result
 from pipelines.metadata import markdown_table
 from pipelines.resources import PhmConfig
 from quality import checks
+from quality.completeness import incomplete_indicator_years
+from quality.contracts import SOURCES
 from transforms.warehouse import write_table
 
 CELLS = dg.AssetKey(["indicators", "indicator_cells"])
@@ -22,7 +25,8 @@ VALUES = dg.AssetKey(["indicators", "indicator_values"])
 CARE = dg.AssetKey(["staging", "person_care"])
 
 
-@dg.asset(key=CELLS, group_name="indicators", kinds={"duckdb"}, deps=[TARGETING, REACH, SURVEY, WORKFORCE, CARE],
+@dg.asset(key=CELLS, group_name="indicators", kinds={"duckdb"},
+          deps=[TARGETING, REACH, SURVEY, WORKFORCE, CARE, COMPLETENESS],
           description="Sufficient statistics (counts, weighted sums, exposures) for every catalogue indicator "
                       "per year, area (buurt, wijk, gemeente, regio) and stratum, from one scan per mart.")
 def indicator_cells(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
@@ -49,6 +53,10 @@ def indicator_values(context: dg.AssetExecutionContext, warehouse: DuckDBResourc
     policy = DisclosurePolicy.from_mapping(s.disclosure)
     with warehouse.get_connection() as con:
         catalogue = load_catalogue(s.cutoffs, expansions_from_warehouse(con))
+        unknown = sorted({src for i in catalogue.indicators for src in i.inputs} - set(SOURCES))
+        if unknown:
+            raise ValueError(f"indicators/catalogue.yaml names inputs that are no landing source: {unknown}; "
+                             f"expected some of {list(SOURCES)}")
         cells = con.execute("SELECT * FROM indicators.cells").pl()
         std = con.execute("SELECT * FROM indicators.std_cells").pl()
         top = con.execute("SELECT * FROM indicators.top_share_cells").pl()
@@ -58,6 +66,11 @@ def indicator_values(context: dg.AssetExecutionContext, warehouse: DuckDBResourc
         base = policy.rounding_base
         protected = estimate_cells(round_statistics(cells, catalogue, base), catalogue, std, top, rounding_base=base)
         published = publish_cells(flagged, protected.drop("unit"), policy)
+        # a year whose inputs the operator allowed to be incomplete is published for nothing that needs them
+        incomplete = incomplete_indicator_years(con.execute("SELECT * FROM meta.source_completeness").pl(),
+                                                {i.id: i.inputs for i in catalogue.indicators})
+        flagged = mark_incomplete(flagged, incomplete, empty=False)
+        published = mark_incomplete(published, incomplete, empty=True)
         write_table(con, "indicators.values", flagged)
         write_table(con, "indicators.published_values", published)
         summary = con.execute(

@@ -22,6 +22,7 @@ from quality.expectations import run_expectation_suites
 from quality.expectations.suites import SUITE_NAMES
 from quality.outcomes import CHECK_RESULTS_DDL, CheckOutcome
 from quality.privacy import privacy_violations
+from quality.run_to_run import run_to_run
 from transforms.code_lists import versions as code_list_versions
 
 CANDIDATE = dg.AssetKey(["publish", "publication_candidate"])
@@ -40,10 +41,12 @@ def _disclosure(con, policy: dict, links: list[dict]) -> CheckOutcome:
     """The attacker's audit of the candidate: everything an outsider can derive from the publication."""
     def table(sql: str):
         return con.execute(sql).pl()
+    # The unrounded values, trends and gaps: the candidate publishes them rounded (a function of these), so an
+    # outsider learns no more from the published file than the audit attacks.
     report = attack_publication(
         table("SELECT * FROM indicators.values"), table("SELECT * FROM indicators.published_values"),
         table("SELECT area_code, area_level, parent_code FROM staging.areas"), policy, links,
-        trends=table("SELECT * FROM candidate.trends"), equity_gaps=table("SELECT * FROM candidate.equity_gaps"),
+        trends=table("SELECT * FROM indicators.trends"), equity_gaps=table("SELECT * FROM indicators.equity_gaps"),
         impact_scenarios=table("SELECT * FROM candidate.impact_scenarios"))
     # A failing run publishes nothing, so the operator may see the exact counts that leak; a passing one
     # publishes this message in quality_results, which then is the summary alone (no count in it).
@@ -58,7 +61,12 @@ def _disclosure(con, policy: dict, links: list[dict]) -> CheckOutcome:
           description="The publication candidate: the aggregate contract tables in the warehouse schema "
                       "`candidate`, checked for privacy and disclosure before anything is published.",
           check_specs=[check_spec(CANDIDATE, "privacy", "no pseudonym, person-level row, event date or small cell"),
-                       check_spec(CANDIDATE, "disclosure_policy", "independent audit of the disclosure policy")])
+                       check_spec(CANDIDATE, "disclosure_policy", "independent audit of the disclosure policy"),
+                       check_spec(CANDIDATE, "run_to_run_values", "a value of a year published before moves only "
+                                                                  "when its inputs, code or configuration changed"),
+                       check_spec(CANDIDATE, "run_to_run_coverage", "no year, area or indicator of the previous "
+                                                                    "publication disappears without a configuration "
+                                                                    "change")])
 def publication_candidate(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig):
     s = phm.settings()
     rounding = int(s.disclosure.get("rounding_base", 5))
@@ -72,7 +80,10 @@ def publication_candidate(context: dg.AssetExecutionContext, warehouse: DuckDBRe
     yield dg.MaterializeResult(metadata={"rows": counts["indicator_values"], **counts})
     with warehouse.get_connection() as con:
         outcomes = [_privacy(con, int(s.disclosure.get("min_count", 10))),
-                    _disclosure(con, s.disclosure, catalogue.disclosure_links())]
+                    _disclosure(con, s.disclosure, catalogue.disclosure_links()),
+                    *run_to_run(con, s.published_dir / "monitoring.duckdb",
+                                float(s.checks.get("run_to_run_tolerance", 1e-9)),
+                                {i.id: i.inputs for i in catalogue.indicators})]
     for outcome in outcomes:
         yield to_result(context.run.run_id, warehouse, outcome, CANDIDATE)
 
