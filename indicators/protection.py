@@ -201,23 +201,33 @@ def attacker_bounds(value: npt.ArrayLike, known: npt.ArrayLike, relations: Relat
         scale = np.bincount(relations.row, weights=np.abs(relations.coef * value[relations.quantity]),
                             minlength=n_rows)
         slack = 1e-9 * scale + 1e-7
-        # A bound between two hidden quantities (numerator <= denominator) is left out: it would tie every
-        # indicator that shares a hidden denominator into one large LP, for a constraint that only narrows
-        # the attacker's interval from the side the sums already bound.
+        # Components come from the sums alone. A bound between two hidden quantities (numerator <= denominator)
+        # must not join components: it would tie every indicator that shares a hidden denominator into one large
+        # LP. It is kept where both sides already share a component (a cell's numerator and denominator usually
+        # do), and left out between components, where it only narrows from a side the sums already bound.
         hidden_per_row = np.bincount(relations.row[~entry_known], minlength=n_rows)
         bound_only = np.zeros(n_rows, dtype=bool) if relations.cover is None else ~relations.cover
         coupling = (hidden_per_row > 1) & bound_only
-        keep = ~entry_known & ~coupling[relations.row]
-        row, qty, coef = relations.row[keep], relations.quantity[keep], relations.coef[keep]
-        # Hidden quantities that share a row belong together: star edges to the row's first hidden quantity.
         hidden_ids = np.flatnonzero(hidden)
         var_index = np.full(len(value), -1, dtype=np.int64)
         var_index[hidden_ids] = np.arange(len(hidden_ids))
+        sums = ~entry_known & ~coupling[relations.row]
+        row, qty = relations.row[sums], relations.quantity[sums]
+        # Hidden quantities that share a row belong together: star edges to the row's first hidden quantity.
         order = np.argsort(row, kind="stable")
         starts = np.searchsorted(row[order], row[order], side="left")
         graph = coo_matrix((np.ones(len(order)), (var_index[qty[order]], var_index[qty[order][starts]])),
                            shape=(len(hidden_ids), len(hidden_ids)))
         _, component = connected_components(graph, directed=False)
+        bounds = ~entry_known & coupling[relations.row]
+        bound_component = component[var_index[relations.quantity[bounds]]]
+        lowest = np.full(n_rows, np.iinfo(np.int64).max)
+        highest = np.full(n_rows, -1)
+        np.minimum.at(lowest, relations.row[bounds], bound_component)
+        np.maximum.at(highest, relations.row[bounds], bound_component)
+        within = lowest == highest
+        keep = sums | (bounds & within[relations.row])
+        row, qty, coef = relations.row[keep], relations.quantity[keep], relations.coef[keep]
         sens_hidden = np.flatnonzero(hidden[sensitive])
         sens_component = component[var_index[sensitive[sens_hidden]]]
         wanted = np.unique(sens_component)
