@@ -85,6 +85,11 @@ def run(config: Path | None = ConfigOption, region: str | None = RegionOption,
     elapsed = time.perf_counter() - start
     for warning in outcome.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+    if not outcome.success and outcome.run_id == "-":
+        console.print(f"[red]Run not started; nothing was published and {settings.published_dir} is unchanged.[/red]")
+        for failure in outcome.failures:
+            console.print(f"  [red]-[/red] {escape(failure)}")
+        raise typer.Exit(1)
     if not outcome.success:
         console.print(f"[red]Run {outcome.run_id} failed after {elapsed:.0f} s; nothing was published and the "
                       f"previous publication in {settings.published_dir} is unchanged.[/red]")
@@ -134,8 +139,8 @@ def status(config: Path | None = ConfigOption, region: str | None = RegionOption
 
 def _last_run(settings: Settings) -> str | None:
     """The region's last run in the Dagster run history (it may have failed after the last publication)."""
-    home = settings.data_dir / "dagster"
-    if os.environ.get("DAGSTER_HOME") is None and not (home / "dagster.yaml").exists():
+    if os.environ.get("DAGSTER_HOME") is None and not (settings.data_dir / "dagster" / "dagster.yaml").exists() \
+            and not (load_settings(settings.config_path).data_dir / "dagster" / "dagster.yaml").exists():
         return None
     import dagster as dg
 
@@ -160,15 +165,29 @@ def _last_run(settings: Settings) -> str | None:
 
 
 @app.command()
-def ui(config: Path | None = ConfigOption, port: int = typer.Option(3000, help="Port for the web UI.")):
-    """Open the Dagster UI on this project (asset graph, checks, run history)."""
-    settings = _settings(config)
-    from pipelines.run import dagster_home
+def workspace(config: Path | None = ConfigOption):
+    """Print the workspace.yaml of a deployment: one code location per region (`phm workspace > workspace.yaml`)."""
+    from pipelines.config import load_regions
+    from pipelines.workspace import workspace_yaml
 
-    env = {**os.environ, "DAGSTER_HOME": str(dagster_home(settings))}
+    _settings(config)  # validates the configuration with a clear message
+    typer.echo(workspace_yaml(load_regions(config)), nl=False)
+
+
+@app.command()
+def ui(config: Path | None = ConfigOption, port: int = typer.Option(3000, help="Port for the web UI.")):
+    """Open the Dagster UI on this project: one code location per region, runs queued one per region."""
+    settings = _settings(config)
+    from pipelines.config import load_regions
+    from pipelines.run import dagster_home
+    from pipelines.workspace import workspace_yaml
+
+    home = dagster_home(settings)
+    (home / "workspace.yaml").write_text(workspace_yaml(load_regions(config)), encoding="utf-8")
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
     if config:
-        env["PHM_CONFIG"] = str(config)
-    cmd = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-p", str(port)]
+        env["PHM_CONFIG"] = str(config.resolve())
+    cmd = [sys.executable, "-m", "dagster", "dev", "-w", str(home / "workspace.yaml"), "-p", str(port)]
     raise typer.Exit(subprocess.call(cmd, cwd=REPO_ROOT, env=env))
 
 

@@ -1,12 +1,17 @@
-"""Dagster Definitions of phm-pipeline: assets per layer and PHM step, resources, one job per region.
+"""Dagster Definitions of phm-pipeline: one code location per region.
 
-Loadable by `dagster dev -m pipelines.definitions` and `phm ui`. Person-level assets are partitioned by
-year (pipelines/partitions.py); each region of the configuration gets its own job, schedules and landing
-sensor, bound by run config to the region's data directory, so regions run side by side and publish
-separately from one deployment.
+Each region of `phm.toml` is its own Definitions: its assets under the key prefix `rg_<code>/`, its year
+partitions, its job, schedules and sensors, and resources bound to its own data folder, so lineage, partitions
+and "Materialize" in the UI never mix regions and no launch can reach another region's warehouse.
+`phm workspace` writes the workspace.yaml with one location per region (`attribute: rg_<code>` of this
+module); `dagster dev -m pipelines.definitions` loads `defs`, the region in `PHM_REGION` or `[region]`.
+Person-level assets are partitioned by year (pipelines/partitions.py).
 """
 
 from __future__ import annotations
+
+import functools
+import os
 
 import dagster as dg
 
@@ -17,9 +22,10 @@ from pipelines.assets.phm_steps import PHM_STEP_ASSETS
 from pipelines.assets.publish import PUBLISH_ASSETS
 from pipelines.assets.staging import STAGING_ASSETS, YEAR_STAGING_ASSETS
 from pipelines.automation import build_automation
-from pipelines.config import Settings, load_regions
+from pipelines.config import ConfigError, Settings, load_regions
 from pipelines.partitions import partitioned_by_year, year_partitions
 from pipelines.resources import PhmConfig, WarehouseResource, phm_config, region_run_config, warehouse_config
+from pipelines.workspace import location_name
 
 
 def job_name(region_code: str) -> str:
@@ -45,25 +51,63 @@ def region_job(settings: Settings, years: dg.StaticPartitionsDefinition) -> dg.U
     )
 
 
-def build_definitions(regions: Settings | list[Settings]) -> dg.Definitions:
-    """Definitions for the given regions (tests build their own on small regions)."""
-    regions = [regions] if isinstance(regions, Settings) else list(regions)
-    years = year_partitions(regions)
+def region_assets(settings: Settings, years: dg.StaticPartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """Every asset of the pipeline, its keys, dependencies and checks under the region's prefix."""
     assets = [*partitioned_by_year([*INGEST_ASSETS, *YEAR_STAGING_ASSETS, *PHM_STEP_ASSETS], years),
               source_completeness, *[a for a in STAGING_ASSETS if a not in YEAR_STAGING_ASSETS],
               *INDICATOR_ASSETS, *EVALUATION_ASSETS, *PUBLISH_ASSETS]
-    jobs, schedules, sensors = [], [], []
-    for settings in regions:
-        jobs.append(region_job(settings, years))
-        region_schedules, region_sensors = build_automation(job_name(settings.region_code), settings)
-        schedules += region_schedules
-        sensors += region_sensors
+    prefix = location_name(settings.region_code)
+    prefixed = {key: key.with_prefix(prefix) for a in assets for key in a.keys}
+    return [a.with_attributes(asset_key_replacements=prefixed) for a in assets]
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    """One region's code location: its assets, job, schedules, sensors, and resources bound to its folder.
+
+    The resources' defaults are the region's own, so a launch without run config ("Materialize" in the UI,
+    `dagster job launch`) still writes only this region; one process runs a whole run (in-process executor),
+    because warehouse.duckdb has one writer."""
+    years = year_partitions([settings])
+    schedules, sensors = build_automation(job_name(settings.region_code), settings)
     return dg.Definitions(
-        assets=assets, jobs=jobs, schedules=schedules, sensors=sensors,
-        # defaults for materialising from the asset graph: the first region; each region's job binds its own
-        resources={"warehouse": WarehouseResource(**warehouse_config(regions[0])),
-                   "phm": PhmConfig(**phm_config(regions[0]))},
+        assets=region_assets(settings, years), jobs=[region_job(settings, years)], schedules=schedules,
+        sensors=sensors, executor=dg.in_process_executor,
+        resources={"warehouse": WarehouseResource(**warehouse_config(settings)),
+                   "phm": PhmConfig(**phm_config(settings))},
     )
 
 
-defs = build_definitions(load_regions())
+@functools.cache
+def _regions() -> dict[str, Settings]:
+    return {location_name(s.region_code): s for s in load_regions()}
+
+
+@functools.cache
+def region_definitions(name: str) -> dg.Definitions:
+    """The Definitions of the region whose location name is `name` (workspace.yaml: `attribute: rg_<code>`)."""
+    if name not in _regions():
+        raise AttributeError(f"no region {name!r} in the configuration "
+                             f"{os.environ.get('PHM_CONFIG') or 'phm.toml'}; expected one of {sorted(_regions())}")
+    return build_definitions(_regions()[name])
+
+
+def __getattr__(name: str) -> dg.Definitions:
+    """`pipelines.definitions.rg_<code>`: a region's code location, built on first use."""
+    if name.startswith("_"):
+        raise AttributeError(name)
+    return region_definitions(name)
+
+
+def _default_region() -> Settings:
+    regions = list(_regions().values())
+    wanted = os.environ.get("PHM_REGION")
+    if not wanted:
+        return regions[0]
+    for settings in regions:
+        if wanted in (settings.region_code, location_name(settings.region_code)):
+            return settings
+    raise ConfigError(f"PHM_REGION={wanted} is no region of the configuration; "
+                      f"expected one of {[s.region_code for s in regions]}")
+
+
+defs = build_definitions(_default_region())

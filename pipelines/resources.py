@@ -12,7 +12,49 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from pipelines.config import Settings, load_settings
+from pipelines.lock import region_lock
+from pipelines.partitions import RANGE_END, RANGE_START
 from quality.expectations import preload_great_expectations
+
+REGION_TAG = "phm/region"
+ROUTE_TAG = "phm/route"
+
+
+class RegionMismatch(ValueError):
+    """A run whose region settings are missing or contradict each other: refused before any step writes."""
+
+
+def run_route(tags: dict[str, str]) -> str:
+    """How a run was started, for the lock's holder and messages."""
+    if tags.get(ROUTE_TAG):
+        return tags[ROUTE_TAG]
+    if tags.get("dagster/sensor_name"):
+        return f"sensor {tags['dagster/sensor_name']}"
+    if tags.get("dagster/schedule_name"):
+        return f"schedule {tags['dagster/schedule_name']}"
+    if tags.get("dagster/backfill"):
+        return f"backfill {tags['dagster/backfill']}"
+    return "launched in Dagster (UI or CLI)"
+
+
+def region_problems(settings: Settings, run, warehouse_database: str | None) -> list[str]:
+    """Why this run may not run for `settings`' region: another region's tag or job, another warehouse."""
+    code = settings.region_code
+    problems = []
+    tagged = run.tags.get(REGION_TAG)
+    if tagged and tagged != code:
+        problems.append(f"the run is tagged {REGION_TAG}={tagged} but its settings are region {code}")
+    job = run.job_name or ""
+    if job.startswith("phm_run_") and job != f"phm_run_{code.lower()}":
+        problems.append(f"job {job} belongs to another region than its settings ({code})")
+    if warehouse_database and Path(warehouse_database).resolve() != settings.warehouse_path.resolve():
+        problems.append(f"the warehouse {warehouse_database} is not region {code}'s ({settings.warehouse_path})")
+    if job.startswith("phm_run_") and not (
+            run.tags.get("dagster/partition") or (run.tags.get(RANGE_START) and run.tags.get(RANGE_END))):
+        problems.append(f"the run targets no year: launch {job} for one year partition, or for every year "
+                        f"with the tags {RANGE_START}={settings.years[0]} and {RANGE_END}={settings.years[-1]} "
+                        f"(as `phm run --region {code}`, the schedules and the sensor do)")
+    return problems
 
 
 class PhmConfig(dg.ConfigurableResource):
@@ -23,6 +65,12 @@ class PhmConfig(dg.ConfigurableResource):
     region: str = ""     # a region code of the configuration ("" = its [region])
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        if context.run is not None:
+            database = (context.run.run_config.get("resources", {}).get("warehouse", {}).get("config", {})
+                        .get("database"))
+            problems = region_problems(self.settings(), context.run, database)
+            if problems:
+                raise RegionMismatch(f"run {context.run.run_id} refused before any step: " + "; ".join(problems))
         # Importing Great Expectations takes seconds of Python; started now, it overlaps with the run's
         # DuckDB work instead of delaying the expectations step.
         preload_great_expectations()
@@ -41,7 +89,8 @@ def phm_config(settings: Settings) -> dict:
 def warehouse_config(settings: Settings) -> dict:
     """Run config of the warehouse: the region's own warehouse.duckdb, the one writer (in-process executor)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return {"database": str(settings.warehouse_path), "connection_config": warehouse_connection_config(settings)}
+    return {"database": str(settings.warehouse_path), "connection_config": warehouse_connection_config(settings),
+            "region": settings.region_code}
 
 
 def warehouse_connection_config(settings: Settings) -> dict:
@@ -62,7 +111,26 @@ def apply_warehouse_settings(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyC
 
 
 class WarehouseResource(DuckDBResource):
-    """The warehouse connection: DuckDBResource plus `WAREHOUSE_SET`, and closed even when an asset fails."""
+    """The warehouse connection: DuckDBResource plus `WAREHOUSE_SET`, and closed even when an asset fails.
+
+    A run holds its region's lock (pipelines/lock.py) from the moment this resource starts until it ends, so no
+    second run of the region, by whatever route, writes the warehouse or publishes meanwhile."""
+
+    region: str = ""
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseResource]:
+        run = context.run
+        if run is None:  # a resource used outside a run (tests, notebooks): no lock
+            yield self
+            return
+        tagged = run.tags.get(REGION_TAG)
+        if self.region and tagged and tagged != self.region:
+            raise RegionMismatch(f"run {run.run_id} refused before any step: it is tagged {REGION_TAG}={tagged} "
+                                 f"but would write {self.database} of region {self.region}")
+        with region_lock(self.region or tagged or "?", Path(self.database).parent, run.run_id, run.job_name,
+                         run_route(run.tags)):
+            yield self
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -10,8 +10,9 @@ import dagster as dg
 import duckdb
 
 from pipelines.config import Settings
+from pipelines.lock import busy_message, holder
 from pipelines.partitions import run_tags
-from pipelines.resources import region_run_config
+from pipelines.resources import ROUTE_TAG, region_run_config
 
 
 @dataclass
@@ -22,13 +23,38 @@ class RunOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
+LOCAL_INSTANCE = """# written by phm (pipelines/run.py); remove this line to keep your own edits
+telemetry:
+  enabled: false
+run_coordinator:  # runs launched in `phm ui` queue: one run per region at a time, regions in parallel
+  module: dagster.core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    max_concurrent_runs: 2
+    tag_concurrency_limits:
+      - key: phm/region
+        value: {applyLimitPerUniqueValue: true}
+        limit: 1
+run_monitoring:  # enforces each job's dagster/max_runtime
+  enabled: true
+"""
+
+
 def dagster_home(settings: Settings) -> Path:
-    """A persistent Dagster home under the data directory (run history for `phm ui`), telemetry off."""
-    home = Path(os.environ.get("DAGSTER_HOME") or settings.data_dir / "dagster")
+    """The deployment's Dagster home (run history of every region, for `phm ui`): `$DAGSTER_HOME`, else
+    `dagster/` in the data folder of the configuration's first region. Telemetry off, runs queued per region."""
+    from pipelines.config import load_settings
+
+    base = settings.data_dir
+    if not os.environ.get("DAGSTER_HOME"):
+        first = load_settings(settings.config_path)
+        if first.region_code != settings.region_code:
+            base = first.data_dir
+    home = Path(os.environ.get("DAGSTER_HOME") or base / "dagster")
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    if not config.exists() or config.read_text(encoding="utf-8").startswith("# written by phm"):
+        config.write_text(LOCAL_INSTANCE, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
@@ -56,7 +82,11 @@ def run_main_job(settings: Settings, instance: dg.DagsterInstance | None = None,
     indicators, checks and publication always cover every year.
     """
     from pipelines.definitions import build_definitions, job_name
+    from pipelines.workspace import location_name
 
+    held_by = holder(settings.data_dir)
+    if held_by is not None:
+        return RunOutcome(False, "-", [busy_message(settings.region_code, settings.data_dir, held_by)])
     locked = warehouse_lock_problem(settings)
     if locked:
         return RunOutcome(False, "-", [locked])
@@ -74,18 +104,22 @@ def run_main_job(settings: Settings, instance: dg.DagsterInstance | None = None,
         dagster_home(settings)
         instance = dg.DagsterInstance.get()
     result = job.execute_in_process(run_config=region_run_config(settings), instance=instance, raise_on_error=False,
-                                    tags=run_tags(years))
+                                    tags={**run_tags(years), ROUTE_TAG: "phm run"})
     outcome = RunOutcome(result.success, result.run_id)
+    prefix = location_name(settings.region_code)
     for event in result.all_events:
-        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
-            error = event.event_specific_data.error
+        if event.event_type in (dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.RUN_FAILURE):
+            error = getattr(event.event_specific_data, "error", None)
+            if error is None and event.event_type == dg.DagsterEventType.RUN_FAILURE:
+                continue  # the steps' failures say it already
             message = error.message.strip() if error else "unknown error"
             cause = error.cause.message.strip() if error and error.cause else ""
-            outcome.failures.append(f"{event.step_key}: {cause or message}")
+            step = event.step_key.removeprefix(f"{prefix}__") if event.step_key else "run"
+            outcome.failures.append(f"{step}: {cause or message}")
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             if not evaluation.passed:
-                key = evaluation.asset_key.to_user_string()
+                key = dg.AssetKey(evaluation.asset_key.path[1:]).to_user_string()
                 text = f"check {evaluation.check_name} on {key}: {evaluation.description}"
                 if evaluation.severity == dg.AssetCheckSeverity.ERROR:
                     outcome.failures.append(text)

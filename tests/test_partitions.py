@@ -41,7 +41,7 @@ def _fingerprints(settings) -> dict[tuple[str, int], tuple[int, int]]:
 
 
 def _partitions(instance, run_id: str) -> set[str]:
-    records = instance.fetch_materializations(dg.AssetKey(["marts", "person_year"]), limit=100).records
+    records = instance.fetch_materializations(dg.AssetKey(["rg_test", "marts", "person_year"]), limit=100).records
     return {r.partition_key for r in records if r.run_id == run_id}
 
 

@@ -49,18 +49,23 @@ def test_config_lists_regions_each_with_its_own_data_folder(two_regions):
     assert regions[0].years == regions[1].years == (2022, 2023)  # [run].years unless the region sets its own
 
 
-def test_one_job_per_region_bound_to_its_own_warehouse(two_regions):
+def test_one_code_location_per_region_bound_to_its_own_warehouse(two_regions):
     _, regions, _ = two_regions
-    defs = build_definitions(regions)
-    databases = set()
+    databases, keys = set(), []
     for settings in regions:
+        defs = build_definitions(settings)
         job = defs.resolve_job_def(job_name(settings.region_code))
         assert job.tags["phm/region"] == settings.region_code
         config = job.partitioned_config.get_run_config_for_partition_key("2023")
         databases.add(config["resources"]["warehouse"]["config"]["database"])
         assert config["resources"]["phm"]["config"]["region"] == settings.region_code
+        # a launch without run config ("Materialize" in the UI) gets the region's own warehouse too
+        assert defs.resources["warehouse"].database == str(settings.warehouse_path)
+        assert {s.name for s in defs.sensors} >= {f"landing_sensor_{settings.region_code.lower()}"}
+        keys.append({key.path[0] for key in defs.resolve_asset_graph().get_all_asset_keys()})
     assert databases == {str(s.warehouse_path) for s in regions}
-    assert {s.name for s in defs.sensors} == {"landing_sensor_rg_test", "landing_sensor_rg_twee"}
+    # asset keys carry the region: lineage and partitions never mix regions
+    assert keys == [{"rg_test"}, {"rg_twee"}]
 
 
 def test_two_regions_run_side_by_side_and_publish_separately(two_regions):

@@ -83,7 +83,7 @@ def indicator_values(context: dg.AssetExecutionContext, warehouse: DuckDBResourc
         outcomes = [checks.proportions_in_range(con), checks.rivm_plausibility(con, s.reference_dir, references),
                     checks.suppression_by_level(con)]
     for outcome in outcomes:
-        yield to_result(context.run.run_id, warehouse, outcome, VALUES)
+        yield to_result(context.run.run_id, warehouse, outcome, context.asset_key)
 
 
 INDICATOR_ASSETS = [indicator_cells, indicator_values]

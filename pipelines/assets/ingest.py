@@ -62,7 +62,7 @@ def ingest_asset(source: str) -> dg.AssetsDefinition:
             outcomes = [checks.ingest_balance(con, source),
                         checks.quarantine_share(con, source, float(settings.checks.get("max_quarantine_share", 0.02)))]
         for outcome in outcomes:
-            yield to_result(context.run.run_id, warehouse, outcome, key)
+            yield to_result(context.run.run_id, warehouse, outcome, context.asset_key)
 
     return _ingest
 
@@ -92,4 +92,4 @@ def source_completeness(context: dg.AssetExecutionContext, warehouse: DuckDBReso
             assessed.select("source", "year", "files", "records", "expected", "status", "allowed")),
     })
     for outcome in completeness_outcomes(assessed, s.years):
-        yield to_result(context.run.run_id, warehouse, outcome, COMPLETENESS)
+        yield to_result(context.run.run_id, warehouse, outcome, context.asset_key)

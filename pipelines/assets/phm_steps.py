@@ -50,7 +50,7 @@ def person_stratification(context: dg.AssetExecutionContext, warehouse: DuckDBRe
     with warehouse.get_connection() as con:
         outcomes = [checks.one_segment_per_person_year(con), checks.kaiser_pyramid(con)]
     for outcome in outcomes:
-        yield to_result(context.run.run_id, warehouse, outcome, STRATIFICATION)
+        yield to_result(context.run.run_id, warehouse, outcome, context.asset_key)
 
 
 @dg.asset(key=SCENARIOS, group_name="phm_step3_stratification", kinds={"duckdb"}, deps=[STRATIFICATION],

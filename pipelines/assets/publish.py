@@ -85,7 +85,7 @@ def publication_candidate(context: dg.AssetExecutionContext, warehouse: DuckDBRe
                                 float(s.checks.get("run_to_run_tolerance", 1e-9)),
                                 {i.id: i.inputs for i in catalogue.indicators})]
     for outcome in outcomes:
-        yield to_result(context.run.run_id, warehouse, outcome, CANDIDATE)
+        yield to_result(context.run.run_id, warehouse, outcome, context.asset_key)
 
 
 @dg.asset(key=EXPECTATIONS, group_name="publish", kinds={"duckdb"}, deps=[CANDIDATE, SPINE, PERSON_YEAR_MART],
@@ -104,7 +104,7 @@ def expectations(context: dg.AssetExecutionContext, warehouse: DuckDBResource, p
     yield dg.MaterializeResult(metadata={"rows": len(outcomes), "data_docs": str(s.data_dir / "gx_docs"),
                                          "failed": sum(not o.passed for o in outcomes)})
     for outcome in outcomes:
-        yield to_result(context.run.run_id, warehouse, outcome, EXPECTATIONS)
+        yield to_result(context.run.run_id, warehouse, outcome, context.asset_key)
 
 
 @dg.asset(key=MONITORING, group_name="publish", kinds={"duckdb"}, deps=[CANDIDATE, EXPECTATIONS],

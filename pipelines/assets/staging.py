@@ -65,7 +65,7 @@ def person_year_spine(context: dg.AssetExecutionContext, warehouse: DuckDBResour
                                                   "participatie")):
             outcomes.append(checks.linkage_coverage(con, float(s.checks.get("min_linkage_coverage", 0.95))))
     for outcome in outcomes:
-        yield to_result(context.run.run_id, warehouse, outcome, SPINE)
+        yield to_result(context.run.run_id, warehouse, outcome, context.asset_key)
 
 
 def _exists(con, schema: str, table: str) -> bool:

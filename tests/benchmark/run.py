@@ -89,7 +89,7 @@ def stage_usage(settings, instance: dg.DagsterInstance, run_id: str, sampler: Sa
     """Wall seconds, CPU seconds and peak RSS per stage, from the Dagster step events of the run."""
     from pipelines.definitions import build_definitions
 
-    groups = {key.to_python_identifier(): spec.group_name
+    groups = {dg.AssetKey(key.path[1:]).to_python_identifier(): spec.group_name  # step keys have no region prefix
               for key, spec in ((s.key, s) for s in build_definitions(settings).resolve_all_asset_specs())}
     starts = {}
     usage = defaultdict(lambda: {"wall": 0.0, "cpu": 0.0, "peak_mb": 0.0})
