@@ -39,7 +39,9 @@ def _settings(config: Path | None, region: str | None = None) -> Settings:
 
 def _landing_has_files(settings: Settings) -> bool:
     landing = settings.landing_dir
-    return landing.is_dir() and any(p.is_file() for p in landing.glob("*/*"))
+    from transforms.readers import is_temporary_name
+
+    return landing.is_dir() and any(p.is_file() and not is_temporary_name(p.name) for p in landing.glob("*/*"))
 
 
 @app.command()

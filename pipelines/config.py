@@ -20,7 +20,7 @@ GEMEENTE_CODE = re.compile(r"^GM[0-9]{4}$")
 KNOWN_SECTIONS = {
     "region": {"code", "name", "gemeenten"},
     "regions": None,  # [regions.<CODE>] tables, checked against REGION_KEYS
-    "run": {"years", "data_dir", "reference_dir", "allow_incomplete"},
+    "run": {"years", "data_dir", "reference_dir", "allow_incomplete", "max_runtime_minutes"},
     "generator": {"seed", "scale"},
     "duckdb": {"threads", "memory_limit"},
     "disclosure": {f.name for f in fields(DisclosurePolicy)},
@@ -28,13 +28,41 @@ KNOWN_SECTIONS = {
     "completeness": {"optional", "min_share_of_previous_year", "min_population_share_of_previous_year",
                      "min_records_per_resident"},
     "cutoffs": None,  # free-form numbers, read by the indicator catalogue
+    "automation": {"sensor_interval_seconds", "yearly_cron", "monthly_cron"},
+    "alerts": {"file", "webhook", "email_to", "email_from", "smtp_host", "smtp_port"},
 }
+# Operational settings: how and when runs start and whom a failure reaches. They change no published number,
+# so they stay out of the configuration hash (changing a webhook is no reason for published values to move).
+OPERATIONAL_KEYS = {"automation": None, "alerts": None, "run": {"max_runtime_minutes"}}
 REGION_KEYS = {"name", "gemeenten", "data_dir", "years"}
 REGION_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,39}$")
 
 
 class ConfigError(ValueError):
     """A configuration problem, with the file and key that cause it and what to do."""
+
+
+@dataclass(frozen=True)
+class AutomationSettings:
+    """`[automation]`: how often the landing sensor looks, and when the schedules fire (cron, the schedules'
+    timezone)."""
+
+    sensor_interval_seconds: int = 60
+    yearly_cron: str = "0 6 1 4 *"    # 1 April, 06:00: after the yearly deliveries of the previous year
+    monthly_cron: str = "0 6 1 * *"   # first day of every month, 06:00
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """`[alerts]`: where the message about a failed run goes. `file` is relative to the region's data
+    directory ("" = no file); e-mail is sent when both `smtp_host` and `email_to` are set."""
+
+    file: str = "alerts.log"
+    webhook: str = ""
+    email_to: tuple[str, ...] = ()
+    email_from: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
 
 
 @dataclass(frozen=True)
@@ -58,6 +86,9 @@ class Settings:
     # "source:year" or "source" entries an operator allows to be incomplete: published as "bron onvolledig"
     allow_incomplete: tuple[str, ...] = ()
     cutoffs: dict = field(default_factory=dict)
+    automation: AutomationSettings = field(default_factory=AutomationSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    max_runtime_minutes: int = 240   # [run]: the daemon's run monitoring fails a run that runs longer
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -75,7 +106,7 @@ class Settings:
     @property
     def config_hash(self) -> str:
         """Hash of the effective configuration, recorded in the run manifest."""
-        payload = json.dumps(self.raw, sort_keys=True, default=str).encode()
+        payload = json.dumps(_without_operational(self.raw), sort_keys=True, default=str).encode()
         return hashlib.sha256(payload).hexdigest()[:16]
 
 
@@ -183,8 +214,79 @@ def load_settings(path: Path | str | None = None, data_dir: Path | str | None = 
         completeness=dict(completeness),
         allow_incomplete=tuple(allow),
         cutoffs=dict(cutoffs),
+        automation=_automation(raw.get("automation", {}), path),
+        alerts=_alerts(raw.get("alerts", {}), path),
+        max_runtime_minutes=_positive_int(run.get("max_runtime_minutes", 240), path, "run.max_runtime_minutes"),
         raw={**raw, "region": {"code": code, **chosen}},
     )
+
+
+def _positive_int(value, path: Path, key: str) -> int:
+    _require(isinstance(value, int) and not isinstance(value, bool) and value > 0, path, key,
+             f"must be a positive whole number, got {value!r}")
+    return value
+
+
+def _automation(table: dict, path: Path) -> AutomationSettings:
+    """`[automation]`, validated: a positive sensor interval and cron strings Dagster accepts."""
+    _require(isinstance(table, dict), path, "automation", "must be a table ([automation] with its keys)")
+    default = AutomationSettings()
+    crons = {}
+    for key in ("yearly_cron", "monthly_cron"):
+        cron = table.get(key, getattr(default, key))
+        _require(isinstance(cron, str) and (cron == getattr(default, key) or _valid_cron(cron)), path,
+                 f"automation.{key}",
+                 f"{cron!r} is not a cron string of five fields (minute hour day month weekday), "
+                 f"e.g. \"{getattr(default, key)}\"")
+        crons[key] = cron
+    interval = _positive_int(table.get("sensor_interval_seconds", default.sensor_interval_seconds), path,
+                             "automation.sensor_interval_seconds")
+    return AutomationSettings(sensor_interval_seconds=interval, **crons)
+
+
+def _valid_cron(cron: str) -> bool:
+    """What @dg.schedule itself accepts (Dagster is imported only for a cron other than the default)."""
+    from dagster._utils.schedules import is_valid_cron_string
+
+    return is_valid_cron_string(cron)
+
+
+def _alerts(table: dict, path: Path) -> AlertSettings:
+    """`[alerts]`, validated: strings, a http(s) webhook, e-mail addresses, a port, and a server for e-mail."""
+    _require(isinstance(table, dict), path, "alerts", "must be a table ([alerts] with its keys)")
+    default = AlertSettings()
+    for key in ("file", "webhook", "email_from", "smtp_host"):
+        value = table.get(key, getattr(default, key))
+        _require(isinstance(value, str), path, f"alerts.{key}", f"must be a string (\"\" = off), got {value!r}")
+    webhook = table.get("webhook", "")
+    _require(not webhook or webhook.startswith(("http://", "https://")), path, "alerts.webhook",
+             f"{webhook!r} is not a http:// or https:// URL")
+    email_to = table.get("email_to", [])
+    email_to = [email_to] if isinstance(email_to, str) and email_to else email_to
+    _require(isinstance(email_to, list) and all(isinstance(a, str) and "@" in a for a in email_to), path,
+             "alerts.email_to", f'must be a list of e-mail addresses such as ["beheer@ggd.nl"], got {email_to!r}')
+    email_from = table.get("email_from", "")
+    _require(not email_from or "@" in email_from, path, "alerts.email_from",
+             f"{email_from!r} is not an e-mail address")
+    port = table.get("smtp_port", default.smtp_port)
+    _require(isinstance(port, int) and not isinstance(port, bool) and 0 < port < 65536, path, "alerts.smtp_port",
+             f"must be a port number (25, 465 or 587), got {port!r}")
+    smtp_host = table.get("smtp_host", "")
+    _require(not email_to or smtp_host, path, "alerts.smtp_host",
+             f"is empty while email_to is set ({', '.join(email_to)}): name the mail server that sends them")
+    return AlertSettings(file=table.get("file", default.file), webhook=webhook, email_to=tuple(email_to),
+                         email_from=email_from, smtp_host=smtp_host, smtp_port=port)
+
+
+def _without_operational(raw: dict) -> dict:
+    """The configuration without OPERATIONAL_KEYS, for the configuration hash."""
+    kept = {}
+    for section, value in raw.items():
+        dropped = OPERATIONAL_KEYS.get(section, ())
+        if dropped is None:
+            continue
+        kept[section] = {k: v for k, v in value.items() if k not in dropped} if isinstance(value, dict) else value
+    return kept
 
 
 def load_regions(path: Path | str | None = None, data_dir: Path | str | None = None) -> list[Settings]:

@@ -21,7 +21,7 @@ from pipelines.assets.ingest import INGEST_ASSETS, source_completeness
 from pipelines.assets.phm_steps import PHM_STEP_ASSETS
 from pipelines.assets.publish import PUBLISH_ASSETS
 from pipelines.assets.staging import STAGING_ASSETS, YEAR_STAGING_ASSETS
-from pipelines.automation import build_automation
+from pipelines.automation import build_automation, job_tags
 from pipelines.config import ConfigError, Settings, load_regions
 from pipelines.partitions import partitioned_by_year, year_partitions
 from pipelines.resources import PhmConfig, WarehouseResource, phm_config, region_run_config, warehouse_config
@@ -47,7 +47,7 @@ def region_job(settings: Settings, years: dg.StaticPartitionsDefinition) -> dg.U
                     f"gate and publish to {settings.published_dir}.",
         executor_def=dg.in_process_executor,
         config=dg.PartitionedConfig(partitions_def=years, run_config_for_partition_key_fn=lambda _key: run_config),
-        tags={"phm/region": settings.region_code},  # deploy/dagster.yaml: one run per region at a time
+        tags=job_tags(settings),  # the region (deploy/dagster.yaml: one run per region) and the maximum run time
     )
 
 

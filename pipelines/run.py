@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from pipelines.alerts import summarise_events
 from pipelines.config import Settings
 from pipelines.lock import busy_message, holder
 from pipelines.partitions import run_tags
@@ -105,26 +106,13 @@ def run_main_job(settings: Settings, instance: dg.DagsterInstance | None = None,
         instance = dg.DagsterInstance.get()
     result = job.execute_in_process(run_config=region_run_config(settings), instance=instance, raise_on_error=False,
                                     tags={**run_tags(years), ROUTE_TAG: "phm run"})
-    outcome = RunOutcome(result.success, result.run_id)
-    prefix = location_name(settings.region_code)
-    for event in result.all_events:
-        if event.event_type in (dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.RUN_FAILURE):
-            error = getattr(event.event_specific_data, "error", None)
-            if error is None and event.event_type == dg.DagsterEventType.RUN_FAILURE:
-                continue  # the steps' failures say it already
-            message = error.message.strip() if error else "unknown error"
-            cause = error.cause.message.strip() if error and error.cause else ""
-            step = event.step_key.removeprefix(f"{prefix}__") if event.step_key else "run"
-            outcome.failures.append(f"{step}: {cause or message}")
-        elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
-            evaluation = event.event_specific_data
-            if not evaluation.passed:
-                key = dg.AssetKey(evaluation.asset_key.path[1:]).to_user_string()
-                text = f"check {evaluation.check_name} on {key}: {evaluation.description}"
-                if evaluation.severity == dg.AssetCheckSeverity.ERROR:
-                    outcome.failures.append(text)
-                else:
-                    outcome.warnings.append(text)
+    failures, warnings = summarise_events(result.all_events, location_name(settings.region_code))
+    outcome = RunOutcome(result.success, result.run_id, failures, warnings)
+    if not outcome.failures:
+        run_failure = next((e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE), None)
+        error = getattr(run_failure.event_specific_data, "error", None) if run_failure else None
+        if error is not None:  # refused while the run's resources started: no step ran
+            outcome.failures.append((error.cause or error).message.strip())
     if not result.success and not outcome.failures:
         outcome.failures.append("the run failed; open `phm ui` for the step logs")
     return outcome

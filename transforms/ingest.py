@@ -17,7 +17,13 @@ import pandera.polars as pa
 import polars as pl
 
 from quality.contracts import CONTRACTS, Contract, sql_type
-from transforms.readers import FileInfo, LandingFileError, load_text_table, parse_landing_name
+from transforms.readers import (
+    FileInfo,
+    LandingFileError,
+    is_temporary_name,
+    load_text_table,
+    parse_landing_name,
+)
 
 JUDGING_THREADS = 2  # files judged at once: DuckDB in one overlaps with Python (Pandera) in the other
 
@@ -51,7 +57,7 @@ def landing_files(landing_dir: Path, source: str, years: Iterable[int] | None = 
         return []
     files = []
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.is_dir():
+        if is_temporary_name(path.name) or path.is_dir():  # still being delivered
             continue
         found_source, year = parse_landing_name(path)
         if found_source != source:

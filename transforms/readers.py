@@ -39,6 +39,18 @@ class FileInfo:
     malformed: tuple[tuple[int, str, str], ...] = ()  # (row number, reason, raw line) the parser could not split
 
 
+# Files still being written under a temporary name (WinSCP's `.filepart`, browsers' `.part`/`.crdownload`,
+# rsync's and Syncthing's dot-files ...): neither a run nor the landing sensor reads them.
+TEMPORARY_SUFFIXES = (".filepart", ".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".!sync",
+                      ".swp", "~")
+
+
+def is_temporary_name(name: str) -> bool:
+    """A file still being written under a temporary name: a dot-file or one of TEMPORARY_SUFFIXES."""
+    lower = name.lower()
+    return lower.startswith(".") or lower.endswith(TEMPORARY_SUFFIXES)
+
+
 def parse_landing_name(path: Path) -> tuple[str, int]:
     """Source and year from `<source>_<year>.<csv|parquet>`; anything else is an operator mistake."""
     match = _LANDING_NAME.match(path.name)
