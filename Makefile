@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA_DIR ?= $(or $(PHM_DATA_DIR),data)
 
-.PHONY: run test install generate lint ui bench report status clean
+.PHONY: run test install generate lint ui bench report status clean service-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ status: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmark.run
+
+# The deployment of deploy/ without containers: Postgres, dagster-daemon, a sensor and a schedule, two regions.
+service-test: $(STAMP)
+	$(BIN)/python tests/service/run_service_test.py
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR)

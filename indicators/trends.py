@@ -21,17 +21,19 @@ def trends(values: pl.DataFrame, published: pl.DataFrame) -> pl.DataFrame:
         published.select(*KEY, "period", "suppressed"), on=[*KEY, "period"], how="left"
     ).with_columns(se=(pl.col("ci_high") - pl.col("ci_low")) / (2 * Z95))
     periods = sorted(cells["period"].unique().to_list())
-    if len(periods) < 2:
-        return pl.DataFrame()
     pairs = [(a, b) for a, b in zip(periods, periods[1:], strict=False)]
     if len(periods) > 2:
         pairs.append((periods[0], periods[-1]))
+    # a single year has no change to show: the same columns, no rows (the table keeps its schema)
+    frames = [(cells.filter(pl.col("period") == start), cells.filter(pl.col("period") == end), start, end)
+              for start, end in pairs] or [(cells.clear(), cells.clear(), 0, 0)]
+    period_type = cells.schema["period"]
     parts = []
-    for start, end in pairs:  # a handful of year pairs; each is one set-based join
-        a = cells.filter(pl.col("period") == start).drop("period")
-        b = cells.filter(pl.col("period") == end).drop("period")
+    for a, b, start, end in frames:  # a handful of year pairs; each is one set-based join
+        a, b = a.drop("period"), b.drop("period")
         parts.append(a.join(b, on=KEY, suffix="_to").select(
-            *KEY, pl.lit(start).alias("from_period"), pl.lit(end).alias("to_period"),
+            *KEY, pl.lit(start, dtype=period_type).alias("from_period"),
+            pl.lit(end, dtype=period_type).alias("to_period"),
             pl.col("value").alias("from_value"), pl.col("value_to").alias("to_value"),
             (pl.col("value_to") - pl.col("value")).alias("change"),
             (pl.col("se") ** 2 + pl.col("se_to") ** 2).sqrt().alias("se_change"),

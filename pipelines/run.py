@@ -54,7 +54,9 @@ def dagster_home(settings: Settings) -> Path:
     home = Path(os.environ.get("DAGSTER_HOME") or base / "dagster")
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists() or config.read_text(encoding="utf-8").startswith("# written by phm"):
+    ours = ("# written by phm", "telemetry:\n  enabled: false\n")  # the second: what earlier versions wrote
+    if not config.exists() or config.read_text(encoding="utf-8").startswith(ours[0]) \
+            or config.read_text(encoding="utf-8") == ours[1]:
         config.write_text(LOCAL_INSTANCE, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     return home

@@ -35,6 +35,19 @@ def write_config(path: Path, data_dir: Path, gemeenten=SMALL_GEMEENTEN, years=SM
     return path
 
 
+def publish_small_region(root: Path, gemeenten: list[str], years: list[int], seed: int, scale: float = 0.15):
+    """A tiny region generated and published once: the 'previous publication' a failed run must leave alone."""
+    import dagster as dg
+
+    from pipelines.run import run_main_job
+    from sample_data.generator import generate
+
+    settings = load_settings(write_config(root / "phm.toml", root / "data", gemeenten, years))
+    generate(settings.landing_dir, gemeenten, years, seed=seed, scale=scale)
+    assert run_main_job(settings, instance=dg.DagsterInstance.ephemeral()).success
+    return settings
+
+
 @pytest.fixture(scope="module")
 def module_tmp(tmp_path_factory):
     """`mktemp(name)` for a module's fixtures; removed when the module ends so a full run stays small on disk."""

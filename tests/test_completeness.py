@@ -20,9 +20,8 @@ from pipelines.config import load_settings
 from pipelines.run import run_main_job
 from quality.completeness import assess, completeness_outcomes, incomplete_indicator_years
 from quality.contracts import SOURCES
-from sample_data.generator import generate
 from tests.builders import file_hashes
-from tests.conftest import write_config
+from tests.conftest import publish_small_region, write_config
 
 GEMEENTEN, YEARS = ["GM0399"], [2022, 2023]
 BOUNDS = {"min_records_per_resident": {"gp_episodes": 0.1, "zvw_costs": 0.8, "wlz": 0.0005}}
@@ -123,11 +122,7 @@ def test_the_catalogue_names_real_sources_for_every_indicator():
 @pytest.fixture(scope="module")
 def published_region(module_tmp):
     """Heiloo at 15 %, 2022-2023, published once: the previous publication every failed run must leave alone."""
-    root = module_tmp("complete")
-    settings = load_settings(write_config(root / "phm.toml", root / "data", GEMEENTEN, YEARS))
-    generate(settings.landing_dir, GEMEENTEN, YEARS, seed=11, scale=0.15)
-    assert run_main_job(settings, instance=dg.DagsterInstance.ephemeral()).success
-    return settings
+    return publish_small_region(module_tmp("complete"), GEMEENTEN, YEARS, seed=11)
 
 
 def _copy(published_region, tmp_path, allow_incomplete=()):

@@ -16,9 +16,8 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from pipelines.config import ConfigError, load_settings
 from pipelines.run import run_main_job
-from sample_data.generator import generate
 from tests.builders import file_hashes
-from tests.conftest import write_config
+from tests.conftest import publish_small_region, write_config
 
 pytestmark = pytest.mark.slow
 GEMEENTEN, YEARS = ["GM0399"], [2022, 2023]
@@ -28,11 +27,7 @@ GEMEENTEN, YEARS = ["GM0399"], [2022, 2023]
 @pytest.fixture(scope="module")
 def published_region(module_tmp):
     """A tiny region (Heiloo at 15 %) that has published once: the 'previous publication' to protect."""
-    root = module_tmp("ops")
-    settings = load_settings(write_config(root / "phm.toml", root / "data", GEMEENTEN, YEARS))
-    generate(settings.landing_dir, GEMEENTEN, YEARS, seed=5, scale=0.15)
-    assert run_main_job(settings, instance=dg.DagsterInstance.ephemeral()).success
-    return settings
+    return publish_small_region(module_tmp("ops"), GEMEENTEN, YEARS, seed=5)
 
 
 @pytest.fixture

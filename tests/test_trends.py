@@ -41,3 +41,15 @@ def test_a_suppressed_year_suppresses_the_trend():
         suppressed=pl.Series([False, True]))
     row = trends(values, published).to_dicts()[0]
     assert row["suppressed"] is True and row["change"] is None and row["significant"] is None
+
+
+def test_a_single_year_has_no_trend_but_keeps_the_columns():
+    values = _values([("x", "A", "regio", "totaal", 2024, 10.0, 9.0, 11.0)])
+    published = values.select("indicator_id", "area_code", "area_level", "stratum", "period").with_columns(
+        suppressed=pl.lit(False))
+    two_years = _values([("x", "A", "regio", "totaal", 2023, 10.0, 9.0, 11.0),
+                         ("x", "A", "regio", "totaal", 2024, 10.0, 9.0, 11.0)])
+    both = two_years.select("indicator_id", "area_code", "area_level", "stratum", "period").with_columns(
+        suppressed=pl.lit(False))
+    out = trends(values, published)
+    assert out.height == 0 and out.schema == trends(two_years, both).schema
