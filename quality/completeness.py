@@ -74,8 +74,10 @@ def records_per_year(con: duckdb.DuckDBPyConnection, years: Iterable[int]) -> pl
 
 
 def assess(counts: pl.DataFrame, completeness: Mapping[str, Any] | None,
-           allow_incomplete: Iterable[str] = ()) -> pl.DataFrame:
-    """`counts` (records_per_year) with the verdict per source-year: status, expected, detail, allowed."""
+           allow_incomplete: Iterable[str] = (), landing: str = "landing") -> pl.DataFrame:
+    """`counts` (records_per_year) with the verdict per source-year: status, expected, detail, allowed.
+
+    `landing` is the landing folder the messages name for a missing file."""
     settings = _settings(completeness)
     per_resident = dict(settings["min_records_per_resident"])
     share = float(settings["min_share_of_previous_year"])
@@ -113,9 +115,9 @@ def assess(counts: pl.DataFrame, completeness: Mapping[str, Any] | None,
                                                                 bound_per_resident, pl.col("_residents")))],
         separator="; ", ignore_nulls=True)
     missing_file = pl.when(is_yearless).then(
-        pl.format("no file at all (deliver data/landing/{}/{}_<year>.csv)", pl.col("source"), pl.col("source"))
-    ).otherwise(pl.format("no file for the year (expected data/landing/{}/{}_{}.csv or .parquet)",
-                          pl.col("source"), pl.col("source"), pl.col("year")))
+        pl.format("no file at all (deliver {}/{}/{}_<year>.csv)", pl.lit(landing), pl.col("source"), pl.col("source"))
+    ).otherwise(pl.format("no file for the year (expected {}/{}/{}_{}.csv or .parquet)",
+                          pl.lit(landing), pl.col("source"), pl.col("source"), pl.col("year")))
     detail = pl.format(
         "{} {}: {}", pl.col("source"), pl.col("year"),
         pl.when(pl.col("status") == "missing").then(missing_file)

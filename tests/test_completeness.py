@@ -67,7 +67,7 @@ def test_messages_name_source_year_expected_and_found():
             ("wmo", 2024, 0, 0)]
     gate, allowed = completeness_outcomes(assess(counts(rows), BOUNDS), [2023, 2024])
     assert not gate.passed and gate.severity == "error"
-    assert "wmo 2024: no file for the year (expected data/landing/wmo/wmo_2024.csv or .parquet)" in gate.message
+    assert "wmo 2024: no file for the year (expected landing/wmo/wmo_2024.csv or .parquet)" in gate.message
     assert ("zvw_costs 2024: 2350 records of the year, expected at least 11750 (0.5 x the 23500 of 2023; "
             "0.8 per resident x 10000 residents)") in gate.message
     assert "allow_incomplete" in gate.message
@@ -155,7 +155,7 @@ def _keep_fraction(path, fraction: float) -> tuple[int, int]:
 def test_a_missing_source_year_fails_and_names_it(published_region, tmp_path):
     settings = _copy(published_region, tmp_path)
     (settings.landing_dir / "wmo" / "wmo_2023.csv").unlink()
-    _fails(settings, "wmo 2023: no file for the year (expected data/landing/wmo/wmo_2023.csv or .parquet)")
+    _fails(settings, f"wmo 2023: no file for the year (expected {settings.landing_dir}/wmo/wmo_2023.csv or .parquet)")
 
 
 @pytest.mark.slow

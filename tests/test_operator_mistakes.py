@@ -91,7 +91,7 @@ def test_wrong_year_in_a_file_name(region):
 def test_missing_population_file(region):
     (region.landing_dir / "population" / "population_2023.csv").unlink()
     _fails_cleanly(region, "check source_completeness on quality/source_completeness",
-                   "population 2023: no file for the year (expected data/landing/population/population_2023.csv")
+                   f"population 2023: no file for the year (expected {region.landing_dir}/population/population_2023.csv")
 
 
 def test_unreadable_file(region):

@@ -83,7 +83,7 @@ INGEST_ASSETS = [ingest_asset(source) for source in SOURCES]
 def source_completeness(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig):
     s = phm.settings()
     with warehouse.get_connection() as con:
-        assessed = assess(records_per_year(con, s.years), s.completeness, s.allow_incomplete)
+        assessed = assess(records_per_year(con, s.years), s.completeness, s.allow_incomplete, str(s.landing_dir))
         write_table(con, "meta.source_completeness", assessed)
     incomplete = assessed.filter(pl.col("status") != "complete")
     yield dg.MaterializeResult(metadata={
