@@ -23,9 +23,12 @@ generate: $(STAMP)
 run: generate
 	$(BIN)/phm run
 
+# Two workers, each test file on one of them (its module fixtures built once): CI has 2 cores.
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
