@@ -267,17 +267,34 @@ def _cover_round(pattern: _Pattern, relations: Relations, value: np.ndarray, nee
     return pattern.hide(picks)
 
 
+def _entries_of(relations: Relations, pairs: np.ndarray) -> np.ndarray:
+    """(failing index, quantity id) for every quantity of the rows in `pairs` (failing index, row id)."""
+    if not len(pairs):
+        return np.zeros((0, 2), dtype=np.int64)
+    order = np.argsort(relations.row, kind="stable")
+    first = np.searchsorted(relations.row[order], pairs[:, 1], side="left")
+    counts = np.searchsorted(relations.row[order], pairs[:, 1], side="right") - first
+    idx = np.repeat(np.arange(len(pairs)), counts)
+    entry = order[np.repeat(first, counts) + np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)]
+    return np.column_stack([pairs[idx, 0], relations.quantity[entry]]).astype(np.int64)
+
+
 def _repair(pattern: _Pattern, relations: Relations, value: np.ndarray, need: np.ndarray, picked_for: np.ndarray,
             failing: np.ndarray, shortfall: np.ndarray, verdict) -> int:
     """Cover where the LP says an unprotected quantity is held: in the sums whose constraint is binding at the
     outsider's optimum, or that hold a hidden quantity stuck at its bound. One published number per failing
     quantity is hidden: a member rather than a total, one that covers the shortfall, shown by few cells."""
     known = pattern.known()
-    usable = relations.cover[relations.row]
+    cover = np.ones(len(relations.kind), dtype=bool) if relations.cover is None else relations.cover
+    usable = cover[relations.row]
     row, qty, coef = relations.row[usable], relations.quantity[usable], relations.coef[usable]
     # (failing index, row) pairs: the binding rows, and the cover rows of quantities held at a bound
-    pairs = [verdict.blocking_rows]
-    stuck = verdict.blocking_quantities
+    blocking = verdict.blocking_rows
+    binding_bound = ~cover[blocking[:, 1]]
+    pairs = [blocking[~binding_bound]]
+    # A binding bound (numerator <= denominator) is widened through the sums of the quantities it bounds:
+    # those quantities count as held at a bound.
+    stuck = np.concatenate([verdict.blocking_quantities, _entries_of(relations, blocking[binding_bound])])
     if len(stuck):
         order = np.argsort(qty, kind="stable")
         first = np.searchsorted(qty[order], stuck[:, 1], side="left")
