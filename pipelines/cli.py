@@ -141,13 +141,13 @@ def status(config: Path | None = ConfigOption, region: str | None = RegionOption
 
 def _last_run(settings: Settings) -> str | None:
     """The region's last run in the Dagster run history (it may have failed after the last publication)."""
-    if os.environ.get("DAGSTER_HOME") is None and not (settings.data_dir / "dagster" / "dagster.yaml").exists() \
-            and not (load_settings(settings.config_path).data_dir / "dagster" / "dagster.yaml").exists():
+    from pipelines.run import dagster_home, home_dir
+
+    if not (home_dir(settings) / "dagster.yaml").exists():
         return None
     import dagster as dg
 
     from pipelines.definitions import job_name
-    from pipelines.run import dagster_home
 
     dagster_home(settings)
     with dg.DagsterInstance.get() as instance:

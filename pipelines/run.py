@@ -41,22 +41,27 @@ run_monitoring:  # enforces each job's dagster/max_runtime
 """
 
 
-def dagster_home(settings: Settings) -> Path:
-    """The deployment's Dagster home (run history of every region, for `phm ui`): `$DAGSTER_HOME`, else
-    `dagster/` in the data folder of the configuration's first region. Telemetry off, runs queued per region."""
+def home_dir(settings: Settings) -> Path:
+    """The deployment's Dagster home: `$DAGSTER_HOME`, else `dagster/` in the data folder of the configuration's
+    first region (one run history for every region)."""
     from pipelines.config import load_settings
 
-    base = settings.data_dir
-    if not os.environ.get("DAGSTER_HOME"):
-        first = load_settings(settings.config_path)
-        if first.region_code != settings.region_code:
-            base = first.data_dir
-    home = Path(os.environ.get("DAGSTER_HOME") or base / "dagster")
+    if os.environ.get("DAGSTER_HOME"):
+        return Path(os.environ["DAGSTER_HOME"])
+    first = load_settings(settings.config_path)
+    return (settings.data_dir if first.region_code == settings.region_code else first.data_dir) / "dagster"
+
+
+EARLIER_INSTANCE = "telemetry:\n  enabled: false\n"  # what earlier versions wrote: upgraded in place
+
+
+def dagster_home(settings: Settings) -> Path:
+    """`home_dir`, made and set as DAGSTER_HOME for `phm ui` and `phm run`: telemetry off, runs queued per region."""
+    home = home_dir(settings)
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    ours = ("# written by phm", "telemetry:\n  enabled: false\n")  # the second: what earlier versions wrote
-    if not config.exists() or config.read_text(encoding="utf-8").startswith(ours[0]) \
-            or config.read_text(encoding="utf-8") == ours[1]:
+    current = config.read_text(encoding="utf-8") if config.exists() else None
+    if current is None or current.startswith("# written by phm") or current == EARLIER_INSTANCE:
         config.write_text(LOCAL_INSTANCE, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
