@@ -61,7 +61,7 @@ def _map_skeleton() -> Spec:
         alt.value(NO_VALUE),
         alt.Color(
             "value:Q",
-            scale=alt.Scale(scheme=SCHEME),
+            scale=alt.Scale(scheme={"name": SCHEME, "extent": [0.05, 0.8]}),  # darkest stays apart from the border
             # Vega-Lite takes a legend title as fixed text only, but passes a Vega signal object through
             # untouched: '@legend' becomes one, so the title follows the chosen indicator (one line per item).
             legend=alt.Legend(
