@@ -1,8 +1,8 @@
 """Choropleth maps for the report: the wijken of a gemeente or region, the buurten of a wijk.
 
 One Vega-Lite skeleton (built once with Altair, see charts.py) serves every page and level: the
-areas are filled by the indicator the reader picks under the map, the areas one level up are drawn
-on top as an outline, and the legend names the chosen indicator with its unit. Grey is an area
+areas are filled by the indicator the reader picks under the map, the border of the areas one level
+up is drawn on top, and the legend names the chosen indicator with its unit. Grey is an area
 without a value (suppressed or not published); the page says so next to the map.
 """
 
@@ -105,7 +105,7 @@ def choropleth(
 ) -> Spec | None:
     """A map of `features` (areas of one level, property area_code) with a chooser for the indicator.
 
-    `outline` are the features of the areas one level up, drawn as borders; `values` has indicator_id,
+    `outline` are borders drawn on top (boundaries.outline of the areas one level up); `values` has indicator_id,
     area_code, value, suppressed, unit; `names` maps area_code to the name in the tooltip; `options`
     maps indicator_id to its legend title (`legend_title`); `level` names an area in the tooltip.
     Every drawn area gets a row per indicator, so an area without a published value is grey too.
