@@ -7,7 +7,6 @@ Reads are lazy and select only the needed columns, so loading stays cheap.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -15,7 +14,6 @@ import polars as pl
 
 REFERENCE_DIR = Path(__file__).parent / "reference"
 KWB_2024 = "cbs_85984NED_kwb2024_gemeente_wijk_basic.csv"
-WIJK_GEOJSON = "alkmaar_GM0361_wijken_2024_pdok.geojson"
 RIVM_FILES = {
     (2020, "18plus"): "rivm_50090NED_gezondheid_wijk_buurt_2020_18plus_NL.csv",
     (2020, "65plus"): "rivm_50090NED_gezondheid_wijk_buurt_2020_65plus_NL.csv",
@@ -126,9 +124,3 @@ def gemeente_names(gemeenten: list[str], reference_dir: Path = REFERENCE_DIR) ->
     rows = rivm_buurten(gemeenten, columns=[], reference_dir=reference_dir)
     rows = rows.filter(pl.col("level") == "Gemeente")
     return dict(zip(rows["area_code"].to_list(), rows["gemeente"].to_list(), strict=True))
-
-
-def wijk_names(reference_dir: Path = REFERENCE_DIR) -> dict[str, str]:
-    """Wijk code -> name for the Alkmaar wijken in the PDOK GeoJSON (8 of Alkmaar's 11 wijken)."""
-    features = json.loads((reference_dir / WIJK_GEOJSON).read_text(encoding="utf-8"))["features"]
-    return {f["properties"]["wijkCode"]: f["properties"]["wijkNaam"] for f in features}

@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 from sample_data.generator import generate
-from sample_data.reference_data import gemeente_names, kwb_wijken, rivm_buurten, wijk_names
+from sample_data.reference_data import gemeente_names, kwb_wijken, rivm_buurten
 
 GEMEENTEN, YEARS, SEED, SCALE = ["GM0399"], [2022, 2023], 5, 0.2
 REFERENCE = Path(__file__).resolve().parents[1] / "sample_data" / "reference"
@@ -287,7 +287,6 @@ def test_reference_loaders_read_the_vendored_files():
     assert rivm.filter(pl.col("level") == "Buurt").height == 20  # CBS 2020 buurten of Heiloo
     assert rivm.schema["MoeiteMetRondkomen_38"] == pl.Float64
     assert gemeente_names(["GM0361", "GM0399"]) == {"GM0361": "Alkmaar", "GM0399": "Heiloo"}
-    assert wijk_names()["WK036101"] == "Zuid"
 
 
 def test_an_unknown_gemeente_code_names_the_code_and_the_file():

@@ -163,7 +163,7 @@ INDICATORS = [
         7.1,
     ),
 ]
-AREAS = [  # WK036101 and WK036102 have boundaries in the Alkmaar GeoJSON; WK039901 has none
+AREAS = [  # every area has a boundary in the CBS 2020 GeoJSON of the reference folder
     ("RG_TEST", "regio", "Regio Test", None, None, 160000),
     ("GM0361", "gemeente", "Alkmaar", "RG_TEST", "GM0361", 111595),
     ("GM0399", "gemeente", "Heiloo", "RG_TEST", "GM0399", 24185),
@@ -405,7 +405,13 @@ def test_map_only_where_boundaries_exist(report, tmp_path):
     published, index = report
     assert 'id="map"' in index.read_text(encoding="utf-8")
     assert 'id="map"' in (index.parent / "wijk_WK036101.html").read_text(encoding="utf-8")
-    assert 'id="map"' not in (index.parent / "gemeente_GM0399.html").read_text(encoding="utf-8")  # no GeoJSON
+    assert 'id="map"' in (index.parent / "gemeente_GM0399.html").read_text(encoding="utf-8")
+    buurten_only = tmp_path / "buurten"  # boundaries of buurten only: a buurt map, no wijk maps
+    buurten_only.mkdir()
+    (buurten_only / "buurten.geojson").write_bytes((REFERENCE / "buurten_2020_regio_alkmaar.geojson").read_bytes())
+    partial = render_report(published, tmp_path / "partial", buurten_only)
+    assert 'id="map"' not in partial.read_text(encoding="utf-8")
+    assert 'id="map"' in (partial.parent / "wijk_WK036101.html").read_text(encoding="utf-8")
     without = render_report(published, tmp_path / "report")  # no boundaries at all
     assert 'id="map"' not in without.read_text(encoding="utf-8")
 

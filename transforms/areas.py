@@ -1,18 +1,20 @@
 """The area hierarchy buurt -> wijk -> gemeente -> regio, from the vendored CBS/RIVM files.
 
-Buurt codes follow the CBS 2020 classification (the RIVM small-area file); gemeente names
-come from that file and wijk names from the PDOK GeoJSON where it has them.
+Codes follow the CBS 2020 classification (the RIVM small-area file). Names come from the CBS 2020
+names files (`names_*.csv`, one per region that ships one); a code without a name there gets a
+fallback that still says where it is ("Wijk 01 (Heiloo)", "Buurt 00 (BU03990100)"). A reader must
+tell areas of one level apart in the report and the workbook, so a name that occurs twice within a
+level gets its gemeente in brackets ("Centrum (Heiloo)"), and its code where that is not enough.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
 
 RIVM_2020 = "rivm_50090NED_gezondheid_wijk_buurt_2020_18plus_NL.csv"
-WIJK_GEOJSON = "alkmaar_GM0361_wijken_2024_pdok.geojson"
+NAMES_GLOB = "names_*.csv"  # area_level, area_code, name, gemeente_code (CBS 2020 names)
 LEVELS = ("buurt", "wijk", "gemeente", "regio")
 CLASSIFICATION_YEAR = 2020
 
@@ -21,13 +23,22 @@ class UnknownGemeenteError(ValueError):
     """A configured gemeente code that the reference data do not know."""
 
 
-def wijk_names(reference_dir: Path) -> dict[str, str]:
-    """Wijk code -> name from the GeoJSON boundaries that ship with the project."""
-    path = reference_dir / WIJK_GEOJSON
-    if not path.exists():
-        return {}
-    features = json.loads(path.read_text(encoding="utf-8"))["features"]
-    return {f["properties"]["wijkCode"]: f["properties"]["wijkNaam"] for f in features}
+def load_names(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:
+    """Temp table `_names(area_code, name)` from every names file in `reference_dir` (none: empty)."""
+    files = sorted(str(p) for p in reference_dir.glob(NAMES_GLOB))
+    if not files:
+        con.execute("CREATE OR REPLACE TEMP TABLE _names (area_code VARCHAR, name VARCHAR)")
+        return
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _names AS
+        SELECT trim(area_code) AS area_code, min(trim(name)) AS name
+        FROM read_csv(?, header=true, all_varchar=true, union_by_name=true)
+        WHERE nullif(trim(name), '') IS NOT NULL
+        GROUP BY 1
+        """,
+        [files],
+    )
 
 
 def build_areas(con: duckdb.DuckDBPyConnection, reference_dir: Path, gemeenten: list[str],
@@ -52,28 +63,47 @@ def build_areas(con: duckdb.DuckDBPyConnection, reference_dir: Path, gemeenten: 
             f"phm.toml [region.gemeenten]: {', '.join(unknown)} not found in {path.name} "
             f"(CBS 2020 classification); check the code, e.g. Alkmaar is GM0361"
         )
-    names = wijk_names(reference_dir)
-    con.register("_wijk_names", _names_relation(con, names))
+    load_names(con, reference_dir)
     con.execute(
         """
         CREATE OR REPLACE TABLE staging.areas AS
-        SELECT code AS area_code, 'buurt' AS area_level, 'Buurt ' || substr(code, 9, 2) || ' (' || code || ')' AS name,
-               'WK' || substr(code, 3, 6) AS parent_code, 'GM' || substr(code, 3, 4) AS gemeente_code, ? AS classification_year
-        FROM _rivm WHERE kind = 'Buurt'
-        UNION ALL
-        SELECT r.code, 'wijk', coalesce(n.name, 'Wijk ' || substr(r.code, 7, 2)) || ' (' || r.gemeente_name || ')',
-               'GM' || substr(r.code, 3, 4), 'GM' || substr(r.code, 3, 4), ?
-        FROM _rivm r LEFT JOIN _wijk_names n ON n.code = r.code WHERE kind = 'Wijk'
-        UNION ALL
-        SELECT code, 'gemeente', gemeente_name, ?, code, ? FROM _rivm WHERE kind = 'Gemeente'
+        WITH rivm AS (
+            SELECT r.code, lower(r.kind) AS area_level, n.name AS own_name,
+                   'GM' || substr(r.code, 3, 4) AS gemeente_code
+            FROM _rivm r LEFT JOIN _names n ON n.area_code = r.code
+        ),
+        gemeente AS (  -- the names file first, the RIVM file where it has none
+            SELECT DISTINCT r.code AS gemeente_code, coalesce(n.name, r.gemeente_name) AS gemeente_name
+            FROM _rivm r LEFT JOIN _names n ON n.area_code = r.code WHERE r.kind = 'Gemeente'
+        ),
+        named AS (
+            SELECT r.code AS area_code, r.area_level, g.gemeente_name,
+                   CASE r.area_level
+                       WHEN 'gemeente' THEN g.gemeente_name
+                       WHEN 'wijk' THEN coalesce(r.own_name, 'Wijk ' || substr(r.code, 7, 2) || ' (' || g.gemeente_name || ')')
+                       ELSE coalesce(r.own_name, 'Buurt ' || substr(r.code, 9, 2) || ' (' || r.code || ')')
+                   END AS name,
+                   CASE r.area_level WHEN 'gemeente' THEN ? WHEN 'wijk' THEN r.gemeente_code
+                        ELSE 'WK' || substr(r.code, 3, 6) END AS parent_code,
+                   r.gemeente_code
+            FROM rivm r JOIN gemeente g USING (gemeente_code)
+        ),
+        with_gemeente AS (  -- a name seen twice in a level gets its gemeente ...
+            SELECT *, CASE WHEN count(*) OVER (PARTITION BY area_level, name) > 1
+                           THEN name || ' (' || gemeente_name || ')' ELSE name END AS shown
+            FROM named
+        )
+        SELECT area_code, area_level,
+               CASE WHEN count(*) OVER (PARTITION BY area_level, shown) > 1  -- ... or, twice in a gemeente, its code
+                    THEN name || ' (' || area_code || ')' ELSE shown END AS name,
+               parent_code, gemeente_code, ? AS classification_year
+        FROM with_gemeente
         UNION ALL
         SELECT ?, 'regio', ?, NULL, NULL, ?
         ORDER BY area_level, area_code
         """,
-        [CLASSIFICATION_YEAR, CLASSIFICATION_YEAR, region_code, CLASSIFICATION_YEAR, region_code, region_name,
-         CLASSIFICATION_YEAR],
+        [region_code, CLASSIFICATION_YEAR, region_code, region_name, CLASSIFICATION_YEAR],
     )
-    con.unregister("_wijk_names")
     # Every area with itself and each ancestor: the join table for rolling cells up the hierarchy.
     con.execute(
         """
@@ -89,12 +119,6 @@ def build_areas(con: duckdb.DuckDBPyConnection, reference_dir: Path, gemeenten: 
         """
     )
     return con.execute("SELECT count(*) FROM staging.areas").fetchone()[0]
-
-
-def _names_relation(con: duckdb.DuckDBPyConnection, names: dict[str, str]):
-    import pyarrow as pa
-
-    return pa.table({"code": list(names), "name": list(names.values())})
 
 
 def area_codes(con: duckdb.DuckDBPyConnection, level: str | None = None) -> list[str]:

@@ -76,10 +76,11 @@ WHERE v.stratum = 'totaal' AND v.indicator_id IN (SELECT unnest($ids::VARCHAR[])
   AND v.area_level IN ('regio', 'gemeente', 'wijk')
 """
 
-WIJK_VALUES = """
+# The maps: wijken on the region and gemeente pages, buurten on a wijk page.
+MAP_VALUES = """
 SELECT v.indicator_id, v.area_code, v.value, v.suppressed
 FROM indicator_values v
-WHERE v.stratum = 'totaal' AND v.period = $period AND v.area_level = 'wijk'
+WHERE v.stratum = 'totaal' AND v.period = $period AND v.area_level IN ('wijk', 'buurt')
   AND v.indicator_id IN (SELECT unnest($ids::VARCHAR[]))
 """
 
@@ -129,7 +130,7 @@ class Published:
     phm: pl.DataFrame
     trends: pl.DataFrame
     key_indicators: list[str]
-    wijk_values: pl.DataFrame
+    map_values: pl.DataFrame
     map_indicators: list[str]
     equity_gaps: pl.DataFrame | None
     evaluation: pl.DataFrame | None
@@ -167,7 +168,7 @@ def read_published(con: duckdb.DuckDBPyConnection) -> Published:
     present = set(con.execute("SELECT DISTINCT indicator_id FROM indicator_values").pl()["indicator_id"])
     keys = key_indicators(catalogue, present)
     map_ids = [i for i in MAP_INDICATORS if i in present]
-    wijk_values = con.execute(WIJK_VALUES, {"period": period, "ids": map_ids}).pl()
+    map_values = con.execute(MAP_VALUES, {"period": period, "ids": map_ids}).pl()
     run_id, finished_at, code_version = con.execute(RUN).fetchone()
     return Published(
         period=period,
@@ -180,8 +181,8 @@ def read_published(con: duckdb.DuckDBPyConnection) -> Published:
         phm=con.execute(PHM_SHARES, {"period": period}).pl(),
         trends=con.execute(TRENDS, {"ids": keys}).pl(),
         key_indicators=keys,
-        wijk_values=wijk_values,
-        map_indicators=[i for i in map_ids if i in set(wijk_values["indicator_id"])],
+        map_values=map_values,
+        map_indicators=[i for i in map_ids if i in set(map_values["indicator_id"])],
         equity_gaps=con.execute(EQUITY_GAPS).pl() if "equity_gaps" in tables else None,
         evaluation=con.execute(EVALUATION).pl() if "evaluation_results" in tables else None,
         quality_counts=con.execute(QUALITY_COUNTS).pl(),

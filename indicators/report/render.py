@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from indicators.report import boundaries, charts, queries, sections
+from indicators.report import boundaries, charts, maps, queries, sections
 from indicators.report.labels import CAVEAT, LEVELS, PH_DIMENSIONS, SUPPRESSED, nl_datetime
 from indicators.report.scorecard import scorecard_rows, scorecard_table
 
@@ -57,7 +57,7 @@ class Region:
     areas: pl.DataFrame  # with href for areas that have a page
     region: Area  # the row of the region in `areas`
     names: dict[str, str]
-    features: list[boundaries.Feature]
+    features: dict[str, boundaries.Feature]  # area_code -> boundary, every level
     scorecard: pl.DataFrame  # scorecard_rows: every cell of every page, formatted once
     phm: dict[str, pl.DataFrame]  # per area_code
     equity: dict[str, str]  # section html per area_code
@@ -241,37 +241,45 @@ def _interventions(page: Page, region: Region, area: Area) -> str:
     return body + f'<p class="caveat">{CAVEAT}</p>'
 
 
-def _map(page: Page, region: Region, area: Area) -> str | None:
-    """The choropleth of this page's wijken (a wijk page shows its gemeente, itself outlined)."""
+def _map(page: Page, region: Region, area: Area) -> tuple[str, str] | None:
+    """Title and body of the page's map: the wijken of the region or gemeente, or the buurten of a wijk.
+
+    The border of the areas one level up (the gemeenten, the gemeente, the wijk) is drawn on top.
+    """
     level, code = area["area_level"], area["area_code"]
-    gemeente = code if level == "gemeente" else area["gemeente_code"]
-    wijken = region.areas.filter(pl.col("area_level") == "wijk")
+    drawn_level = "buurt" if level == "wijk" else "wijk"
+    areas = region.areas.filter(pl.col("area_level") == drawn_level)
     if level != "regio":
-        wijken = wijken.filter(pl.col("gemeente_code") == gemeente)
-    codes = set(wijken["area_code"])
-    features = [f for f in region.features if f["properties"]["wijkCode"] in codes]
-    if not features or not region.data.map_indicators:
-        return None
+        areas = areas.filter(pl.col("parent_code") == code)
+    drawn = areas.filter(pl.col("area_code").is_in(list(region.features)))
+    features = [region.features[c] for c in drawn["area_code"]]
+    borders = [  # one for a gemeente or wijk page, one per gemeente on the region's
+        boundaries.outline([region.features[c] for c in part["area_code"]], parent)
+        for (parent,), part in drawn.partition_by("gemeente_code" if level == "regio" else "parent_code",
+                                                  as_dict=True).items()
+    ]
+    outline = [b for b in borders if b is not None]
     catalogue = region.data.catalogue.filter(pl.col("indicator_id").is_in(region.data.map_indicators))
-    values = region.data.wijk_values.join(
-        catalogue.select("indicator_id", "unit"), on="indicator_id"
-    ).with_columns(
-        eenheid=pl.when(pl.col("unit") == "%")
-        .then(pl.lit("%"))
-        .when(pl.col("unit") == "score")
-        .then(pl.lit(""))
-        .otherwise(pl.concat_str([pl.lit(" "), pl.col("unit")])),
-        gebied=pl.col("area_code").replace_strict(region.names, default=pl.col("area_code")),
-    )
-    names = dict(zip(catalogue["indicator_id"], catalogue["name_nl"], strict=True))
-    options = {i: names[i] for i in region.data.map_indicators if i in names}
-    spec = charts.wijk_map(features, values, options, highlight=code if level == "wijk" else None)
+    options = {
+        i: maps.legend_title(n, u)
+        for i, n, u in catalogue.select("indicator_id", "name_nl", "unit").iter_rows()  # a handful
+    }
+    options = {i: options[i] for i in region.data.map_indicators if i in options}
+    values = region.data.map_values.join(catalogue.select("indicator_id", "unit"), on="indicator_id")
+    spec = maps.choropleth(features, outline, values, region.names, options, drawn_level)
     if spec is None:
         return None
-    return (
+    plural = "buurten" if drawn_level == "buurt" else "wijken"
+    missing = (
+        f" {areas.height - drawn.height} van de {areas.height} {plural} hebben geen grenzen en ontbreken."
+        if drawn.height < areas.height
+        else ""
+    )
+    return f"Kaart van de {plural}", (
         page.chart("map", spec, "")
-        + f'<p class="note">Wijken met gepubliceerde grenzen ({len(features)} van '
-        f"{len(codes)}). Grijs: {SUPPRESSED} of geen waarde. Kies de indicator onder de kaart.</p>"
+        + f'<p class="note">Kies de indicator onder de kaart; donkerder is een hogere waarde. Grijs: '
+        f"{SUPPRESSED} (te weinig inwoners of respondenten, of een onvolledige bron) of geen "
+        f"waarde.{missing}</p>"
     )
 
 
@@ -315,7 +323,7 @@ def _page(region: Region, area: Area, template: Template, css: str, how_to_read:
         )
     drawn = _map(page, region, area)
     if drawn:
-        page.add("kaart", "Kaart van de wijken", drawn)
+        page.add("kaart", *drawn)
     if level == "regio":
         page.add(
             "datakwaliteit",
@@ -374,8 +382,8 @@ def _page(region: Region, area: Area, template: Template, css: str, how_to_read:
 def render_report(published_db: Path, out_dir: Path, geojson_dir: Path | None = None) -> Path:
     """Write index.html, gemeente_<code>.html and wijk_<code>.html (plus assets/) into `out_dir`.
 
-    Reads only `published_db`; `geojson_dir` holds wijk boundaries (*.geojson with wijkCode) for the map,
-    which is left out where there are none. Returns the path of index.html.
+    Reads only `published_db`; `geojson_dir` holds the boundaries (*.geojson, see boundaries.read_features)
+    for the maps, which are left out where there are none. Returns the path of index.html.
     """
     con = duckdb.connect(str(published_db), read_only=True)
     try:
@@ -388,14 +396,15 @@ def render_report(published_db: Path, out_dir: Path, geojson_dir: Path | None = 
         raise ValueError(
             f"{published_db} has no area with area_level 'regio'; the report starts from the region"
         )
-    wijk_codes = set(areas.filter(pl.col("area_level") == "wijk")["area_code"])
     sentence, css_class = sections.verdict(data.quality_counts, data.finished_at)
     region = Region(
         data=data,
         areas=areas,
         region=regions.row(0, named=True),
         names=dict(zip(areas["area_code"], areas["name"], strict=True)),
-        features=boundaries.wijk_features(geojson_dir, wijk_codes),
+        features=boundaries.read_features(
+            geojson_dir, set(areas.filter(pl.col("area_level").is_in(["wijk", "buurt"]))["area_code"])
+        ),
         scorecard=scorecard_rows(data.scorecard, data.catalogue),
         phm={k[0]: v for k, v in data.phm.partition_by("area_code", as_dict=True).items()},
         equity={} if data.equity_gaps is None else sections.equity(data.equity_gaps, data.catalogue),
