@@ -130,10 +130,14 @@ def _labelled(frame: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.DataFrame)
 
 
 def rounded(expr: pl.Expr, decimals: pl.Expr | int) -> pl.Expr:
-    """A number rounded as the report prints it (`labels.nl_number_expr`: the scaled magnitude rounded)."""
-    dec = decimals if isinstance(decimals, pl.Expr) else pl.lit(decimals)
-    factor = pl.lit(10, dtype=pl.Int64).pow(dec).cast(pl.Float64)  # exact powers of ten (a float pow is not)
-    return (expr.abs() * factor).round(0) / factor * expr.sign()
+    """A number rounded as the report prints it: Polars' `round` (ties to even) gives the digits of
+    `labels.nl_number_expr`, and unlike a division by a power of ten it leaves no 0.8300000000000001."""
+    if isinstance(decimals, int):
+        return expr.round(decimals)
+    chain = pl.when(decimals == 0).then(expr.round(0))
+    for d in sorted(NUMBER_FORMATS)[1:]:
+        chain = chain.when(decimals == d).then(expr.round(d))
+    return chain
 
 
 def _reasons(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -165,7 +169,7 @@ def _years_side_by_side(frame: pl.DataFrame, keys: list[str], years: list[int]) 
     wide = frame.group_by(keys, maintain_order=True).agg(
         *per_year, pl.col("comparison").filter(latest).first().str.replace_all("_", " ").alias("comparison"))
     ids = [k for k in ("indicator_id", "area_code", "stratum") if k in keys]  # never null, unlike the labels
-    return wide.join(_reasons(frame, ids), on=ids, how="left")
+    return wide.join(_reasons(frame, ids), on=ids, how="left", maintain_order="left")
 
 
 def _value_columns(years: list[int]) -> list[Column]:
@@ -301,14 +305,12 @@ def _evaluation_sheet(con: duckdb.DuckDBPyConnection, catalogue: pl.DataFrame) -
     frame = con.execute("SELECT * FROM evaluation_results").pl().join(
         catalogue.select("indicator_id", "indicator", "eenheid", "decimals"), on="indicator_id", how="left")
     years = r"\[([^\]]*)\]"
+    words = pl.col("intervention_id").str.replace_all("_", " ")  # valpreventie -> Valpreventie
+    frame = frame.with_columns(pl.col("indicator").fill_null(pl.col("indicator_id")),
+                               pl.col("decimals").fill_null(decimals_for(None)))
     frame = frame.with_columns(
-        pl.col("indicator").fill_null(pl.col("indicator_id")),
-        rounded(pl.col("estimate"), pl.col("decimals").fill_null(1)).alias("estimate"),
-        rounded(pl.col("ci_low"), pl.col("decimals").fill_null(1)).alias("ci_low"),
-        rounded(pl.col("ci_high"), pl.col("decimals").fill_null(1)).alias("ci_high"),
-        pl.col("decimals").fill_null(1),
-        interventie=pl.col("intervention_id").str.replace_all("_", " ").str.to_lowercase().str.slice(0, 1)
-        .str.to_uppercase() + pl.col("intervention_id").str.replace_all("_", " ").str.slice(1),
+        *(rounded(pl.col(c), pl.col("decimals")) for c in ("estimate", "ci_low", "ci_high")),
+        interventie=words.str.slice(0, 1).str.to_uppercase() + words.str.slice(1),
         methode=pl.col("method").replace_strict(EVALUATION_METHODS, default=pl.col("method")),
         voor=pl.col("periods").str.extract("pre " + years, 1),
         na=pl.col("periods").str.extract("post " + years, 1),
@@ -412,8 +414,8 @@ def _explanation(con: duckdb.DuckDBPyConnection, areas: pl.DataFrame, catalogue:
     if len(minimum):
         rows.append(("Drempel", f"Een waarde wordt alleen getoond als de noemer ten minste {minimum.min()} personen "
                                 "telt (per indicator in het blad Indicatoren); aantallen zijn afgerond op 5."))
-    rows.append(("Volledige tabellen", "De CSV- en Parquet-bestanden naast deze werkmap bevatten alles, ook trends "
-                                       "per buurt; monitoring.duckdb is de bron."))
+    rows.append(("Volledige tabellen", "De CSV- en Parquet-bestanden naast deze werkmap bevatten alles, ook de trends "
+                                       "per buurt en de uitsplitsingen per wijk; monitoring.duckdb is de bron."))
     rows.append(("Bladen", ""))
     rows += [(sheet.title, f"{sheet.description} ({sheet.frame.height} rijen)") for sheet in sheets]
     return rows

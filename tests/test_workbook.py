@@ -31,10 +31,9 @@ def _decimals(unit: str | None) -> int:
 
 
 def _is_rounded(cell: float, value: float, decimals: int) -> bool:
-    """`cell` is `value` rounded to `decimals`: on the grid of that many decimals and within half a step."""
-    step = 10.0 ** -decimals
-    on_grid = abs(cell / step - round(cell / step)) < 1e-6
-    return on_grid and abs(cell - value) <= step / 2 + 1e-9
+    """`cell` is `value` rounded to `decimals`: a number with that many decimals (no 0.8300000000000001) and
+    within half a step of the published value (either way on an exact tie)."""
+    return cell == round(cell, decimals) and abs(cell - value) <= 10.0 ** -decimals / 2 + 1e-9
 
 
 class EMPTY:
@@ -152,10 +151,37 @@ def check_strata(db: Path, xlsx: Path, seed: int = 16) -> int:
     return len(sample)
 
 
+def check_trends_and_gaps(db: Path, xlsx: Path, seed: int = 16) -> int:
+    """A seeded sample of published changes (Trends) and income gaps (Verschillen naar inkomen)."""
+    workbook = load_workbook(xlsx, read_only=True)
+    trends = _sheet_cells(workbook, ["Trends"], ["Indicator", "Gebied", "Niveau"])
+    gaps = _sheet_cells(workbook, ["Verschillen naar inkomen"], ["Indicator", "Gebied", "Niveau", "Jaar"])
+    with duckdb.connect(str(db), read_only=True) as con:
+        changes = con.execute(
+            "SELECT c.name_nl, a.name, a.area_level, t.from_period, t.to_period, c.unit, t.change, t.suppressed "
+            "FROM trends t JOIN indicator_catalogue c USING (indicator_id) JOIN areas a USING (area_code) "
+            "WHERE t.stratum = 'totaal' AND t.area_level <> 'buurt' ORDER BY ALL").fetchall()
+        q1 = con.execute(
+            "SELECT c.name_nl, a.name, a.area_level, e.period, c.unit, e.q1_value, e.suppressed FROM equity_gaps e "
+            "JOIN indicator_catalogue c USING (indicator_id) JOIN areas a USING (area_code) ORDER BY ALL").fetchall()
+    rng = random.Random(seed)
+    checked = 0
+    for name, area, level, start, end, unit, change, suppressed in rng.sample(changes, min(10, len(changes))):
+        cell = trends[(name, area, LEVELS[level])][f"Verandering {start}-{end}"].value
+        assert cell == "onderdrukt" if suppressed else change is None or _is_rounded(cell, change, _decimals(unit))
+        checked += 1
+    for name, area, level, year, unit, value, suppressed in rng.sample(q1, min(10, len(q1))):
+        cell = gaps[(name, area, LEVELS[level], year)]["Laagste inkomen (kwintiel 1)"].value
+        assert cell == "onderdrukt" if suppressed else value is None or _is_rounded(cell, value, _decimals(unit))
+        checked += 1
+    return checked
+
+
 def check_workbook(db: Path, xlsx: Path) -> None:
     check_layout(xlsx)
     check_sample(db, xlsx)
     check_strata(db, xlsx)
+    check_trends_and_gaps(db, xlsx)
 
 
 def test_sheets_headers_frozen_rows_and_filters(small_run):
@@ -173,6 +199,12 @@ def test_strata_in_one_long_sheet_match_the_published_values(small_run):
     settings, _, _ = small_run
     published = settings.published_dir
     assert check_strata(published / "monitoring.duckdb", published / "exports" / "monitoring.xlsx") == 10
+
+
+def test_trends_and_income_gaps_are_the_published_values(small_run):
+    settings, _, _ = small_run
+    published = settings.published_dir
+    assert check_trends_and_gaps(published / "monitoring.duckdb", published / "exports" / "monitoring.xlsx") == 20
 
 
 def test_the_toelichting_names_period_date_and_threshold_of_the_publication(small_run):
