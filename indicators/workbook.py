@@ -7,8 +7,9 @@ a number format, so filters and sums work; a suppressed cell reads "onderdrukt".
 
 Every sheet is a DuckDB query on the published file shaped in Polars (joins, labels, rounding, years side
 by side); openpyxl only serialises the finished rows. openpyxl without lxml writes about 100,000 cells a
-second, so the sheets are kept to what a reader compares (years side by side instead of one row per year;
-strata and trends for regio, gemeenten and wijken): the full tables are the CSV and Parquet exports.
+second, so the sheets hold what the report's pages show (regio, gemeenten and wijken; strata for regio and
+gemeenten), with the years side by side instead of one row per year: the full tables are the CSV and
+Parquet exports beside the workbook.
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ from indicators.report.labels import (
 
 QUINTUPLE_AIMS = ["population_health", "experienced_quality", "costs", "professional_wellbeing", "health_equity"]
 PHM_SHEET = "Segmenten en opstapeling"
-# Levels of the trend sheet and of the strata sheet; the rest is in trends.csv and indicator_values.csv
-# (buurten have no strata; half the wijk strata are suppressed).
-TREND_LEVELS = ("regio", "gemeente", "wijk")
+# The levels of the report's pages; buurt values (a third suppressed) and wijk strata (half) would triple
+# the cells to write, and are in indicator_values.csv/.parquet.
+THEME_LEVELS = ("regio", "gemeente", "wijk")
 STRATA_LEVELS = ("regio", "gemeente")
 LEVEL_ORDER = ["regio", "gemeente", "wijk", "buurt"]
 NUMBER_FORMATS = {0: "#,##0", 1: "#,##0.0", 2: "#,##0.00"}
@@ -110,9 +111,10 @@ def _areas(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Areas with their Dutch level and the name of their gemeente, and the order the sheets list them in."""
     return con.execute(
         """
-        SELECT a.area_code, a.area_level, coalesce(a.name, a.area_code) AS gebied, g.name AS gemeente, a.residents,
-               list_position($levels, a.area_level) AS level_order
+        SELECT a.area_code, a.area_level, coalesce(a.name, a.area_code) AS gebied, g.name AS gemeente,
+               CASE a.area_level WHEN 'wijk' THEN a.name WHEN 'buurt' THEN w.name END AS wijk, a.residents, list_position($levels, a.area_level) AS level_order
         FROM areas a LEFT JOIN areas g ON g.area_code = a.gemeente_code AND g.area_level = 'gemeente'
+        LEFT JOIN areas w ON w.area_code = a.parent_code AND w.area_level = 'wijk'
         """,
         {"levels": LEVEL_ORDER},
     ).pl().with_columns(niveau=pl.col("area_level").replace(LEVELS))
@@ -123,7 +125,8 @@ def _labelled(frame: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.DataFrame)
     return (
         frame.join(catalogue.select("indicator_id", "indicator", "eenheid", "aim", "ph_dimension", "decimals",
                                     "catalogue_order"), on="indicator_id", how="left")
-        .join(areas.select("area_code", "gebied", "niveau", "gemeente", "level_order"), on="area_code", how="left")
+        .join(areas.select("area_code", "gebied", "niveau", "gemeente", "wijk", "level_order"), on="area_code",
+              how="left")
         .with_columns(pl.col("indicator").fill_null(pl.col("indicator_id")), pl.col("gebied").fill_null(pl.col(
             "area_code")), pl.col("decimals").fill_null(decimals_for(None)))
     )
@@ -184,17 +187,18 @@ def _value_columns(years: list[int]) -> list[Column]:
 AREA_COLUMNS = [Column("Gebied", "gebied"), Column("Niveau", "niveau", width=10), Column("Gemeente", "gemeente")]
 
 
+
 def _values(con: duckdb.DuckDBPyConnection, catalogue: pl.DataFrame, areas: pl.DataFrame, years: list[int],
-            totals: bool) -> pl.DataFrame:
-    """Published values (totals, or strata at STRATA_LEVELS), labelled, rounded and with years side by side."""
-    where = "stratum = 'totaal'" if totals else f"stratum <> 'totaal' AND area_level IN {STRATA_LEVELS}"
+            where: str) -> pl.DataFrame:
+    """Published values of `years` (rows chosen by `where`), labelled, rounded, with the years side by side."""
     frame = _labelled(con.execute(
         "SELECT indicator_id, area_code, stratum, period, value, ci_low, ci_high, suppressed, suppression_reason, "
-        f"comparison FROM indicator_values WHERE {where}").pl(), catalogue, areas)
+        f"comparison FROM indicator_values WHERE ({where}) AND period IN ({', '.join(map(str, years)) or 'NULL'})").pl(),
+        catalogue, areas)
     frame = frame.with_columns(rounded(pl.col(c), pl.col("decimals")) for c in ("value", "ci_low", "ci_high"))
     frame = frame.sort("catalogue_order", "level_order", "gemeente", "area_code", "stratum", nulls_last=False)
     keys = ["indicator_id", "area_code", "stratum", "indicator", "eenheid", "aim", "ph_dimension", "decimals",
-            "gebied", "niveau", "gemeente"]
+            "gebied", "niveau", "gemeente", "wijk"]
     return _years_side_by_side(frame, keys, years)
 
 
@@ -206,7 +210,8 @@ def _theme_sheets(values: pl.DataFrame, years: list[int]) -> list[Sheet]:
     head = [Column("Indicator", "indicator"), Column("Eenheid", "eenheid", width=10)]
     sheets = []
     for aim in QUINTUPLE_AIMS:
-        sheets.append(Sheet(AIMS[aim], f"Doel '{AIMS[aim]}' van de quintuple aim: elke indicator per gebied.",
+        sheets.append(Sheet(AIMS[aim], f"Doel '{AIMS[aim]}' van de quintuple aim: elke indicator per regio, gemeente en "
+                            "wijk.",
                             values.filter(pl.col("aim") == aim),
                             [*head, *AREA_COLUMNS, *_value_columns(years), *tail]))
     ph = values.filter(pl.col("aim") == "positive_health").with_columns(
@@ -249,7 +254,7 @@ def _trends_sheet(con: duckdb.DuckDBPyConnection, catalogue: pl.DataFrame, areas
     """The published changes side by side: every year on the year before, then the whole period."""
     frame = _labelled(con.execute(
         "SELECT indicator_id, area_code, from_period, to_period, change, ci_low, ci_high, significant, suppressed "
-        f"FROM trends WHERE stratum = 'totaal' AND area_level IN {TREND_LEVELS}").pl(), catalogue, areas)
+        f"FROM trends WHERE stratum = 'totaal' AND area_level IN {THEME_LEVELS}").pl(), catalogue, areas)
     pairs = frame.select("from_period", "to_period").unique().sort(
         pl.col("to_period") - pl.col("from_period"), "from_period").rows()
     frame = frame.with_columns(
@@ -353,7 +358,7 @@ def _catalogue_sheet(catalogue: pl.DataFrame) -> Sheet:
 def _areas_sheet(areas: pl.DataFrame) -> Sheet:
     return Sheet("Gebieden", "Alle gebieden met hun CBS-code en het aantal inwoners (afgerond op 5).",
                  areas.sort("level_order", "gemeente", "area_code", nulls_last=False),
-                 [*AREA_COLUMNS, Column("CBS-code", "area_code", width=12),
+                 [*AREA_COLUMNS[:2], Column("Wijk", "wijk"), AREA_COLUMNS[2], Column("CBS-code", "area_code", width=12),
                   Column("Inwoners", "residents", 0, None, 11)])
 
 
@@ -387,7 +392,7 @@ def _explanation(con: duckdb.DuckDBPyConnection, areas: pl.DataFrame, catalogue:
     period = f"{years[0]} tot en met {years[-1]}" if years else "geen jaren gepubliceerd"
     rows = [
         ("Wat is dit", "De monitor populatiegezondheid van de regio: de indicatoren van de quintuple aim, Positieve "
-                       "Gezondheid en populatiemanagement (PHM) per regio, gemeente, wijk en buurt. Elk getal komt uit "
+                       "Gezondheid en populatiemanagement (PHM) per regio, gemeente en wijk. Elk getal komt uit "
                        "de publicatie monitoring.duckdb; het rapport toont dezelfde getallen."),
         ("Regio", f"{region[0] if region else 'onbekend'}: {', '.join(gemeenten)}"),
         ("Periode", period),
@@ -414,8 +419,9 @@ def _explanation(con: duckdb.DuckDBPyConnection, areas: pl.DataFrame, catalogue:
     if len(minimum):
         rows.append(("Drempel", f"Een waarde wordt alleen getoond als de noemer ten minste {minimum.min()} personen "
                                 "telt (per indicator in het blad Indicatoren); aantallen zijn afgerond op 5."))
-    rows.append(("Volledige tabellen", "De CSV- en Parquet-bestanden naast deze werkmap bevatten alles, ook de trends "
-                                       "per buurt en de uitsplitsingen per wijk; monitoring.duckdb is de bron."))
+    rows.append(("Volledige tabellen", "Deze werkmap toont de regio, de gemeenten en de wijken. De CSV- en "
+                                       "Parquet-bestanden ernaast bevatten alles, ook de waarden per buurt en de "
+                                       "uitsplitsingen per wijk; monitoring.duckdb is de bron."))
     rows.append(("Bladen", ""))
     rows += [(sheet.title, f"{sheet.description} ({sheet.frame.height} rijen)") for sheet in sheets]
     return rows
@@ -511,13 +517,14 @@ def write_workbook(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, int]
     """Write `monitoring.xlsx` from the published file behind `con`; returns the data rows per sheet."""
     catalogue, areas = _catalogue(con), _areas(con)
     years = [y for (y,) in con.execute("SELECT DISTINCT period FROM indicator_values ORDER BY 1").fetchall()]
-    totals = _values(con, catalogue, areas, years, totals=True)
+    totals = _values(con, catalogue, areas, years, f"stratum = 'totaal' AND area_level IN {THEME_LEVELS}")
     sheets = [
         *_theme_sheets(totals, years),
         _trends_sheet(con, catalogue, areas),
         _equity_sheet(con, catalogue, areas),
         _evaluation_sheet(con, catalogue),
-        _strata_sheet(_values(con, catalogue, areas, years, totals=False), years),
+        _strata_sheet(_values(con, catalogue, areas, years, f"stratum <> 'totaal' AND area_level IN {STRATA_LEVELS}"),
+                      years),
         _catalogue_sheet(catalogue),
         _areas_sheet(areas),
     ]

@@ -98,7 +98,7 @@ def test_exports_per_table_and_an_excel_workbook(tmp_path):
     assert workbook.sheetnames[0] == "Toelichting"
     # the one published cell (aim unknown, so on no theme sheet) is listed with the areas and the catalogue
     assert [[c.value for c in row] for row in workbook["Gebieden"].iter_rows(min_row=2)] == [
-        ["Regio", "Regio", None, "RG", 100]]
+        ["Regio", "Regio", None, None, "RG", 100]]
     assert workbook["Indicatoren"]["A2"].value == "x"
 
 

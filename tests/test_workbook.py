@@ -61,9 +61,9 @@ def _published(db: Path, where: str) -> list[tuple]:
         return con.execute(
             f"""
             SELECT c.name_nl, a.name, a.area_level, g.name, v.period, v.stratum, c.unit, v.value, v.ci_low,
-                   v.ci_high, v.suppressed
+                   v.ci_high, v.suppressed, p.name
             FROM indicator_values v JOIN indicator_catalogue c USING (indicator_id) JOIN areas a USING (area_code)
-            LEFT JOIN areas g ON g.area_code = a.gemeente_code
+            LEFT JOIN areas g ON g.area_code = a.gemeente_code LEFT JOIN areas p ON p.area_code = a.parent_code
             WHERE {where} ORDER BY ALL
             """).fetchall()
 
@@ -95,17 +95,17 @@ def check_layout(xlsx: Path) -> None:
 
 
 def check_sample(db: Path, xlsx: Path, seed: int = 16) -> int:
-    """20 random non-suppressed and 5 suppressed totals, matched by indicator, area and year: the theme sheet
-    shows the published value rounded as the report does, with its interval beside it, or 'onderdrukt'."""
+    """20 random non-suppressed and 5 suppressed totals of regio, gemeenten and wijken, matched by indicator,
+    area and year: the theme sheet shows the published value rounded as the report does, with its interval beside it, or 'onderdrukt'."""
     workbook = load_workbook(xlsx, read_only=True)
     cells = _sheet_cells(workbook, THEME_SHEETS, ["Indicator", "Gebied", "Niveau", "Gemeente"])
-    published = _published(db, "v.stratum = 'totaal'")
+    published = _published(db, "v.stratum = 'totaal' AND v.area_level <> 'buurt'")
     shown = [r for r in published if not r[10] and r[7] is not None]
     suppressed = [r for r in published if r[10]]
     rng = random.Random(seed)
     sample = rng.sample(shown, min(20, len(shown))) + rng.sample(suppressed, min(5, len(suppressed)))
     assert len(sample) >= 20
-    for name, area, level, gemeente, year, _, unit, value, low, high, is_suppressed in sample:
+    for name, area, level, gemeente, year, _, unit, value, low, high, is_suppressed, _ in sample:
         row = cells[(name, area, LEVELS[level], gemeente if level != "regio" else None)]
         cell = row[f"Waarde {year}"]
         if is_suppressed:
@@ -122,12 +122,13 @@ def check_sample(db: Path, xlsx: Path, seed: int = 16) -> int:
                 assert row[f"{header} {year}"].value is None
             else:
                 assert _is_rounded(row[f"{header} {year}"].value, bound, d)
-    # and nothing is lost: every published total appears on exactly one theme sheet
+    # and nothing is lost: every published total above buurt appears on exactly one theme sheet
     with duckdb.connect(str(db), read_only=True) as con:
         pairs = con.execute("SELECT count(DISTINCT (indicator_id, area_code)) FROM indicator_values "
                             "JOIN indicator_catalogue USING (indicator_id) WHERE stratum = 'totaal' "
                             "AND aim IN ('population_health', 'experienced_quality', 'costs', "
-                            "'professional_wellbeing', 'health_equity', 'positive_health', 'phm')").fetchone()[0]
+                            "'professional_wellbeing', 'health_equity', 'positive_health', 'phm') "
+                            "AND area_level <> 'buurt'").fetchone()[0]
     assert len(cells) == pairs
     return len(sample)
 
@@ -141,7 +142,7 @@ def check_strata(db: Path, xlsx: Path, seed: int = 16) -> int:
               "inkomen:q1": ("Inkomen", "Kwintiel 1 (laagste inkomen)"), "leeftijd:75+": ("Leeftijd", "75+ jaar")}
     rng = random.Random(seed)
     sample = rng.sample([r for r in published if r[5] in groups], min(10, len(published)))
-    for name, area, level, _, year, stratum, unit, value, _, _, is_suppressed in sample:
+    for name, area, level, _, year, stratum, unit, value, _, _, is_suppressed, _ in sample:
         cell = cells[(name, area, LEVELS[level], *groups[stratum])][f"Waarde {year}"].value
         if is_suppressed:
             assert cell == "onderdrukt"
