@@ -89,6 +89,8 @@ class Column:
 
 @dataclass
 class Sheet:
+    """One worksheet: its title, the line the Toelichting gives it, its rows and their columns."""
+
     title: str
     description: str
     frame: pl.DataFrame
