@@ -12,18 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
-# Steering groups read totals; the full stratified table is in the Parquet/CSV exports.
-EXCEL_SHEETS = {
-    "indicator_catalogue": "SELECT * FROM indicator_catalogue ORDER BY indicator_id",
-    "areas": "SELECT * FROM areas ORDER BY area_level, area_code",
-    "indicator_values": "SELECT * FROM indicator_values WHERE stratum = 'totaal' "
-                        "ORDER BY indicator_id, period, area_level, area_code",
-    "quality_results": "SELECT * FROM quality_results ORDER BY status, severity, check_name",
-    "run_manifest": "SELECT * FROM run_manifest ORDER BY source, path",
-}
+from indicators.workbook import write_workbook
 
 
 def write_exports(published_db: Path, target_dir: Path) -> dict[str, Path]:
@@ -39,7 +29,7 @@ def write_exports(published_db: Path, target_dir: Path) -> dict[str, Path]:
         tables = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables "
                                              "WHERE table_type = 'BASE TABLE' ORDER BY 1").fetchall()]
         with ThreadPoolExecutor(max_workers=1) as pool:
-            excel = pool.submit(_write_workbook, con.cursor(), tables, target_dir / "monitoring.xlsx")
+            excel = pool.submit(_write_workbook, con.cursor(), target_dir / "monitoring.xlsx")
             for table in tables:
                 for fmt, options in (("parquet", "FORMAT parquet"), ("csv", "FORMAT csv, HEADER true")):
                     path = target_dir / f"{table}.{fmt}"
@@ -51,22 +41,10 @@ def write_exports(published_db: Path, target_dir: Path) -> dict[str, Path]:
     return written
 
 
-def _write_workbook(cursor: duckdb.DuckDBPyConnection, tables: list[str], path: Path) -> Path:
-    """The Excel workbook of EXCEL_SHEETS, read through its own cursor (a connection is not shared by threads)."""
+def _write_workbook(cursor: duckdb.DuckDBPyConnection, path: Path) -> Path:
+    """The Excel workbook (indicators/workbook.py) through its own cursor: a connection is not shared by threads."""
     try:
-        workbook = Workbook(write_only=True)
-        for sheet, sql in EXCEL_SHEETS.items():
-            if sheet not in tables:
-                continue
-            ws = workbook.create_sheet(sheet)
-            result = cursor.execute(sql)
-            columns = [d[0] for d in result.description]
-            ws.append(columns)
-            for row in result.fetchall():  # serialising cells is what openpyxl does; no computation here
-                ws.append(list(row))
-            for i, col in enumerate(columns, start=1):
-                ws.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(col) + 4))
-        workbook.save(path)
+        write_workbook(cursor, path)
     finally:
         cursor.close()
     return path

@@ -16,15 +16,23 @@ from openpyxl import load_workbook
 from indicators.publication import publish
 from indicators.published_schema import TABLES, VIEWS
 
+# Column types of the contract by name (VARCHAR unless listed), as the pipeline publishes them.
+TYPES = {"period": "INTEGER", "from_period": "INTEGER", "to_period": "INTEGER", "classification_year": "INTEGER",
+         "suppressed": "BOOLEAN", "significant": "BOOLEAN", "started_at": "TIMESTAMP", "finished_at": "TIMESTAMP"} | {
+    c: "BIGINT" for c in ("n", "residents", "min_denominator", "n_areas_treated", "n_areas_comparison", "rows_read",
+                          "rows_loaded", "rows_quarantined", "persons", "baseline_events")} | {
+    c: "DOUBLE" for c in ("value", "numerator", "denominator", "ci_low", "ci_high", "multiplier", "q1_value",
+                          "q5_value", "gap", "ratio", "sii", "sii_ci_low", "sii_ci_high", "rii", "rii_ci_low",
+                          "rii_ci_high", "estimate", "from_value", "to_value", "change", "reach_share",
+                          "assumed_effect", "persons_reached", "expected_change_in_events")}
+
 
 def _candidate(value: float) -> duckdb.DuckDBPyConnection:
     """An in-memory warehouse with a minimal candidate: one published cell with the given value."""
     con = duckdb.connect()
     con.execute("CREATE SCHEMA candidate")
     for table, (_, columns) in TABLES.items():
-        types = {c: "VARCHAR" for c in columns} | {
-            "value": "DOUBLE", "period": "INTEGER", "n": "BIGINT", "suppressed": "BOOLEAN", "numerator": "DOUBLE",
-            "denominator": "DOUBLE", "ci_low": "DOUBLE", "ci_high": "DOUBLE", "residents": "BIGINT"}
+        types = {c: TYPES.get(c, "VARCHAR") for c in columns}
         con.execute(f"CREATE TABLE candidate.{table} ({', '.join(f'{c} {types[c]}' for c in columns)})")
     con.execute("INSERT INTO candidate.indicator_values (indicator_id, period, area_code, area_level, stratum, "
                 "value, n, suppressed) VALUES ('ph_x', 2024, 'RG', 'regio', 'totaal', ?, 100, false)", [value])
@@ -87,8 +95,11 @@ def test_exports_per_table_and_an_excel_workbook(tmp_path):
         assert (exports / f"{table}.parquet").exists() and (exports / f"{table}.csv").exists()
     assert duckdb.sql(f"SELECT value FROM '{exports / 'indicator_values.parquet'}'").fetchone()[0] == 4.0
     workbook = load_workbook(exports / "monitoring.xlsx", read_only=True)
-    assert {"indicator_catalogue", "areas", "indicator_values", "quality_results", "run_manifest"} <= set(
-        workbook.sheetnames)
+    assert workbook.sheetnames[0] == "Toelichting"
+    # the one published cell (aim unknown, so on no theme sheet) is listed with the areas and the catalogue
+    assert [[c.value for c in row] for row in workbook["Gebieden"].iter_rows(min_row=2)] == [
+        ["Regio", "Regio", None, None, "RG", 100]]
+    assert workbook["Indicatoren"]["A2"].value == "x"
 
 
 def test_retention_keeps_the_last_versions(tmp_path):
