@@ -36,7 +36,9 @@ PROBE = """<script>
       var right = el.getBoundingClientRect().right;
       if (right > root.clientWidth + 1 && !culprit) { culprit = el.tagName + "#" + el.id + "." + el.className; }
     });
-    parent.postMessage("scrollWidth=" + widest + " clientWidth=" + root.clientWidth + " culprit=" + culprit, "*");
+    var tall = Math.ceil(document.body.getBoundingClientRect().height);  // the content, not the frame
+    parent.postMessage("scrollHeight=" + tall + " scrollWidth=" + widest + " clientWidth=" +
+                       root.clientWidth + " culprit=" + culprit, "*");
   }
   report();
 }());
@@ -64,16 +66,23 @@ def framed(page: Path, width: int, height: int, probe: bool) -> Path:
     return wrapper
 
 
-def page_width(page: Path, width: int = 420) -> tuple[int, str]:
-    """The content width of `page` shown `width` px wide (scrollWidth), and the first element sticking out."""
+def page_size(page: Path, width: int) -> tuple[int, int, str]:
+    """The content width (scrollWidth) and height of `page` shown `width` px wide, once its charts are drawn,
+    and the first element that sticks out on the right (empty if none)."""
     wrapper = framed(page, width, 2000, probe=True)
     with tempfile.TemporaryDirectory() as profile:
-        result = run(["--window-size=600,2000", "--dump-dom", wrapper.as_uri()], Path(profile))
+        result = run([f"--window-size={max(width, 500) + 100},2000", "--dump-dom", wrapper.as_uri()], Path(profile))
     title = re.search(r"<title>([^<]*)</title>", result.stdout)
-    found = re.search(r"scrollWidth=(\d+) clientWidth=\d+ culprit=(.*)", title.group(1) if title else "")
+    found = re.search(r"scrollHeight=(\d+) scrollWidth=(\d+) clientWidth=\d+ culprit=(.*)", title.group(1) if title else "")
     if not found:
-        raise RuntimeError(f"{page.name}: no width reported at {width} px; {result.stderr[-1500:]}")
-    return int(found.group(1)), found.group(2)
+        raise RuntimeError(f"{page.name}: no size reported at {width} px; {result.stderr[-1500:]}")
+    return int(found.group(2)), int(found.group(1)), found.group(3)
+
+
+def page_width(page: Path, width: int = 420) -> tuple[int, str]:
+    """The content width of `page` shown `width` px wide (scrollWidth), and the first element sticking out."""
+    scroll_width, _, culprit = page_size(page, width)
+    return scroll_width, culprit
 
 
 def screenshot(page: Path, out: Path, width: int, height: int) -> Path:

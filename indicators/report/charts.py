@@ -129,8 +129,11 @@ def _radar_skeleton() -> Spec:
     )
     names = axes.select(
         "dimensie",
-        x=(RADIUS + 0.8) * pl.col("angle").cos(),
-        y=(RADIUS + 0.9) * pl.col("angle").sin(),
+        # on the outer ring, pushed outwards in pixels: the gap stays the same however small the radar is
+        x=RADIUS * pl.col("angle").cos(),
+        y=RADIUS * pl.col("angle").sin(),
+        dx=(9 * pl.col("angle").cos()).round(1),
+        dy=(-12 * pl.col("angle").sin()).round(1),
         align=pl.when(pl.col("angle").cos() > 0.2)
         .then(pl.lit("left"))
         .when(pl.col("angle").cos() < -0.2)
@@ -163,6 +166,8 @@ def _radar_skeleton() -> Spec:
             lineBreak="|",
             align=alt.expr("datum.align"),
             baseline=alt.expr("datum.baseline"),
+            dx=alt.expr("datum.dx"),
+            dy=alt.expr("datum.dy"),
         )
         .encode(x, y, text="dimensie:N")
     )
