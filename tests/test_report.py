@@ -17,7 +17,7 @@ import pytest
 
 from indicators.published_schema import TABLES, VIEWS
 from indicators.report import render_report
-from indicators.report.labels import nl_number, nl_number_expr
+from indicators.report.labels import nl_number, nl_number_expr, nl_text_expr
 from quality.descriptions import description
 
 REFERENCE = Path(__file__).resolve().parents[1] / "sample_data" / "reference"
@@ -649,3 +649,24 @@ def test_charts_follow_the_width_of_their_box(report):
         for name, spec in chart_specs(page.read_text(encoding="utf-8")).items():
             if name != "map":  # the map (indicators/report/maps.py) is scaled down by report.js if too wide
                 assert spec["width"] == "container" and spec["autosize"]["type"] in ("fit", "fit-x"), name
+
+
+def test_catalogue_names_read_the_dutch_way():
+    names = pl.DataFrame(
+        {
+            "n": [
+                "Overgewicht (BMI >= 25.0)",
+                "SBSQ gemiddeld <= 2.0",
+                "Sterfte per 1.000 inwoners",
+                "score 0-10",
+                "in de doelgroep kwetsbare_ouderen",
+            ]
+        }
+    )
+    assert names.select(nl_text_expr(pl.col("n")))["n"].to_list() == [
+        "Overgewicht (BMI ≥ 25,0)",
+        "SBSQ gemiddeld ≤ 2,0",
+        "Sterfte per 1.000 inwoners",  # a thousands dot stays
+        "score 0–10",
+        "in de doelgroep kwetsbare ouderen",
+    ]

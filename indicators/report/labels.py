@@ -128,6 +128,7 @@ def nl_text_expr(expr: pl.Expr) -> pl.Expr:
         .str.replace_all("<=", "≤", literal=True)
         .str.replace_all(r"(\d)\.(\d{1,2})\b", "$1,$2")
         .str.replace_all(r"(\d)-(\d)", "$1–$2")
+        .str.replace_all("_", " ", literal=True)  # a target group's id inside a name (kwetsbare_ouderen)
     )
 
 
