@@ -485,36 +485,50 @@ def _trend_skeleton() -> Spec:
     return _container(alt.layer(interval, line, points), height=150)
 
 
-def trend(frame: pl.DataFrame, series: dict[str, str], region_label: str, unit: str | None) -> Spec | None:
+def trend_points(frame: pl.DataFrame, units: dict[str, str]) -> dict[str, pl.DataFrame]:
+    """The published points of every key indicator and area, formatted once for all pages: indicator_id ->
+    area_code, period, value, ci_low, ci_high (the value where none is published), label and interval.
+
+    `frame` has indicator_id, area_code, period, value, ci_low, ci_high, suppressed; `units` maps
+    indicator_id to its unit (euros without decimals)."""
+    decimals = pl.col("indicator_id").replace_strict(
+        {i: 0 if u == "euro" else 1 for i, u in units.items()}, default=1, return_dtype=pl.Int64
+    )
+    points = frame.filter(~pl.col("suppressed") & pl.col("value").is_not_null()).with_columns(
+        ci_low=pl.col("ci_low").fill_null(pl.col("value")),
+        ci_high=pl.col("ci_high").fill_null(pl.col("value")),
+        label=nl_number_expr(pl.col("value"), decimals),
+        interval=pl.when(pl.col("ci_low").is_null())
+        .then(pl.lit("geen"))
+        .otherwise(
+            pl.concat_str(
+                [nl_number_expr(pl.col("ci_low"), decimals), pl.lit(" – "), nl_number_expr(pl.col("ci_high"), decimals)]
+            )
+        ),
+    )
+    return {
+        key[0]: rows.select("area_code", "period", "value", "ci_low", "ci_high", "label", "interval")
+        for key, rows in points.partition_by("indicator_id", as_dict=True).items()
+    }
+
+
+def trend(points: pl.DataFrame, series: dict[str, str], region_label: str, unit: str | None) -> Spec | None:
     """One key indicator over the years: a line per area with its 95% interval as a vertical bar per year.
 
-    `frame` has area_code, period, value, ci_low, ci_high, suppressed for one indicator. The y-axis starts at
-    0; a score (unit 'score') is drawn on its whole scale (SCORE_SCALE).
+    `points` are one indicator's rows of `trend_points`. The y-axis starts at 0; a score (unit 'score') is
+    drawn on its whole scale (SCORE_SCALE). The areas' points of a year stand a little apart (STEP).
     """
     codes = list(series)
-    offsets = {code: (i - (len(codes) - 1) / 2) * STEP for i, code in enumerate(codes)}
-    decimals = 0 if unit == "euro" else 1
+    areas = pl.DataFrame(
+        {
+            "area_code": codes,
+            "gebied": list(series.values()),
+            "offset": [(i - (len(codes) - 1) / 2) * STEP for i in range(len(codes))],
+        }
+    )
     data = (
-        frame.filter(pl.col("area_code").is_in(codes) & ~pl.col("suppressed") & pl.col("value").is_not_null())
-        .with_columns(
-            gebied=pl.col("area_code").replace_strict(series),
-            regio=pl.col("area_code").replace_strict(series) == region_label,
-            x=pl.col("period") + pl.col("area_code").replace_strict(offsets, return_dtype=pl.Float64),
-            ci_low=pl.col("ci_low").fill_null(pl.col("value")),
-            ci_high=pl.col("ci_high").fill_null(pl.col("value")),
-            label=nl_number_expr(pl.col("value"), decimals),
-            interval=pl.when(pl.col("ci_low").is_null())
-            .then(pl.lit("geen"))
-            .otherwise(
-                pl.concat_str(
-                    [
-                        nl_number_expr(pl.col("ci_low"), decimals),
-                        pl.lit(" – "),
-                        nl_number_expr(pl.col("ci_high"), decimals),
-                    ]
-                )
-            ),
-        )
+        points.join(areas, on="area_code")
+        .with_columns(regio=pl.col("gebied") == region_label, x=pl.col("period") + pl.col("offset"))
         .select("gebied", "regio", "period", "x", "value", "ci_low", "ci_high", "label", "interval")
     )
     if data.is_empty():

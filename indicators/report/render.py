@@ -63,6 +63,7 @@ class Region:
     scorecard: pl.DataFrame  # scorecard_rows: every cell of every page, formatted once
     phm: dict[str, pl.DataFrame]  # per area_code
     equity: dict[str, str]  # section html per area_code
+    trend_points: dict[str, pl.DataFrame]  # charts.trend_points: per key indicator, formatted once
     quality_sentence: str
     quality_css: str
 
@@ -251,14 +252,11 @@ def _trends(page: Page, region: Region, series: dict[str, str]) -> str:
         .otherwise(pl.concat_str([pl.col("name_nl"), pl.lit(" ("), pl.col("unit"), pl.lit(")")]))
     )
     info = {r["indicator_id"]: r for r in titles.iter_rows(named=True)}  # a handful of key indicators
-    trends = region.data.trends.filter(pl.col("area_code").is_in(list(series)))
     figures = []
     for indicator in region.data.key_indicators:
-        if indicator not in info:
+        if indicator not in info or indicator not in region.trend_points:
             continue
-        spec = charts.trend(
-            trends.filter(pl.col("indicator_id") == indicator), series, region_label, info[indicator]["unit"]
-        )
+        spec = charts.trend(region.trend_points[indicator], series, region_label, info[indicator]["unit"])
         if spec is not None:
             figures.append(
                 f'<figure class="small"><figcaption>{html.escape(info[indicator]["titel"])}</figcaption>'
@@ -462,6 +460,9 @@ def render_report(published_db: Path, out_dir: Path, geojson_dir: Path | None = 
         scorecard=scorecard_rows(data.scorecard, data.catalogue),
         phm={k[0]: v for k, v in data.phm.partition_by("area_code", as_dict=True).items()},
         equity={} if data.equity_gaps is None else sections.equity(data.equity_gaps, data.catalogue),
+        trend_points=charts.trend_points(
+            data.trends, dict(zip(data.catalogue["indicator_id"], data.catalogue["unit"], strict=True))
+        ),
         quality_sentence=sentence,
         quality_css=css_class,
     )
