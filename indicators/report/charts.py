@@ -6,7 +6,8 @@ indicator choice) are placeholders starting with '@'. A page's chart is the skel
 placeholders filled and its `datasets` attached: cheap enough for hundreds of pages.
 
 Labels written next to bars are formatted the Dutch way here; axes and tooltips get Dutch separators
-from the format locale in assets/report.js.
+from the format locale in assets/report.js. Charts are as wide as their box on the page (width 'container'),
+so a phone shows them whole.
 """
 
 from __future__ import annotations
