@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA_DIR ?= $(or $(PHM_DATA_DIR),data)
 
-.PHONY: run test install generate lint ui bench report status clean service-test
+.PHONY: run test install generate lint ui bench report status clean service-test screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ ui: generate
 
 status: $(STAMP)
 	$(BIN)/phm status
+
+# The README's screenshots of the report (region page, a wijk map) in headless Chromium, into docs/img/.
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.screenshots $(DATA_DIR)/published/report docs/img
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmark.run

@@ -157,7 +157,11 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "observed": "Waargenomen / Observed",
             "threshold": "Drempel / Threshold",
             "affected_indicators": "Indicatoren die risico lopen / Indicators at risk",
-            "message": "Toelichting / Message",
+            "message": "Toelichting voor beheerders (Engels) / Message for operators (English)",
+            "description_nl": "Wat de controle bewaakt, in het Nederlands (voor het rapport) / What the check "
+                              "guards, in Dutch (for the report)",
+            "message_nl": "Uitkomst in het Nederlands met Nederlandse getallen; leeg: zie description_nl / "
+                          "Outcome in Dutch with Dutch number formatting; empty: see description_nl",
         },
     ),
     "run_manifest": (

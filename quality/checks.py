@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import duckdb
 
+from quality.descriptions import LEVELS, SEGMENT_BANDS, nl_number, nl_percent
 from quality.outcomes import CheckOutcome
 
 
@@ -21,7 +22,10 @@ def ingest_balance(con: duckdb.DuckDBPyConnection, source: str) -> CheckOutcome:
     message = (f"all {files} file(s) of {source} balance" if not bad else
                "; ".join(f"{p}: read {r} != loaded {lo} + quarantined {q}" for p, r, lo, q in bad))
     return CheckOutcome("rows_accounted_for", f"raw/{source}", "error", "completeness", not bad,
-                        f"{len(bad)} unbalanced of {files}", "0 unbalanced files", message)
+                        f"{len(bad)} unbalanced of {files}", "0 unbalanced files", message,
+                        message_nl=f"{len(bad)} van {files} bestanden van {source} kloppen niet: ingelezen rijen "
+                                   "zijn niet geladen of apart gezet" if bad else
+                        f"alle {files} bestanden van {source} kloppen")
 
 
 MIN_QUARANTINED_TO_FAIL = 3  # a tiny file (a few organisations) may lose one row without failing the run
@@ -39,7 +43,9 @@ def quarantine_share(con: duckdb.DuckDBPyConnection, source: str, max_share: flo
     message = (f"largest quarantine share {worst:.4%} in {source}" if not too_many else
                "; ".join(too_many) + f"; see quarantine.{source} for the reasons and fix the delivery")
     return CheckOutcome("quarantine_share", f"raw/{source}", "error", "conformance", not too_many,
-                        f"{worst:.4%}", f"<= {max_share:.2%}", message)
+                        f"{worst:.4%}", f"<= {max_share:.2%}", message,
+                        message_nl=f"hoogste aandeel onbruikbare rijen in {source}: {nl_percent(100 * worst, 2)} "
+                                   f"(grens {nl_percent(100 * max_share, 0)})")
 
 
 def spine_unique(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
@@ -47,7 +53,8 @@ def spine_unique(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
     dupes = con.execute("SELECT count(*) FROM (SELECT pseudo_id, year FROM staging.person_year "
                         "GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
     return CheckOutcome("person_year_unique", "staging/person_year", "error", "conformance", dupes == 0,
-                        str(dupes), "0", f"{dupes} person-years appear more than once")
+                        str(dupes), "0", f"{dupes} person-years appear more than once",
+                        message_nl=f"{nl_number(dupes, 0)} inwoners komen in een jaar meer dan eens voor")
 
 
 MIN_UNLINKED = 10  # a source-year fails on its share only from this many unlinked records: one Wlz record of 19
@@ -92,7 +99,9 @@ def linkage_coverage(con: duckdb.DuckDBPyConnection, minimum: float) -> CheckOut
                         f"{worst:.4f}", f">= {minimum}",
                         (f"records not in the population of their own year: {'; '.join(low)}" if low else
                          f"lowest linked share per source over the years: {detail}"),
-                        ("ph_multimorbiditeit", "co_zvw_per_verzekerdejaar", "eq_seh_per_1000",
+                        message_nl=f"laagste gekoppelde aandeel: {nl_percent(100 * worst, 2)} "
+                                   f"(grens {nl_percent(100 * minimum, 0)})",
+                        affected_indicators=("ph_multimorbiditeit", "co_zvw_per_verzekerdejaar", "eq_seh_per_1000",
                          "co_wmo_per_inwoner", "co_jeugd_per_jeugdige", "co_wlz_per_inwoner"))
 
 
@@ -110,7 +119,8 @@ def proportions_in_range(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
     count, ids = bad
     return CheckOutcome("values_in_range", "indicators/indicator_values", "error", "plausibility", count == 0,
                         str(count), "0", f"{count} cells out of range" + (f" ({ids})" if ids else ""),
-                        tuple((ids or "").split(",")) if ids else ())
+                        tuple((ids or "").split(",")) if ids else (),
+                        message_nl=f"{nl_number(count, 0)} cijfers buiten hun bereik")
 
 
 # Disclosure control costs cells; more than this share hidden at a level means the level tells readers little.
@@ -136,9 +146,14 @@ def suppression_by_level(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
     detail = "; ".join(f"{level}: {hidden:,} of {cells:,} cells ({primary:,} primary, {dominance:,} dominance, "
                        f"{secondary:,} secondary)" for level, cells, hidden, primary, dominance, secondary in by_level)
     worst = max(share.values(), default=0.0)
+    dutch = "; ".join(f"{LEVELS.get(level, level)}: {nl_number(hidden, 0)} van {nl_number(cells, 0)} "
+                      f"({nl_percent(100 * hidden / cells)})" for level, cells, hidden, *_ in by_level if cells)
     return CheckOutcome("suppression_by_level", "indicators/indicator_values", "warn", "completeness",
                         worst <= MAX_SUPPRESSED_SHARE, observed, f"<= {MAX_SUPPRESSED_SHARE:.0%} per level",
-                        f"cells suppressed by disclosure control: {detail}")
+                        f"cells suppressed by disclosure control: {detail}",
+                        message_nl=f"onderdrukte cijfers per niveau: {dutch}"
+                                   + ("" if worst <= MAX_SUPPRESSED_SHARE else
+                                      f"; meer dan {nl_percent(100 * MAX_SUPPRESSED_SHARE, 0)} op een niveau"))
 
 
 # Kaiser Permanente pyramid (DESIGN section 7): roughly 70-80 % healthy or at risk, 15-30 % chronic,
@@ -162,11 +177,17 @@ def kaiser_pyramid(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
     off = [f"{band} {grouped[band]:.1f}% (expected {lo:.0f}-{hi:.0f}%)" for band, (lo, hi) in KAISER_BANDS.items()
            if not lo - KAISER_TOLERANCE <= grouped[band] <= hi + KAISER_TOLERANCE]
     observed = ", ".join(f"{band} {value:.1f}%" for band, value in grouped.items())
+    off_nl = [f"{SEGMENT_BANDS[band]} {nl_percent(grouped[band])} (verwacht {lo:.0f}–{hi:.0f}%)"
+              for band, (lo, hi) in KAISER_BANDS.items() if not lo - KAISER_TOLERANCE <= grouped[band] <= hi + KAISER_TOLERANCE]
+    shares_nl = ", ".join(f"{SEGMENT_BANDS[band]} {nl_percent(value)}" for band, value in grouped.items())
     return CheckOutcome("kaiser_pyramid", "marts/person_stratification", "warn", "plausibility", not off,
                         observed, "Kaiser bands +/- 5 points",
                         ("segment pyramid far from Kaiser proportions: " + "; ".join(off)) if off else
                         f"segment pyramid plausible: {observed}",
-                        tuple(f"phm_segment_{s}" for s in KAISER_GROUPS))
+                        tuple(f"phm_segment_{s}" for s in KAISER_GROUPS),
+                        message_nl=("segmentpiramide wijkt af van de Kaiser-verhoudingen: " + "; ".join(off_nl)
+                                    + ". Controleer de segmentregels of de brongegevens.") if off else
+                        f"segmentpiramide aannemelijk: {shares_nl}")
 
 
 def one_segment_per_person_year(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
@@ -178,7 +199,9 @@ def one_segment_per_person_year(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
     return CheckOutcome("one_segment_per_person_year", "marts/person_stratification", "error", "conformance", ok,
                         f"spine {spine}, segmented {segmented}, distinct {distinct}", "all equal",
                         "every person-year has exactly one segment" if ok else
-                        "segment count differs from the spine: check segment_rules.csv")
+                        "segment count differs from the spine: check segment_rules.csv",
+                        message_nl=f"{nl_number(spine, 0)} inwonerjaren, elk met precies één segment" if ok else
+                        f"{nl_number(spine, 0)} inwonerjaren maar {nl_number(distinct, 0)} met een segment")
 
 
 RIVM_2020 = "rivm_50090NED_gezondheid_wijk_buurt_2020_18plus_NL.csv"
@@ -186,10 +209,12 @@ RIVM_Z_LIMIT = 3.0  # beyond what sampling explains: |ours - RIVM| > 3 binomial 
 RIVM_MIN_RESPONDENTS = 30
 
 
-def rivm_plausibility(con: duckdb.DuckDBPyConnection, reference_dir, references: dict[str, str]) -> CheckOutcome:
+def rivm_plausibility(con: duckdb.DuckDBPyConnection, reference_dir, references: dict[str, str],
+                      names: dict[str, str] | None = None) -> CheckOutcome:
     """Survey indicators per gemeente and wijk against the RIVM 2020 small-area estimates (external truth).
 
-    `references` maps indicator id -> RIVM column. Warns for cells whose difference exceeds 3 standard
+    `references` maps indicator id -> RIVM column; `names` (indicator id -> Dutch name) makes the Dutch
+    message readable. Warns for cells whose difference exceeds 3 standard
     errors of our own estimate (derived from its 95 % interval).
     """
     path = str(reference_dir / RIVM_2020)
@@ -206,18 +231,26 @@ def rivm_plausibility(con: duckdb.DuckDBPyConnection, reference_dir, references:
               AND n >= {RIVM_MIN_RESPONDENTS} AND period = (SELECT max(period) FROM indicators.values)
         )
         SELECT o.indicator_id, o.area_code, o.value, r.rivm,
-               (o.value - r.rivm) / nullif(sqrt(r.rivm * (100 - r.rivm) / o.n), 0) AS z
+               (o.value - r.rivm) / nullif(sqrt(r.rivm * (100 - r.rivm) / o.n), 0) AS z,
+               coalesce(a.name, o.area_code) AS area_name
         FROM ours o JOIN ({unpivot}) r USING (area_code, indicator_id)
+        LEFT JOIN staging.areas a USING (area_code)
         WHERE r.rivm IS NOT NULL
         ORDER BY abs(z) DESC
         """
     ).fetchall()
     con.execute("DROP TABLE _rivm")
     off = [r for r in rows if r[4] is not None and abs(r[4]) > RIVM_Z_LIMIT]
-    detail = "; ".join(f"{i} {a}: {v:.1f} vs RIVM {rv:.1f} (z {z:.1f})" for i, a, v, rv, z in off[:8])
+    detail = "; ".join(f"{i} {a}: {v:.1f} vs RIVM {rv:.1f} (z {z:.1f})" for i, a, v, rv, z, _ in off[:8])
+    names = names or {}
+    detail_nl = "; ".join(f"{names.get(i, i)}, {area}: {nl_percent(v)} tegen RIVM {nl_percent(rv)}"
+                          for i, _, v, rv, _, area in off[:8])
     return CheckOutcome(
         "rivm_plausibility", "indicators/indicator_values", "warn", "plausibility", not off,
         f"{len(off)} of {len(rows)} cells beyond |z| > {RIVM_Z_LIMIT}", f"|z| <= {RIVM_Z_LIMIT}",
         (f"differs from the RIVM 2020 estimates beyond sampling error: {detail}" if off else
          f"all {len(rows)} gemeente/wijk survey cells agree with the RIVM 2020 estimates within sampling error"),
-        tuple(sorted({r[0] for r in off})))
+        tuple(sorted({r[0] for r in off})),
+        message_nl=(f"{nl_number(len(off), 0)} van {nl_number(len(rows), 0)} enquêtecijfers wijken meer af van de "
+                    f"RIVM-schatting van 2020 dan de steekproef verklaart: {detail_nl}") if off else
+        f"alle {nl_number(len(rows), 0)} enquêtecijfers per gemeente en wijk passen bij de RIVM-schattingen van 2020")

@@ -151,7 +151,9 @@ def completeness_outcomes(assessed: pl.DataFrame, years: Iterable[int]) -> list[
     allowed_outcome = CheckOutcome(
         "incomplete_sources_allowed", ASSET, "warn", "completeness", allowed.is_empty(), listed or "none", "none",
         "published as suppressed (bron onvolledig): " + "; ".join(shown["detail"].to_list())
-        if shown.height else "no source-year is published as incomplete")
+        if shown.height else "no source-year is published as incomplete",
+        message_nl=f"{allowed.height} bron-jaren onvolledig; hun indicatoren zijn voor die jaren onderdrukt "
+                   "(reden: bron onvolledig)" if allowed.height else "geen bron is onvolledig gepubliceerd")
     return [gate, allowed_outcome]
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from quality.descriptions import description
+
 SEVERITIES = ("error", "warn")
 KAHN_CATEGORIES = ("conformance", "completeness", "plausibility")
 
@@ -16,6 +18,8 @@ CREATE TABLE IF NOT EXISTS quality.check_results (
     status VARCHAR, observed VARCHAR, threshold VARCHAR, affected_indicators VARCHAR, message VARCHAR,
     checked_at TIMESTAMP DEFAULT current_timestamp
 );
+ALTER TABLE quality.check_results ADD COLUMN IF NOT EXISTS description_nl VARCHAR;
+ALTER TABLE quality.check_results ADD COLUMN IF NOT EXISTS message_nl VARCHAR;
 """
 
 
@@ -32,12 +36,19 @@ class CheckOutcome:
     threshold: str
     message: str
     affected_indicators: tuple[str, ...] = ()
+    message_nl: str = ""  # the Dutch message for the report; empty: the report shows the description
+
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
             raise ValueError(f"{self.check_name}: severity {self.severity!r} not in {SEVERITIES}")
         if self.kahn_category not in KAHN_CATEGORIES:
             raise ValueError(f"{self.check_name}: Kahn category {self.kahn_category!r} not in {KAHN_CATEGORIES}")
+
+    @property
+    def description_nl(self) -> str:
+        """What the check guards, in Dutch (quality/descriptions.py)."""
+        return description(self.check_name)
 
     @property
     def status(self) -> str:
@@ -52,7 +63,10 @@ def record(con: duckdb.DuckDBPyConnection, run_id: str, outcome: CheckOutcome) -
         [run_id, outcome.check_name, outcome.asset],
     )
     con.execute(
-        "INSERT INTO quality.check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+        "INSERT INTO quality.check_results (run_id, check_name, asset, severity, kahn_category, status, observed, "
+        "threshold, affected_indicators, message, checked_at, description_nl, message_nl) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp, ?, ?)",
         [run_id, outcome.check_name, outcome.asset, outcome.severity, outcome.kahn_category, outcome.status,
-         outcome.observed, outcome.threshold, ",".join(outcome.affected_indicators), outcome.message],
+         outcome.observed, outcome.threshold, ",".join(outcome.affected_indicators), outcome.message,
+         outcome.description_nl, outcome.message_nl or None],
     )

@@ -265,7 +265,9 @@ def values_outcome(previous: pl.DataFrame, candidate: pl.DataFrame, changes: Cha
     return CheckOutcome("run_to_run_values", ASSET, "warn", "plausibility", False, observed, threshold,
                         f"{fine.height} (indicator, level, year) of years published before moved after their "
                         f"inputs changed; worst first: " + "; ".join(lines),
-                        tuple(sorted(fine["indicator_id"].unique())))
+                        tuple(sorted(fine["indicator_id"].unique())),
+                        message_nl=f"{fine.height} combinaties van indicator, niveau en jaar uit eerdere "
+                                   "publicaties zijn veranderd, na gewijzigde brongegevens, code of instellingen")
 
 
 def lost_items(previous: pl.DataFrame, candidate: pl.DataFrame) -> dict[str, list]:
@@ -308,7 +310,11 @@ def coverage_outcome(previous: pl.DataFrame, candidate: pl.DataFrame, changes: C
     if changes.code_or_config:
         return CheckOutcome("run_to_run_coverage", ASSET, "warn", "completeness", False, observed, threshold,
                             f"no longer published after a change of {changes.describe()}: " + "; ".join(parts),
-                            affected)
+                            affected, message_nl="na gewijzigde code of instellingen wordt niet meer "
+                                                 "gepubliceerd: " + ", ".join(
+                                f"{len(items)} {what}" for what, items in (
+                                    ("jaren", lost["years"]), ("indicatoren", lost["indicators"]),
+                                    ("gebieden", lost["areas"])) if items) or "een deel van de jaren per indicator")
     return CheckOutcome("run_to_run_coverage", ASSET, "error", "completeness", False, observed, threshold,
                         "the candidate lacks what the previous publication had, with the same code version "
                         f"{changes.current.code_version} and configuration {changes.current.config_hash}: "

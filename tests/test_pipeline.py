@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 import shutil
+import tempfile
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -12,8 +15,10 @@ import pytest
 from indicators.published_schema import TABLES
 from pipelines.config import load_settings
 from pipelines.run import run_main_job
+from tests.browser import CHROMIUM, page_width, run
 from tests.builders import file_hashes
 from tests.conftest import SMALL_GEMEENTEN, SMALL_YEARS, write_config
+from tests.test_report import ENGLISH
 
 pytestmark = pytest.mark.slow
 
@@ -214,3 +219,26 @@ def test_great_expectations_ran_and_data_docs_are_published(small_run):
     assert suites["gx_staging_person_year"] == "passed" and suites["gx_candidate_indicator_values"] == "passed"
     assert len(suites) == 5
     assert "<html" in (settings.published_dir / "quality" / "index.html").read_text(encoding="utf-8").lower()
+
+
+def test_the_published_report_reads_dutch_in_chromium(small_run):
+    """The report of a real run, drawn in headless Chromium: no English word (quality messages included), every
+    check of the run with a Dutch description, and no sideways scrolling on a 420 px phone."""
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed here; CI installs it")
+    settings, _, _ = small_run
+    with duckdb.connect(str(settings.published_dir / "monitoring.duckdb"), read_only=True) as con:
+        missing = con.execute("SELECT count(*) FROM quality_results WHERE description_nl IS NULL").fetchone()[0]
+    assert missing == 0
+    report = settings.published_dir / "report"
+    pages = [report / "index.html", report / "gemeente_GM0399.html", next(report.glob("wijk_*.html"))]
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "report"  # the probes of page_width are written beside a copy, not into published/
+        shutil.copytree(report, copy)
+        result = run(["--window-size=1400,3000", "--dump-dom", (copy / "index.html").as_uri()], Path(tmp) / "p")
+        assert 'data-charts-drawn="' in result.stdout
+        shown = re.sub(r"<(script|style)\b.*?</\1>", "", result.stdout, flags=re.S)
+        assert not [w for w in ENGLISH if w in shown], [w for w in ENGLISH if w in shown]
+        for page in pages:
+            width, culprit = page_width(copy / page.name, 420)
+            assert width <= 420, (page.name, width, culprit)

@@ -4,6 +4,7 @@ from the network, and the page opens in headless Chromium with its charts drawn.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -16,7 +17,8 @@ import pytest
 
 from indicators.published_schema import TABLES, VIEWS
 from indicators.report import render_report
-from indicators.report.labels import nl_number, nl_number_expr
+from indicators.report.labels import nl_number, nl_number_expr, nl_text_expr
+from quality.descriptions import description
 
 REFERENCE = Path(__file__).resolve().parents[1] / "sample_data" / "reference"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -201,7 +203,8 @@ def build_published(path: Path, optional_tables: bool = False) -> Path:
         )
         con.executemany("INSERT INTO spec VALUES (?, ?, ?, ?, ?, ?)", INDICATORS)
         con.execute("""INSERT INTO indicator_catalogue
-            SELECT indicator_id, name_nl, name_nl, aim, NULL, unit, direction, 'x', 'y', 'test', 'proportion',
+            SELECT indicator_id, name_nl, name_nl, aim, NULL, unit, direction, 'x', 'y',
+                   CASE WHEN indicator_id LIKE 'pw\\_%' ESCAPE '\\' THEN 'workforce' ELSE 'test' END, 'proportion',
                    100, 'totaal', 50, 'buurt,wijk,gemeente,regio', NULL, 'population', '1.0' FROM spec""")
         con.executemany("INSERT INTO areas VALUES (?, ?, ?, ?, ?, ?, 2024)", AREAS)
         # value: base x a factor in [0.9, 1.1) from a hash, so the numbers have many decimals
@@ -218,6 +221,8 @@ def build_published(path: Path, optional_tables: bool = False) -> Path:
                    CASE WHEN area_level = 'regio' THEN NULL
                         ELSE ['hoger', 'lager', 'geen_verschil'][h + 1] END
             FROM cells""")
+        # workforce figures are a census of organisations: published without an interval
+        con.execute("UPDATE indicator_values SET ci_low = NULL, ci_high = NULL WHERE indicator_id LIKE 'pw\\_%' ESCAPE '\\'")
         for indicator, area, reason in SUPPRESSED:
             con.execute(
                 """UPDATE indicator_values
@@ -237,11 +242,17 @@ def build_published(path: Path, optional_tables: bool = False) -> Path:
         )
         con.execute("""INSERT INTO quality_results VALUES
             ('run-1', 'schema_conformance', 'raw', 'error', 'conformance', 'passed', '0 rows', '0', NULL,
-             'ok'),
+             'ok', 'Bestanden hebben de afgesproken vorm.', NULL),
             ('run-1', 'linkage_coverage', 'staging', 'error', 'completeness', 'passed', '0.99', '>= 0.95',
-             NULL, 'ok'),
+             NULL, 'ok', 'Records zijn te koppelen.', NULL),
             ('run-1', 'rivm_plausibility', 'indicators', 'warn', 'plausibility', 'failed', '1 of 10 cells',
-             '|z| <= 3', 'ph_eenzaam', 'ph_eenzaam WK036101: 60.1 vs RIVM 44.0 (z 3.4)')""")
+             '|z| <= 3', 'ph_eenzaam', 'differs from the RIVM 2020 estimates far from: ph_eenzaam WK036101: 60.1 vs RIVM 44.0 (z 3.4)',
+             'Enquêtecijfers liggen binnen de marge van het RIVM.',
+             '1 van 10 enquêtecijfers wijken af: Eenzaam, Zuid: 60,1% tegen RIVM 44,0%'),
+            ('run-1', 'kaiser_pyramid', 'marts', 'warn', 'plausibility', 'failed', 'gezond_of_risico 63.9%',
+             'Kaiser bands +/- 5 points', NULL,
+             'segment pyramid far from Kaiser proportions: gezond_of_risico 63.9% (expected 70-80%)',
+             NULL, NULL)""")
         con.execute("""INSERT INTO run_manifest VALUES
             ('run-1', '2024-11-23 10:00:00', '2024-11-23 10:05:00', 'abc1234', 'cfg', 'gp', 'landing/gp.csv',
              'sha256-x', 100, 99, 1, NULL)""")
@@ -253,6 +264,14 @@ def build_published(path: Path, optional_tables: bool = False) -> Path:
             con.execute("""INSERT INTO evaluation_results VALUES
                 ('valpreventie', 'eq_seh_per_1000', 'did_area_panel', -2.25, -6.5, 2.0, 3, 9,
                  'pre [2022, 2023] / post [2024]', 'estimated', NULL,
+                 'Monitoring laat samenhang zien, geen bewijs van effect.'),
+                ('valpreventie', 'eq_seh_per_1000', 'did_participants_matched', 84.2, -95.2, 263.6, 105, 8605,
+                 'pre [2023] / post [2024]', 'estimated',
+                 'participant-level analysis: n_areas_* count persons, not areas (published rounded to 5)',
+                 'Monitoring laat samenhang zien, geen bewijs van effect.'),
+                ('valpreventie', 'ph_eenzaam', 'did_area_panel', NULL, NULL, NULL, 2, 9,
+                 'pre [2022] / post [2023, 2024]', 'not_estimable',
+                 'too few areas: 2 treated, 9 comparison (at least 3 each)',
                  'Monitoring laat samenhang zien, geen bewijs van effect.')""")
         for view, (_, sql) in VIEWS.items():
             con.execute(f"CREATE VIEW {view} AS {sql}")
@@ -383,8 +402,10 @@ def test_numbers_read_the_dutch_way_and_arrows_follow_the_direction_of_better(re
 def test_quality_verdict_and_run_date_come_from_the_published_file(report):
     _, index = report
     page = index.read_text(encoding="utf-8")
-    assert "Alle 2 blokkerende controles geslaagd. 1 van 1 waarschuwingscontroles gaven een melding." in page
+    assert "Alle 2 blokkerende controles geslaagd. 2 van 2 waarschuwingscontroles gaven een melding." in page
     assert "23 november 2024, 10:05 UTC" in page
+    # the header: the last data year and the publication date, not a date that reads as the data year
+    assert "gegevens tot en met 2024, gepubliceerd op 23 november 2024" in page
     assert "Hoe lees je dit rapport?" in page
 
 
@@ -484,15 +505,174 @@ def test_opens_in_headless_chromium_with_scorecard_chart_and_map(report, tmp_pat
     assert not console, console  # no script error, and no Vega warning either
     assert re.search(r'<body[^>]*data-charts-drawn="\d+"', html), "report.js did not finish drawing"
     assert "Deze grafiek kon niet worden getekend" not in html
-    assert '<table id="scorecard">' in html
+    assert '<table id="scorecard" class="stack">' in html
 
     def inside(element_id: str) -> str:
         return html.split(f'id="{element_id}"', 1)[1].split("</section>", 1)[0]
 
-    assert re.search(r"<(svg|canvas)\b", inside("positive-health-chart"))
+    assert re.search(r"<(svg|canvas)\b", inside("positive-health-chart-GM0361"))
     assert "<path" in inside("map")  # the wijken drawn as shapes
     shot = tmp_path / "report.png"
     result = chromium(
         [f"--screenshot={shot}", "--window-size=1400,2000", index.as_uri()], tmp_path / "profile2"
     )
     assert result.returncode == 0 and shot.stat().st_size > 20_000
+
+
+# English or raw words a steering-group reader saw before (issue 16): none may be left on any page.
+ENGLISH = [
+    "participant-level",
+    "n_areas",
+    "slope index",
+    ">=",
+    "&gt;=",
+    "<=",
+    "&lt;=",
+    "far from",
+    "pre [",
+    "post [",
+    "gezond_of_risico",
+    "monitorjaar",
+    "differs from",
+    "estimated",
+    "Run ",
+]
+
+
+def visible(page: str) -> str:
+    """The text a reader can see or hover: the page without its scripts and styles, plus the chart specs'
+    labels (everything in the specs' datasets)."""
+    specs = json.dumps([spec.get("datasets", {}) for spec in chart_specs(page).values()], ensure_ascii=False)
+    return re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S) + specs
+
+
+def chart_specs(page: str) -> dict:
+    found = re.search(r'<script type="application/json" id="chart-specs">(.*?)</script>', page, re.S)
+    assert found
+    return json.loads(found.group(1).replace("<\\/", "</"))
+
+
+def test_every_word_a_reader_sees_is_dutch(tmp_path):
+    published = build_published(tmp_path / "monitoring.duckdb", optional_tables=True)
+    index = render_report(published, tmp_path / "report", REFERENCE)
+    for page in index.parent.glob("*.html"):
+        text = visible(page.read_text(encoding="utf-8"))
+        assert not [w for w in ENGLISH if w in text], (page.name, [w for w in ENGLISH if w in text])
+    page = index.read_text(encoding="utf-8")
+    assert "Eenzaam (De Jong Gierveld ≥ 3)" in page
+    # the evaluation: years in Dutch, counts formatted and named, the reason translated
+    assert "vóór: 2022 en 2023; na: 2024" in page and "vóór: 2022; na: 2023 en 2024" in page
+    assert "105 / 8.605 personen" in page and "3 / 9 buurten" in page
+    assert "te weinig buurten: 2 met de interventie, 9 ter vergelijking (minstens 3 elk nodig)" in page
+    assert "hellingsindex van ongelijkheid (SII)" in page
+    # data quality: the Dutch message where the check published one, else its Dutch description
+    assert "Eenzaam, Zuid: 60,1% tegen RIVM 44,0%" in page and "60.1" not in page
+    assert description("kaiser_pyramid") in page
+
+
+def test_no_arrow_where_the_shown_values_are_equal(tmp_path):
+    published = build_published(tmp_path / "monitoring.duckdb")
+    with duckdb.connect(str(published)) as con:
+        # the region reads 12,3 (12.34); Alkmaar 12.26 and Heiloo 12.31 read 12,3 too; Zuid 12.4 does not
+        for area, value in [("GM0361", 12.26), ("GM0399", 12.31), ("WK036101", 12.4)]:
+            con.execute(
+                "UPDATE indicator_values SET value = ?, ci_low = ? - 0.1, ci_high = ? + 0.1, comparison = 'hoger' "
+                "WHERE indicator_id = 'ph_eenzaam' AND area_code = ? AND period = 2024",
+                [value, value, value, area],
+            )
+    index = render_report(published, tmp_path / "report", REFERENCE)
+    cells = {
+        (c["data-indicator"], c["data-area"]): c["text"]
+        for c in parse(index).cells + parse(index.parent / "wijk_WK036101.html").cells
+    }
+    assert "12,3" in cells[("ph_eenzaam", "GM0361")] and "▲" not in cells[("ph_eenzaam", "GM0361")]
+    assert "≈" in cells[("ph_eenzaam", "GM0361")] and "▲" not in cells[("ph_eenzaam", "GM0399")]
+    assert "12,4" in cells[("ph_eenzaam", "WK036101")] and "▲" in cells[("ph_eenzaam", "WK036101")]
+
+
+def test_workforce_cells_say_why_they_have_no_interval(report):
+    _, index = report
+    cells = [c for c in parse(index).cells if c["data-indicator"] == "pw_ziekteverzuim"]
+    assert len(cells) == 3  # region and two gemeenten; workforce is not published per wijk
+    assert all("geen interval: telling van organisaties" in c["text"] for c in cells)
+    others = [c for c in parse(index).cells if c["data-indicator"] == "ph_eenzaam"]
+    assert others and not any("geen interval" in c["text"] for c in others)
+
+
+def test_trend_axes_start_at_zero_and_every_line_has_its_interval(report):
+    published, index = report
+    specs = chart_specs((index.parent / "wijk_WK036101.html").read_text(encoding="utf-8"))
+    share, score = specs["trend-ph_eenzaam"], specs["trend-pg_kwaliteit_van_leven"]
+    for layer in share["layer"]:
+        assert layer["encoding"]["y"]["scale"]["domainMin"] == 0  # a percentage from 0
+    for layer in score["layer"]:
+        assert layer["encoding"]["y"]["scale"]["domain"] == [0.0, 10.0]  # a score on its whole scale 0-10
+    assert {m["mark"]["type"] for m in share["layer"]} >= {"rule", "line"}  # the interval is a rule per point
+    rows = share["datasets"]["trend"]
+    with duckdb.connect(str(published), read_only=True) as con:
+        expected = con.execute("""SELECT a.name, period, ci_low, ci_high FROM indicator_values JOIN areas a
+                                  USING (area_code) WHERE indicator_id = 'ph_eenzaam' AND NOT suppressed
+                                  AND area_code IN ('WK036101', 'GM0361', 'RG_TEST')""").fetchall()
+    # the wijk, its gemeente and the region: each line with its own published 95% interval, every year
+    assert sorted((r["gebied"], r["period"], r["ci_low"], r["ci_high"]) for r in rows) == sorted(expected)
+    assert {r["gebied"] for r in rows} == {"Zuid", "Alkmaar", "Regio Test"}
+
+
+def test_the_radar_draws_at_most_three_areas(report):
+    _, index = report
+    for page in index.parent.glob("*.html"):
+        radars = {k: v for k, v in chart_specs(page.read_text(encoding="utf-8")).items() if "positive-health" in k}
+        assert radars, page.name
+        for spec in radars.values():
+            assert len({p["gebied"] for p in spec["datasets"]["polygon"]}) <= 3, page.name
+    region = chart_specs(index.read_text(encoding="utf-8"))
+    # the region page: a small radar per gemeente, each against the region
+    assert sorted(k for k in region if "positive-health" in k) == [
+        "positive-health-chart-GM0361",
+        "positive-health-chart-GM0399",
+    ]
+    wijk = chart_specs((index.parent / "wijk_WK036101.html").read_text(encoding="utf-8"))
+    assert {p["gebied"] for p in wijk["positive-health-chart"]["datasets"]["polygon"]} == {
+        "Zuid",
+        "Alkmaar",
+        "Regio Test",
+    }
+
+
+def test_target_group_names_are_whole_on_the_bars(report):
+    _, index = report
+    bars = chart_specs(index.read_text(encoding="utf-8"))["target-group-chart"]
+    (row,) = bars["datasets"]["bars"]
+    # 'Doelgroep Kwetsbare ouderen (75+)': the name, whole; the definition in brackets in the note below
+    assert row["name_nl"] == "Kwetsbare ouderen" and row["full_name"] == "Doelgroep Kwetsbare ouderen (75+)"
+    assert "Kwetsbare ouderen: 75+." in index.read_text(encoding="utf-8")
+    assert bars["layer"][0]["encoding"]["y"]["axis"]["labelExpr"] == "split(datum.label, '|')"
+
+
+def test_charts_follow_the_width_of_their_box(report):
+    _, index = report
+    for page in index.parent.glob("*.html"):
+        for name, spec in chart_specs(page.read_text(encoding="utf-8")).items():
+            if "map" not in name and "kaart" not in name:  # the map (maps.py): report.js scales it down if too wide
+                assert spec["width"] == "container" and spec["autosize"]["type"] in ("fit", "fit-x"), name
+
+
+def test_catalogue_names_read_the_dutch_way():
+    names = pl.DataFrame(
+        {
+            "n": [
+                "Overgewicht (BMI >= 25.0)",
+                "SBSQ gemiddeld <= 2.0",
+                "Sterfte per 1.000 inwoners",
+                "score 0-10",
+                "in de doelgroep kwetsbare_ouderen",
+            ]
+        }
+    )
+    assert names.select(nl_text_expr(pl.col("n")))["n"].to_list() == [
+        "Overgewicht (BMI ≥ 25,0)",
+        "SBSQ gemiddeld ≤ 2,0",
+        "Sterfte per 1.000 inwoners",  # a thousands dot stays
+        "score 0–10",
+        "in de doelgroep kwetsbare ouderen",
+    ]

@@ -6,7 +6,8 @@ indicator choice) are placeholders starting with '@'. A page's chart is the skel
 placeholders filled and its `datasets` attached: cheap enough for hundreds of pages.
 
 Labels written next to bars are formatted the Dutch way here; axes and tooltips get Dutch separators
-from the format locale in assets/report.js.
+from the format locale in assets/report.js. Charts are as wide as their box on the page (width 'container'),
+so a phone shows them whole.
 """
 
 from __future__ import annotations
@@ -25,6 +26,17 @@ AREA_COLOURS = ["#1f4e79", "#2a9d8f", "#e76f51", "#8e6fb5", "#e9a23b", "#5a8f29"
 REGION_COLOUR = "#8a8a8a"
 RADIUS = 10.0
 FONT = "system-ui, Segoe UI, Arial, sans-serif"
+
+
+def _container(chart: alt.TopLevelMixin, height: int | str) -> Spec:
+    """As wide as the chart's box on the page (a phone or a desktop column): width 'container', fitted.
+
+    `height` is 'container', pixels, or '@height' for a chart whose height follows its number of rows (a step
+    height would make vega-lite drop the fit with a warning)."""
+    spec = _skeleton(chart.properties(width="container"))
+    spec["height"] = height  # set after Altair: it would refuse the '@height' placeholder
+    spec["autosize"] = {"type": "fit" if height == "container" else "fit-x", "contains": "padding"}
+    return spec
 
 
 def _skeleton(chart: alt.TopLevelMixin) -> Spec:
@@ -78,6 +90,13 @@ def _radar_axes() -> pl.DataFrame:
     ).with_columns(angle=math.pi / 2 - 2 * math.pi * pl.col("order") / n)
 
 
+# Pixels per score point: as large as the chart's box allows, keeping room for the dimension names beside
+# the polygon (LABEL_ROOM px each side) and above and below it; both axes share it, so the polygon stays regular
+# at any width.
+LABEL_ROOM = 96
+RADAR_PPU = f"max(2, min((height / 2 - 30) / {RADIUS}, (width / 2 - {LABEL_ROOM}) / {RADIUS}))"
+
+
 @cache
 def _radar_skeleton() -> Spec:
     """The polar grid (rings at 2, 4, ..., 10 and six spokes) and the labels are constant data."""
@@ -111,8 +130,11 @@ def _radar_skeleton() -> Spec:
     )
     names = axes.select(
         "dimensie",
-        x=(RADIUS + 0.8) * pl.col("angle").cos(),
-        y=(RADIUS + 0.9) * pl.col("angle").sin(),
+        # on the outer ring, pushed outwards in pixels: the gap stays the same however small the radar is
+        x=RADIUS * pl.col("angle").cos(),
+        y=RADIUS * pl.col("angle").sin(),
+        dx=(9 * pl.col("angle").cos()).round(1),
+        dy=(-12 * pl.col("angle").sin()).round(1),
         align=pl.when(pl.col("angle").cos() > 0.2)
         .then(pl.lit("left"))
         .when(pl.col("angle").cos() < -0.2)
@@ -125,8 +147,8 @@ def _radar_skeleton() -> Spec:
         .otherwise(pl.lit("middle")),
     )
     ticks = pl.DataFrame({"x": [0.3] * 5, "y": [2.0, 4.0, 6.0, 8.0, RADIUS], "t": ["2", "4", "6", "8", "10"]})
-    scale_x = alt.Scale(domain=[-RADIUS - 7, RADIUS + 7], nice=False)
-    scale_y = alt.Scale(domain=[-RADIUS - 2, RADIUS + 2], nice=False)
+    scale_x = alt.Scale(domain=alt.ExprRef(expr="[-width / 2 / ppu, width / 2 / ppu]"), nice=False, zero=False)
+    scale_y = alt.Scale(domain=alt.ExprRef(expr="[-height / 2 / ppu, height / 2 / ppu]"), nice=False, zero=False)
     x, y = alt.X("x:Q", axis=None, scale=scale_x), alt.Y("y:Q", axis=None, scale=scale_y)
     grid = (
         alt.Chart(pl.concat([rings, spokes]))
@@ -137,22 +159,23 @@ def _radar_skeleton() -> Spec:
         alt.Chart(ticks).mark_text(color="#8a8a8a", fontSize=9, align="left", dy=-5).encode(x, y, text="t:N")
     )
     labels = (
-        alt.Chart(names)
+        alt.Chart(names.with_columns(dimensie=pl.col("dimensie").str.replace(r"^(\S+( van)?) ", "$1|")))
         .mark_text(
             fontSize=12,
             color="#333333",
             fontWeight="bold",
+            lineBreak="|",
             align=alt.expr("datum.align"),
             baseline=alt.expr("datum.baseline"),
+            dx=alt.expr("datum.dx"),
+            dy=alt.expr("datum.dy"),
         )
         .encode(x, y, text="dimensie:N")
     )
     colour = alt.Color(
         "gebied:N",
         scale=alt.Scale(domain=["@series"], range=["@colours"]),
-        legend=alt.Legend(
-            title=None, orient="bottom", direction="horizontal", labelLimit=260, labelFontSize=12
-        ),
+        legend=alt.Legend(title=None, orient="bottom", direction="vertical", labelLimit=260, labelFontSize=12),
     )
     dash = alt.StrokeDash(
         "regio:N", scale=alt.Scale(domain=[False, True], range=[[1, 0], [5, 3]]), legend=None
@@ -172,11 +195,12 @@ def _radar_skeleton() -> Spec:
             tooltip=[
                 alt.Tooltip("gebied:N", title="gebied"),
                 alt.Tooltip("dimensie:N", title="dimensie"),
-                alt.Tooltip("value:Q", title="score (0-10)", format=",.1f"),
+                alt.Tooltip("value:Q", title="score (0–10)", format=",.1f"),
             ],
         )
     )
-    return _skeleton(alt.layer(grid, tick, labels, lines, dots).properties(width=440, height=380))
+    chart = alt.layer(grid, tick, labels, lines, dots).add_params(alt.param(name="ppu", expr=RADAR_PPU))
+    return _container(chart, height="container")
 
 
 def radar(profile: pl.DataFrame, series: dict[str, str], region_label: str) -> Spec | None:
@@ -239,7 +263,7 @@ def _pyramid_skeleton() -> Spec:
         .mark_text(align="left", dx=5, fontSize=12)
         .encode(alt.X("right:Q"), y, text="label:N")
     )
-    return _skeleton(alt.layer(bars, text).properties(width=340, height=alt.Step(30)))
+    return _container(alt.layer(bars, text), height="@height")
 
 
 def pyramid(segments: pl.DataFrame) -> Spec | None:
@@ -258,16 +282,25 @@ def pyramid(segments: pl.DataFrame) -> Spec | None:
         return None
     widest = max(float(data["right"].max() or 0.0), 1.0)
     # room on the right for the label of the widest bar
-    return _with_data(_pyramid_skeleton(), {"segments": data}, extent_low=-widest, extent_high=widest * 1.45)
+    return _with_data(
+        _pyramid_skeleton(),
+        {"segments": data},
+        extent_low=-widest,
+        extent_high=widest * 1.45,
+        height=30 * data.height,
+    )
 
 
 @cache
 def _bars_skeleton() -> Spec:
+    # names are wrapped on '|' (bars()), so a long target group reads in full on a phone too
     y = alt.Y(
         "name_nl:N",
         sort=["@order"],
         title=None,
-        axis=alt.Axis(labelLimit=260, labelFontSize=12, ticks=False, domain=False),
+        axis=alt.Axis(
+            labelLimit=400, labelFontSize=12, ticks=False, domain=False, labelExpr="split(datum.label, '|')"
+        ),
     )
     x = alt.X(
         "bar:Q",
@@ -276,7 +309,7 @@ def _bars_skeleton() -> Spec:
         scale=alt.Scale(domain=[0, "@extent"]),
     )
     base = alt.Chart(alt.Data(name="bars")).encode(y, x)
-    return _skeleton(
+    return _container(
         alt.layer(
             base.mark_bar(color="#2a7fb8", height={"band": 0.7}).encode(
                 tooltip=[
@@ -285,7 +318,29 @@ def _bars_skeleton() -> Spec:
                 ]
             ),
             base.mark_text(align="left", dx=4, fontSize=12).encode(text="label:N"),
-        ).properties(width=220, height=alt.Step(26))
+        ),
+        height="@height",
+    )
+
+
+WRAP = 24  # characters per line of a bar's name
+
+
+def wrap_expr(text: pl.Expr, width: int) -> pl.Expr:
+    """Break a name into lines of about `width` characters at spaces, joined by '|' (at most three lines)."""
+    line = rf"^(.{{1,{width}}})\s+"
+    first = text.str.extract(line, 1)
+    rest = text.str.replace(line, "")
+    second = rest.str.extract(line, 1)
+    tail = rest.str.replace(line, "")
+    return (
+        pl.when(text.str.len_chars() <= width)
+        .then(text)
+        .when(first.is_null())
+        .then(text)
+        .when((rest.str.len_chars() <= width) | second.is_null())
+        .then(pl.concat_str([first, pl.lit("|"), rest]))
+        .otherwise(pl.concat_str([first, pl.lit("|"), second, pl.lit("|"), tail]))
     )
 
 
@@ -296,12 +351,22 @@ def bars(frame: pl.DataFrame, axis_title: str) -> Spec | None:
     """
     if frame.is_empty():
         return None
-    data = frame.with_columns(label=_value_label(), bar=pl.col("value").fill_null(0.0)).select(
-        "name_nl", "full_name", "label", "bar"
-    )
+    data = frame.with_columns(
+        label=_value_label(),
+        bar=pl.col("value").fill_null(0.0),
+        name_nl=wrap_expr(pl.col("name_nl"), WRAP),
+    ).select("name_nl", "full_name", "label", "bar")
     extent = max(float(data["bar"].max() or 0.0), 1.0) * 1.25  # room for the label of the longest bar
     order = data.sort("bar", descending=True)["name_nl"].to_list()  # explicit: a layered sort by field warns
-    return _with_data(_bars_skeleton(), {"bars": data}, axis_title=axis_title, extent=extent, order=order)
+    lines = data["name_nl"].str.count_matches("|", literal=True).max() or 0
+    return _with_data(
+        _bars_skeleton(),
+        {"bars": data},
+        axis_title=axis_title,
+        extent=extent,
+        order=order,
+        height=(28 + 12 * lines) * data.height,
+    )
 
 
 @cache
@@ -321,7 +386,7 @@ def _accumulation_skeleton() -> Spec:
                 "gebied:N",
                 title=None,
                 sort=alt.EncodingSortField("sort_value", order="descending"),
-                axis=alt.Axis(labelLimit=240, ticks=False, domain=False, grid=True, gridColor="#eeeeee"),
+                axis=alt.Axis(labelLimit=170, ticks=False, domain=False, grid=True, gridColor="#eeeeee"),
             ),
             colour,
             tooltip=[
@@ -344,11 +409,11 @@ def _accumulation_skeleton() -> Spec:
             ],
         )
     )
-    return _skeleton(alt.layer(reference, dots).properties(width=380, height=alt.Step(18)))
+    return _container(alt.layer(reference, dots), height="@height")
 
 
 def accumulation(frame: pl.DataFrame, reference: pl.DataFrame) -> Spec | None:
-    """Opstapeling per area: a dot per area for >= 2 and >= 3 problem domains, sorted by >= 2, with the
+    """Opstapeling per area: a dot per area for 2 or more and 3 or more problem domains, sorted by >= 2, with the
     `reference` area (the region) as dashed lines.
 
     Shown per wijk because accumulation concentrates in neighbourhoods and disappears in a region mean;
@@ -375,85 +440,113 @@ def accumulation(frame: pl.DataFrame, reference: pl.DataFrame) -> Spec | None:
     data = shape(frame)
     if data.is_empty():
         return None
-    return _with_data(_accumulation_skeleton(), {"accumulation": data, "reference": shape(reference)})
+    return _with_data(
+        _accumulation_skeleton(),
+        {"accumulation": data, "reference": shape(reference)},
+        height=18 * data["gebied"].n_unique(),
+    )
+
+
+# Score indicators are drawn on their whole scale (Positive Health 0-10, a report mark 1-10, read from 0);
+# every other unit (%, per 1.000, euro, days) from 0, so a small change does not look like a large one.
+SCORE_SCALE = (0.0, 10.0)
+STEP = 0.07  # years between the series of one year, so their intervals do not hide one another
 
 
 @cache
-def _trends_skeleton() -> Spec:
-    x = alt.X("period:O", title=None, axis=alt.Axis(labelAngle=0))
-    y = alt.Y("value:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(format=",.4~r", tickCount=4))
-    colour = alt.Color(
-        "gebied:N",
-        scale=alt.Scale(domain=["@series"], range=["@colours"]),
-        legend=alt.Legend(title=None, orient="top", labelLimit=260, labelFontSize=12),
+def _trend_skeleton() -> Spec:
+    x = alt.X(
+        "x:Q",
+        title=None,
+        scale=alt.Scale(domain=["@x_low", "@x_high"], nice=False, zero=False),
+        axis=alt.Axis(values=["@periods"], format="d", labelAngle=0, grid=False, tickCount=3),
     )
-    base = alt.Chart().encode(x)
-    # every series has a band row (zero height except the own area) so no facet's band is empty
-    band = base.mark_area(color="@band").encode(
-        alt.Y("ci_low:Q", title=None),
+    y_scale = alt.Scale(domainMin=0, zero=True, nice=True)
+    colour = alt.Color("gebied:N", scale=alt.Scale(domain=["@series"], range=["@colours"]), legend=None)
+    tooltip = [
+        alt.Tooltip("gebied:N", title="gebied"),
+        alt.Tooltip("period:O", title="jaar"),
+        alt.Tooltip("label:N", title="waarde"),
+        alt.Tooltip("interval:N", title="95%-interval"),
+    ]
+    base = alt.Chart(alt.Data(name="trend")).encode(x, colour)
+    interval = base.mark_rule(strokeWidth=2, opacity=0.45).encode(
+        alt.Y("ci_low:Q", title=None, scale=y_scale, axis=alt.Axis(format=",.4~r", tickCount=4)),
         alt.Y2("ci_high:Q"),
+        tooltip=tooltip,
+    )
+    line = base.mark_line(strokeWidth=2).encode(
+        alt.Y("value:Q", scale=y_scale),
         detail="gebied:N",
-        opacity=alt.condition(alt.datum.eigen, alt.value(0.15), alt.value(0)),
+        strokeDash=alt.StrokeDash(
+            "regio:N", scale=alt.Scale(domain=[False, True], range=[[1, 0], [5, 3]]), legend=None
+        ),
     )
-    line = base.mark_line(point=True, strokeWidth=2).encode(
-        y,
-        colour,
-        tooltip=[
-            alt.Tooltip("gebied:N"),
-            alt.Tooltip("period:O", title="jaar"),
-            alt.Tooltip("value:Q", title="waarde", format=",.1f"),
-        ],
-    )
-    chart = (
-        alt.layer(band, line, data=alt.Data(name="trends"))
-        .properties(width=200, height=130)
-        .facet(
-            facet=alt.Facet(
-                "titel:N",
-                title=None,
-                sort=alt.EncodingSortField("rank", op="min"),
-                header=alt.Header(
-                    labelFontSize=12,
-                    labelLimit=250,
-                    labelFontWeight="bold",
-                    labelExpr="split(datum.label, '|')",
-                ),
-            ),
-            columns=4,
-        )
-        .resolve_scale(y="independent")
-    )
-    return _skeleton(chart)
+    points = base.mark_circle(size=40, opacity=1).encode(alt.Y("value:Q", scale=y_scale), tooltip=tooltip)
+    return _container(alt.layer(interval, line, points), height=150)
 
 
-def trends(frame: pl.DataFrame, series: dict[str, str], region_label: str) -> Spec | None:
-    """Small multiples over the years, one per key indicator: the area (with its 95% band) against others.
+def trend_points(frame: pl.DataFrame, units: dict[str, str]) -> dict[str, pl.DataFrame]:
+    """The published points of every key indicator and area, formatted once for all pages: indicator_id ->
+    area_code, period, value, ci_low, ci_high (the value where none is published), label and interval.
 
-    `frame` has titel (wrapped in two lines here), rank, area_code, period, value, ci_low, ci_high and
-    suppressed.
+    `frame` has indicator_id, area_code, period, value, ci_low, ci_high, suppressed; `units` maps
+    indicator_id to its unit (euros without decimals)."""
+    decimals = pl.col("indicator_id").replace_strict(
+        {i: 0 if u == "euro" else 1 for i, u in units.items()}, default=1, return_dtype=pl.Int64
+    )
+    points = frame.filter(~pl.col("suppressed") & pl.col("value").is_not_null()).with_columns(
+        ci_low=pl.col("ci_low").fill_null(pl.col("value")),
+        ci_high=pl.col("ci_high").fill_null(pl.col("value")),
+        label=nl_number_expr(pl.col("value"), decimals),
+        interval=pl.when(pl.col("ci_low").is_null())
+        .then(pl.lit("geen"))
+        .otherwise(
+            pl.concat_str(
+                [nl_number_expr(pl.col("ci_low"), decimals), pl.lit(" – "), nl_number_expr(pl.col("ci_high"), decimals)]
+            )
+        ),
+    )
+    return {
+        key[0]: rows.select("area_code", "period", "value", "ci_low", "ci_high", "label", "interval")
+        for key, rows in points.partition_by("indicator_id", as_dict=True).items()
+    }
+
+
+def trend(points: pl.DataFrame, series: dict[str, str], region_label: str, unit: str | None) -> Spec | None:
+    """One key indicator over the years: a line per area with its 95% interval as a vertical bar per year.
+
+    `points` are one indicator's rows of `trend_points`. The y-axis starts at 0; a score (unit 'score') is
+    drawn on its whole scale (SCORE_SCALE). The areas' points of a year stand a little apart (STEP).
     """
-    own = next(iter(series))
+    codes = list(series)
+    areas = pl.DataFrame(
+        {
+            "area_code": codes,
+            "gebied": list(series.values()),
+            "offset": [(i - (len(codes) - 1) / 2) * STEP for i in range(len(codes))],
+        }
+    )
     data = (
-        frame.filter(
-            pl.col("area_code").is_in(list(series)) & ~pl.col("suppressed") & pl.col("value").is_not_null()
-        )
-        .with_columns(
-            gebied=pl.col("area_code").replace_strict(series),
-            eigen=pl.col("area_code") == own,
-            titel=pl.col("titel").str.replace(r"^(.{1,34})\s", "$1|"),
-        )
-        .with_columns(
-            ci_low=pl.when(pl.col("eigen"))
-            .then(pl.col("ci_low").fill_null(pl.col("value")))
-            .otherwise(pl.col("value")),
-            ci_high=pl.when(pl.col("eigen"))
-            .then(pl.col("ci_high").fill_null(pl.col("value")))
-            .otherwise(pl.col("value")),
-        )
-        .select("titel", "rank", "gebied", "eigen", "period", "value", "ci_low", "ci_high")
+        points.join(areas, on="area_code")
+        .with_columns(regio=pl.col("gebied") == region_label, x=pl.col("period") + pl.col("offset"))
+        .select("gebied", "regio", "period", "x", "value", "ci_low", "ci_high", "label", "interval")
     )
     if data.is_empty():
         return None
+    periods = sorted(data["period"].unique().to_list())
     labels = list(series.values())
-    colours = series_colours(labels, region_label)
-    return _with_data(_trends_skeleton(), {"trends": data}, series=labels, colours=colours, band=colours[0])
+    spec = _with_data(
+        _trend_skeleton(),
+        {"trend": data},
+        series=labels,
+        colours=series_colours(labels, region_label),
+        periods=periods,
+        x_low=periods[0] - 0.4,
+        x_high=periods[-1] + 0.4,
+    )
+    if unit == "score":
+        top = max(SCORE_SCALE[1], float(data["ci_high"].max() or 0.0))
+        for layer in spec["layer"]:
+            layer["encoding"]["y"]["scale"] = {"domain": [SCORE_SCALE[0], top], "nice": False}
+    return spec

@@ -117,6 +117,33 @@ def escape_expr(expr: pl.Expr) -> pl.Expr:
     )
 
 
+def nl_text_expr(expr: pl.Expr) -> pl.Expr:
+    """Catalogue names as a Dutch reader writes them: '≥' for '>=', '≤' for '<=', a decimal comma (BMI ≥ 25,0)
+    and a dash in a range (0–10).
+
+    Only a point followed by one or two digits is a decimal point; '1.000' keeps its thousands dot.
+    """
+    return (
+        expr.str.replace_all(">=", "≥", literal=True)
+        .str.replace_all("<=", "≤", literal=True)
+        .str.replace_all(r"(\d)\.(\d{1,2})\b", "$1,$2")
+        .str.replace_all(r"(\d)-(\d)", "$1–$2")
+        .str.replace_all("_", " ", literal=True)  # a target group's id inside a name (kwetsbare_ouderen)
+    )
+
+
+def nl_list(items: list[str]) -> str:
+    """'2022, 2023 en 2024': a Dutch enumeration."""
+    return " en ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
+
+
+def nl_date(moment: datetime | None) -> str:
+    """'7 december 2026': the publication date as a reader says it; 'onbekend' without a manifest."""
+    if moment is None:
+        return "onbekend"
+    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
+
+
 def nl_datetime(moment: datetime | None) -> str:
     """'23 november 2026, 00:28 UTC' for the run date; 'onbekend' when the manifest has none."""
     if moment is None:

@@ -12,7 +12,10 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from indicators.report.labels import PH_DIMENSIONS
+from indicators.report.labels import PH_DIMENSIONS, nl_text_expr
+from quality.descriptions import DESCRIPTIONS, SUITES, description
+
+KNOWN_CHECKS = {name: description(name) for name in [*DESCRIPTIONS, *(f"gx_{suite}" for suite in SUITES)]}
 
 # Shown as trends when present: one or two headline indicators per aim; other aims fall back to
 # their first indicator in catalogue order.
@@ -38,13 +41,14 @@ MAP_INDICATORS = [
 ]
 
 CATALOGUE = """
-SELECT indicator_id, name_nl, aim, unit, direction, ph_dimension, row_number() OVER () AS catalogue_order
+SELECT indicator_id, name_nl, aim, unit, direction, ph_dimension, source,
+       row_number() OVER () AS catalogue_order
 FROM indicator_catalogue
 """
 
 # Totals of the latest year for every area that gets a page; PHM indicators have their own charts.
 SCORECARD = """
-SELECT v.indicator_id, v.area_code, v.period, v.value, v.ci_low, v.ci_high, v.suppressed,
+SELECT v.indicator_id, v.area_code, v.area_level, v.period, v.value, v.ci_low, v.ci_high, v.suppressed,
        v.suppression_reason, v.comparison
 FROM indicator_values v JOIN indicator_catalogue c USING (indicator_id)
 WHERE v.stratum = 'totaal' AND v.period = $period AND c.aim <> 'phm'
@@ -98,8 +102,10 @@ SELECT severity, count(*) FILTER (WHERE status = 'passed') AS passed,
 FROM quality_results GROUP BY severity ORDER BY severity = 'error' DESC, severity
 """
 
+# A publication from before the Dutch texts has no description_nl / message_nl: the report then takes the
+# description from quality/descriptions.py by check name.
 QUALITY_FAILURES = """
-SELECT check_name, asset, severity, kahn_category, observed, threshold, affected_indicators, message
+SELECT check_name, severity, kahn_category, {dutch}
 FROM quality_results WHERE status = 'failed'
 ORDER BY severity = 'error' DESC, check_name
 """
@@ -159,11 +165,24 @@ def key_indicators(catalogue: pl.DataFrame, present: set[str]) -> list[str]:
     return chosen + fallback["indicator_id"].to_list()
 
 
+def _quality_failures(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    columns = {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'quality_results'").fetchall()}
+    dutch = ("description_nl, message_nl" if {"description_nl", "message_nl"} <= columns
+             else "NULL::VARCHAR AS description_nl, NULL::VARCHAR AS message_nl")
+    failures = con.execute(QUALITY_FAILURES.format(dutch=dutch)).pl()
+    return failures.with_columns(
+        description_nl=pl.col("description_nl").fill_null(
+            pl.col("check_name").replace_strict(KNOWN_CHECKS, default=description("gx_"))
+        )
+    )
+
+
 def read_published(con: duckdb.DuckDBPyConnection) -> Published:
     """Run every report query on an open (read-only) connection."""
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     period = con.execute("SELECT max(period) FROM indicator_values").fetchone()[0]
-    catalogue = con.execute(CATALOGUE).pl()
+    catalogue = con.execute(CATALOGUE).pl().with_columns(name_nl=nl_text_expr(pl.col("name_nl")))
     scorecard = con.execute(SCORECARD, {"period": period}).pl()
     present = set(con.execute("SELECT DISTINCT indicator_id FROM indicator_values").pl()["indicator_id"])
     keys = key_indicators(catalogue, present)
@@ -178,7 +197,7 @@ def read_published(con: duckdb.DuckDBPyConnection) -> Published:
         positive_health=con.execute(
             POSITIVE_HEALTH, {"period": period, "dimensions": list(PH_DIMENSIONS)}
         ).pl(),
-        phm=con.execute(PHM_SHARES, {"period": period}).pl(),
+        phm=con.execute(PHM_SHARES, {"period": period}).pl().with_columns(name_nl=nl_text_expr(pl.col("name_nl"))),
         trends=con.execute(TRENDS, {"ids": keys}).pl(),
         key_indicators=keys,
         map_values=map_values,
@@ -186,7 +205,7 @@ def read_published(con: duckdb.DuckDBPyConnection) -> Published:
         equity_gaps=con.execute(EQUITY_GAPS).pl() if "equity_gaps" in tables else None,
         evaluation=con.execute(EVALUATION).pl() if "evaluation_results" in tables else None,
         quality_counts=con.execute(QUALITY_COUNTS).pl(),
-        quality_failures=con.execute(QUALITY_FAILURES).pl(),
+        quality_failures=_quality_failures(con),
         incomplete_sources=[part.strip() for (observed,) in con.execute(INCOMPLETE_SOURCES).fetchall()
                             for part in (observed or "").split(",") if ":" in part],
         run_id=run_id,

@@ -21,7 +21,7 @@ import duckdb
 import polars as pl
 
 from indicators.report import boundaries, charts, maps, queries, sections
-from indicators.report.labels import CAVEAT, LEVELS, PH_DIMENSIONS, SUPPRESSED, nl_datetime
+from indicators.report.labels import CAVEAT, LEVELS, PH_DIMENSIONS, SUPPRESSED, nl_date
 from indicators.report.scorecard import scorecard_rows, scorecard_table
 
 PACKAGE = Path(__file__).parent
@@ -38,12 +38,14 @@ class Page:
     sections: list[tuple[str, str, str]] = field(default_factory=list)  # (id, title, html)
     specs: dict[str, charts.Spec] = field(default_factory=dict)
 
-    def chart(self, element_id: str, spec: charts.Spec | None, empty: str) -> str:
-        """A container the browser draws `spec` into, or the `empty` note when there is nothing to draw."""
+    def chart(self, element_id: str, spec: charts.Spec | None, empty: str, kind: str = "") -> str:
+        """A container the browser draws `spec` into, or the `empty` note when there is nothing to draw.
+
+        `kind` is an extra css class: a radar takes its height from its width (report.css)."""
         if spec is None:
             return f'<p class="note">{html.escape(empty)}</p>'
         self.specs[element_id] = spec
-        return f'<div id="{element_id}" class="chart" role="img"></div>'
+        return f'<div id="{element_id}" class="{" ".join(["chart", kind]).strip()}" role="img"></div>'
 
     def add(self, section_id: str, title: str, body: str) -> None:
         self.sections.append((section_id, title, body))
@@ -61,6 +63,7 @@ class Region:
     scorecard: pl.DataFrame  # scorecard_rows: every cell of every page, formatted once
     phm: dict[str, pl.DataFrame]  # per area_code
     equity: dict[str, str]  # section html per area_code
+    trend_points: dict[str, pl.DataFrame]  # charts.trend_points: per key indicator, formatted once
     quality_sentence: str
     quality_css: str
 
@@ -82,19 +85,34 @@ def _phm(region: Region, area_code: str, kind: str) -> pl.DataFrame:
 
 def _short_names(frame: pl.DataFrame) -> pl.DataFrame:
     """Bar labels without the 'Doelgroep' / 'Bereik van' prefix every bar would repeat."""
-    return frame.with_columns(
-        full_name=pl.col("name_nl"),
-        name_nl=pl.col("name_nl")
+    short = (
+        pl.col("name_nl")
         .str.strip_prefix("Doelgroep ")
         .str.strip_prefix("Bereik van ")
-        .str.replace(r"\s+in de (doelgroep|interventiebuurten)\b.*$", ""),
+        .str.replace(r"\s+in de (doelgroep|interventiebuurten)\b.*$", "")
     )
+    return frame.with_columns(
+        full_name=pl.col("name_nl"),
+        name_nl=short.str.replace(r"\s*\(.*\)$", ""),
+        definition=short.str.extract(r"\((.*)\)$", 1),
+    )
+
+
+def _definitions(groups: pl.DataFrame) -> str:
+    """The definition in brackets of each target group, left out of its bar label to keep that short."""
+    defined = groups.filter(pl.col("definition").is_not_null())
+    if defined.is_empty():
+        return ""
+    items = defined.select(
+        pl.concat_str([pl.col("name_nl"), pl.lit(": "), pl.col("definition")]).alias("d")
+    )["d"].to_list()
+    return '<p class="note">' + html.escape("; ".join(items)) + ".</p>"
 
 
 def _facts(region: Region, area: Area, children: pl.DataFrame) -> str:
     items = [
         ("inwoners", sections.residents_fact(area["residents"])),
-        ("monitorjaar", str(region.data.period)),
+        ("laatste jaar met gegevens", str(region.data.period)),
     ]
     if area["area_level"] == "regio":
         items.append(("gemeenten", str(children.height)))
@@ -124,9 +142,40 @@ def _series(region: Region, area: Area) -> dict[str, str]:
     return series
 
 
+def _legend(series: dict[str, str], region_label: str) -> str:
+    """The colour of each area, once above a set of small charts (the charts themselves carry none)."""
+    colours = charts.series_colours(list(series.values()), region_label)
+    return '<p class="legend">' + "".join(
+        f'<span><i style="background:{c}"{" class=dashed" if n == region_label else ""}></i>'
+        f"{html.escape(n)}</span>"
+        for n, c in zip(series.values(), colours, strict=True)
+    ) + "</p>"
+
+
 def _positive_health(page: Page, region: Region, area: Area, series: dict[str, str]) -> str:
+    """The radar of the area against at most two others (its gemeente, the region); the region page draws a
+    small radar per gemeente against the region, as five overlapping polygons cannot be read."""
+    region_code, region_label = region.region["area_code"], region.names[region.region["area_code"]]
     profile = region.data.positive_health.filter(pl.col("area_code").is_in(list(series)))
-    spec = charts.radar(profile, series, region.names[region.region["area_code"]])
+    empty = "Geen Positieve Gezondheid gepubliceerd voor dit gebied."
+    if area["area_level"] == "regio":
+        drawn = "".join(
+            f'<figure class="small"><figcaption>{html.escape(name)}</figcaption>'
+            + page.chart(
+                f"positive-health-chart-{code}",
+                charts.radar(profile, {code: name, region_code: region_label}, region_label),
+                "Geen Positieve Gezondheid gepubliceerd.",
+                "radar",
+            )
+            + "</figure>"
+            for code, name in series.items()
+            if code != region_code  # a handful of gemeenten
+        )
+        chart = f'<div class="smalls">{drawn}</div>' if drawn else f'<p class="note">{empty}</p>'
+        caption = "Iedere gemeente (doorgetrokken lijn) tegen de regio (stippellijn)."
+    else:
+        chart = page.chart("positive-health-chart", charts.radar(profile, series, region_label), empty, "radar")
+        caption = "De regio is de stippellijn."
     hidden = profile.filter((pl.col("area_code") == area["area_code"]) & pl.col("suppressed"))["dimension"]
     note = (
         f'<p class="note">{SUPPRESSED} voor {html.escape(area["name"])}: '
@@ -135,15 +184,17 @@ def _positive_health(page: Page, region: Region, area: Area, series: dict[str, s
         if hidden.len()
         else ""
     )
-    return (
-        '<div class="grid"><div>'
-        + page.chart("positive-health-chart", spec, "Geen Positieve Gezondheid gepubliceerd voor dit gebied.")
-        + "</div><div>"
-        + sections.profile(profile, series, PH_DIMENSIONS)
+    table = (
+        sections.profile(profile, series, PH_DIMENSIONS)
         + note
         + '<p class="note">Gemiddelde score (0–10) die volwassen respondenten zichzelf geven op de zes '
-        "dimensies van Positieve Gezondheid; in de grafiek is verder naar buiten beter.</p></div></div>"
+        "dimensies van Positieve Gezondheid; in de grafiek is verder naar buiten beter.</p>"
     )
+    drawn = chart + f'<p class="note">{caption}</p>'
+    if area["area_level"] == "regio":  # the small radars take the width, the numbers follow
+        return drawn + table
+    return f'<div class="grid"><div>{drawn}</div><div>{table}</div></div>'
+
 
 
 def _population(page: Page, region: Region, area: Area) -> str:
@@ -176,6 +227,7 @@ def _population(page: Page, region: Region, area: Area) -> str:
             charts.bars(_short_names(_phm(region, code, "doelgroep")), "% van de inwoners"),
             "Geen doelgroepen gepubliceerd.",
         )
+        + _definitions(_short_names(_phm(region, code, "doelgroep")))
         + f"</div><div><h3>Opstapeling van problemen, {where[area['area_level']]}</h3>"
         + page.chart(
             "accumulation-chart", charts.accumulation(spread, reference), "Geen opstapeling gepubliceerd."
@@ -187,29 +239,38 @@ def _population(page: Page, region: Region, area: Area) -> str:
 
 
 def _trends(page: Page, region: Region, series: dict[str, str]) -> str:
+    """A small chart per key indicator: every area's line with its 95% interval, the y-axis from 0."""
     catalogue = region.data.catalogue.select("indicator_id", "name_nl", "unit")
-    rank = pl.DataFrame(
-        {"indicator_id": region.data.key_indicators, "rank": range(len(region.data.key_indicators))}
-    )
-    frame = (
-        region.data.trends.filter(pl.col("area_code").is_in(list(series)))
-        .join(catalogue, on="indicator_id")
-        .join(rank, on="indicator_id")
-        .with_columns(
-            titel=pl.when(
-                pl.col("unit").is_in(["score", ""])
-                | pl.col("unit").str.starts_with("per ")
-                | pl.col("name_nl").str.contains(pl.col("unit"), literal=True)
-            )
-            .then(pl.col("name_nl"))
-            .otherwise(pl.concat_str([pl.col("name_nl"), pl.lit(" ("), pl.col("unit"), pl.lit(")")]))
+    region_label = region.names[region.region["area_code"]]
+    titles = catalogue.filter(pl.col("indicator_id").is_in(region.data.key_indicators)).with_columns(
+        titel=pl.when(
+            pl.col("unit").is_in(["score", ""])
+            | pl.col("unit").str.starts_with("per ")
+            | pl.col("name_nl").str.contains(pl.col("unit"), literal=True)
         )
+        .then(pl.col("name_nl"))
+        .otherwise(pl.concat_str([pl.col("name_nl"), pl.lit(" ("), pl.col("unit"), pl.lit(")")]))
     )
-    spec = charts.trends(frame, series, region.names[region.region["area_code"]])
+    info = {r["indicator_id"]: r for r in titles.iter_rows(named=True)}  # a handful of key indicators
+    figures = []
+    for indicator in region.data.key_indicators:
+        if indicator not in info or indicator not in region.trend_points:
+            continue
+        spec = charts.trend(region.trend_points[indicator], series, region_label, info[indicator]["unit"])
+        if spec is not None:
+            figures.append(
+                f'<figure class="small"><figcaption>{html.escape(info[indicator]["titel"])}</figcaption>'
+                + page.chart(f"trend-{indicator}", spec, "")
+                + "</figure>"
+            )
+    if not figures:
+        return '<p class="note">Nog geen reeks over meerdere jaren.</p>'
     return (
-        page.chart("trend-chart", spec, "Nog geen reeks over meerdere jaren.")
-        + '<p class="note">Kernindicator per doel over de jaren; de band is het 95%-interval van '
-        "dit gebied. Onderdrukte jaren ontbreken in de lijn.</p>"
+        _legend(series, region_label)
+        + f'<div class="smalls trends">{"".join(figures)}</div>'
+        + '<p class="note">Kernindicator per doel over de jaren. Het streepje bij elk punt is het 95%-interval; '
+        "de verticale as begint bij 0 (scores op hun schaal van 0 tot 10). Onderdrukte jaren ontbreken in de "
+        "lijn.</p>"
     )
 
 
@@ -357,8 +418,8 @@ def _page(region: Region, area: Area, template: Template, css: str, how_to_read:
             f"{html.escape(region.names[area['gemeente_code']])}</a>"
         )
     meta = (
-        f"{LEVELS.get(level, level)} · {sections.residents_fact(area['residents'])} inwoners · monitorjaar "
-        f"{data.period} · gegevens van {nl_datetime(data.finished_at)}"
+        f"{LEVELS.get(level, level)} · {sections.residents_fact(area['residents'])} inwoners · gegevens tot en "
+        f"met {data.period}, gepubliceerd op {nl_date(data.finished_at)}"
     )
     specs = json.dumps(page.specs, ensure_ascii=False, separators=(",", ":"), default=str).replace(
         "</", "<\\/"
@@ -373,7 +434,7 @@ def _page(region: Region, area: Area, template: Template, css: str, how_to_read:
         body=body,
         specs=specs,
         footer="Gemaakt uit het gepubliceerde bestand monitoring.duckdb "
-        f"(run {html.escape(data.run_id or 'onbekend')}). {CAVEAT}",
+        f"(verwerking {html.escape(data.run_id or 'onbekend')}). {CAVEAT}",
     )
     name = "index.html" if level == "regio" else f"{level}_{code}.html"
     return name, text
@@ -408,6 +469,9 @@ def render_report(published_db: Path, out_dir: Path, geojson_dir: Path | None = 
         scorecard=scorecard_rows(data.scorecard, data.catalogue),
         phm={k[0]: v for k, v in data.phm.partition_by("area_code", as_dict=True).items()},
         equity={} if data.equity_gaps is None else sections.equity(data.equity_gaps, data.catalogue),
+        trend_points=charts.trend_points(
+            data.trends, dict(zip(data.catalogue["indicator_id"], data.catalogue["unit"], strict=True))
+        ),
         quality_sentence=sentence,
         quality_css=css_class,
     )

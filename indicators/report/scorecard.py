@@ -23,11 +23,21 @@ from indicators.report.labels import (
 )
 
 ABSENT = '<td class="cell absent" title="niet berekend voor dit gebied">–</td>'
+# Workforce figures count every organisation (a census, business disclosure): no sampling interval.
+NO_INTERVAL_WORKFORCE = "geen interval: telling van organisaties"
 
 
-def _comparison_expr() -> pl.Expr:
-    """Arrow and colour: 'lager' is good when lower is better, bad when higher is better, grey if neutral."""
-    cmp, direction = pl.col("comparison"), pl.col("direction")
+def _comparison_expr(decimals: pl.Expr) -> pl.Expr:
+    """Arrow and colour: 'lager' is good when lower is better, bad when higher is better, grey if neutral.
+
+    No arrow where the value reads the same as the region's once rounded as shown: a reader would see an
+    arrow between two equal numbers.
+    """
+    same_shown = nl_number_expr(pl.col("value"), decimals) == nl_number_expr(pl.col("region_value"), decimals)
+    cmp = pl.when(same_shown & pl.col("comparison").is_in(["hoger", "lager"])).then(
+        pl.lit("geen_verschil")
+    ).otherwise(pl.col("comparison"))
+    direction = pl.col("direction")
     good = ((cmp == "hoger") & (direction == "higher_better")) | (
         (cmp == "lager") & (direction == "lower_better")
     )
@@ -92,7 +102,11 @@ def cell_expr() -> pl.Expr:
         .otherwise(pl.col("value").cast(pl.String))
     )
     interval = (
-        pl.when(pl.col("ci_low").is_not_null() & pl.col("ci_high").is_not_null())
+        pl.when(pl.col("ci_low").is_null() & (pl.col("source") == "workforce"))
+        .then(pl.lit(f'<span class="ci why">{NO_INTERVAL_WORKFORCE}</span>'))
+        .when(pl.col("ci_low").is_null() | pl.col("ci_high").is_null())
+        .then(pl.lit('<span class="ci why">geen interval</span>'))
+        .when(pl.col("ci_low").is_not_null() & pl.col("ci_high").is_not_null())
         .then(
             pl.concat_str(
                 [
@@ -126,7 +140,7 @@ def cell_expr() -> pl.Expr:
                     pl.lit('<span class="v">'),
                     nl_number_expr(pl.col("value"), decimals),
                     pl.lit("</span>"),
-                    _comparison_expr(),
+                    _comparison_expr(decimals),
                     interval,
                 ]
             )
@@ -155,8 +169,13 @@ def scorecard_rows(values: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFram
 
     `values` is the published totaal of the latest year (queries.SCORECARD).
     """
-    info = catalogue.select("indicator_id", "name_nl", "aim", "unit", "direction", "catalogue_order")
-    cells = values.join(info, on="indicator_id").with_columns(cell=cell_expr())
+    info = catalogue.select("indicator_id", "name_nl", "aim", "unit", "direction", "source", "catalogue_order")
+    region = values.filter(pl.col("area_level") == "regio").select("indicator_id", region_value="value")
+    cells = (
+        values.join(info, on="indicator_id")
+        .join(region, on="indicator_id", how="left")
+        .with_columns(cell=cell_expr())
+    )
     wide = cells.pivot(on="area_code", index="indicator_id", values="cell")
     aim_order = pl.col("aim").replace_strict({a: i for i, a in enumerate(AIMS)}, default=len(AIMS))
     return (
@@ -177,6 +196,11 @@ def scorecard_rows(values: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFram
     )
 
 
+def _labelled(cell: pl.Expr, label: str) -> pl.Expr:
+    """The area's name on the cell (data-label), which a narrow screen shows in place of the column header."""
+    return cell.str.replace("<td ", f'<td data-label="{html.escape(label)}" ', literal=True)
+
+
 def scorecard_table(rows: pl.DataFrame, columns: dict[str, str]) -> str:
     """The scorecard for `columns` (area_code -> header, the page's own area first): picked from
     `scorecard_rows`; indicators absent for an area get a dash, suppressed ones read 'onderdrukt'."""
@@ -195,7 +219,8 @@ def scorecard_table(rows: pl.DataFrame, columns: dict[str, str]) -> str:
                 .otherwise(pl.lit("")),  # first of its aim
                 pl.lit("<tr>"),
                 pl.col("head"),
-                *[pl.col(c).fill_null(pl.lit(ABSENT)) if c in codes else pl.lit(ABSENT) for c in columns],
+                *[_labelled(pl.col(c).fill_null(pl.lit(ABSENT)) if c in codes else pl.lit(ABSENT), label)
+                  for c, label in columns.items()],
                 pl.lit("</tr>"),
             ],
             ignore_nulls=False,
@@ -203,6 +228,6 @@ def scorecard_table(rows: pl.DataFrame, columns: dict[str, str]) -> str:
     )["row"]
     header = "".join(f'<th class="area" scope="col">{html.escape(label)}</th>' for label in columns.values())
     return (
-        f'<div class="scroll"><table id="scorecard"><thead><tr><th scope="col">Indicator</th>'
+        f'<div class="scroll"><table id="scorecard" class="stack"><thead><tr><th scope="col">Indicator</th>'
         f'<th scope="col">eenheid</th>{header}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
     )

@@ -13,23 +13,57 @@ from indicators.report.labels import SOURCES as SOURCE_LABELS
 from indicators.report.labels import SUPPRESSED, escape_expr, nl_datetime, nl_number, nl_number_expr
 
 METHODS = {
-    "did_area_panel": "verschil-in-verschillen tussen gebieden",
-    "did_participants_matched": "verschil-in-verschillen, deelnemers tegen gematchte niet-deelnemers",
+    "did_area_panel": "verschil-in-verschillen, buurtvergelijking",
+    "did_participants_matched": "verschil-in-verschillen, deelnemersvergelijking",
 }
 STATUSES = {"estimated": "geschat", "not_estimable": "niet te schatten"}
 SEVERITIES = {"error": "blokkerend", "warn": "waarschuwing"}
+KAHN_CATEGORIES = {"conformance": "vorm", "completeness": "volledigheid", "plausibility": "aannemelijkheid"}
+# What the area panel and the participant analysis count in n_areas_treated / n_areas_comparison.
+COUNTED = {"did_area_panel": "buurten", "did_participants_matched": "personen"}
+# The reasons indicators/evaluation.py gives (English, for operators) as a reader reads them; a reason not
+# listed here is not shown (the status says 'niet te schatten').
+REASONS = [
+    (r"^no year before and after the start in the data$", "geen jaar vóór én na de start in de gegevens"),
+    (
+        r"^too few areas: (\d+) treated, (\d+) comparison \(at least (\d+) each\)$",
+        "te weinig buurten: ${1} met de interventie, ${2} ter vergelijking (minstens ${3} elk nodig)",
+    ),
+    (
+        r"^too few events: at least (\d+) needed in each group and period$",
+        "te weinig gebeurtenissen: minstens ${1} nodig in elke groep en periode",
+    ),
+    (
+        r"^no participants with a year before their start in the data$",
+        "geen deelnemers met een jaar vóór hun start in de gegevens",
+    ),
+    (
+        r"^too few persons: fewer than (\d+) participants or matched non-participants.*$",
+        "te weinig personen: minder dan ${1} deelnemers of gematchte niet-deelnemers",
+    ),
+]
 
 
 def card(section_id: str, title: str, body: str) -> str:
     return f'<section id="{section_id}" class="card"><h2>{html.escape(title)}</h2>{body}</section>'
 
 
-def table_rows(cells: list[pl.Expr], numeric: Collection[int] = ()) -> pl.Expr:
-    """One `<tr>` per row, from cell expressions that are already escaped and formatted."""
+def table_rows(cells: list[pl.Expr], numeric: Collection[int] = (), labels: list[str] | None = None) -> pl.Expr:
+    """One `<tr>` per row, from cell expressions that are already escaped and formatted.
+
+    `labels` (the column headers) go on every cell as data-label: a narrow screen stacks the cells and shows
+    the header beside each value instead of a table wider than the screen.
+    """
+    names = labels or [""] * len(cells)
+
+    def opening(i: int) -> str:
+        label = f' data-label="{html.escape(names[i])}"' if names[i] else ""
+        return f'<td{label} class="num">' if i in numeric else f"<td{label}>"
+
     tds = [
         pl.concat_str(
             [
-                pl.lit('<td class="num">' if i in numeric else "<td>"),
+                pl.lit(opening(i)),
                 cell.fill_null(pl.lit("–")),
                 pl.lit("</td>"),
             ]
@@ -43,14 +77,14 @@ def table_html(header: list[str], rows: str, numeric: Collection[int] = ()) -> s
     head = "".join(
         f"<th{' class=num' if i in numeric else ''}>{html.escape(h)}</th>" for i, h in enumerate(header)
     )
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>'
+    return f'<div class="scroll"><table class="stack"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>'
 
 
 def table(frame: pl.DataFrame, header: list[str], cells: list[pl.Expr], numeric: Collection[int] = ()) -> str:
     """A plain table whose cells are string expressions on `frame`; empty string for an empty frame."""
     if frame.is_empty():
         return ""
-    rows = frame.select(table_rows(cells, numeric).alias("row"))["row"]
+    rows = frame.select(table_rows(cells, numeric, header).alias("row"))["row"]
     return table_html(header, "".join(rows), numeric)
 
 
@@ -106,7 +140,7 @@ def verdict(counts: pl.DataFrame, finished_at: datetime | None) -> tuple[str, st
         if warn_failed
         else f" Geen meldingen uit {warn_passed} waarschuwingscontroles."
     )
-    return f"{text} Gegevens van de run van {nl_datetime(finished_at)}.", css
+    return f"{text} Controles van de verwerking van {nl_datetime(finished_at)}.", css
 
 
 def quality(
@@ -128,16 +162,20 @@ def quality(
         ],
         numeric={1, 2},
     )
+    # Dutch only: what the check guards and its outcome in Dutch; the English message, the raw check name and
+    # the observed value stay in quality_results for operators.
     failed = table(
         failures,
-        ["controle", "ernst", "categorie", "waargenomen", "drempel", "toelichting"],
+        ["controle", "ernst", "soort", "uitkomst"],
         [
-            escape_expr(pl.col("check_name")),
-            pl.col("severity").replace_strict(SEVERITIES, default=pl.col("severity")),
-            escape_expr(pl.col("kahn_category")),
-            escape_expr(pl.col("observed").cast(pl.String)),
-            escape_expr(pl.col("threshold").cast(pl.String)),
-            escape_expr(pl.col("message")),
+            escape_expr(pl.col("description_nl")),
+            pl.col("severity").replace_strict(SEVERITIES, default=pl.lit("onbekend")),
+            pl.col("kahn_category").replace_strict(KAHN_CATEGORIES, default=pl.lit("overig")),
+            escape_expr(
+                pl.col("message_nl").fill_null(
+                    pl.lit("melding; de details staan in het technische kwaliteitsverslag (map quality)")
+                )
+            ),
         ],
     )
     details = (
@@ -145,12 +183,32 @@ def quality(
         if failures.height
         else ""
     )
-    run = f"Run {html.escape(run_id or 'onbekend')}, code {html.escape(code_version or 'onbekend')}."
+    run = (
+        f"Verwerking {html.escape(run_id or 'onbekend')}, codeversie {html.escape(code_version or 'onbekend')}."
+    )
     return (
         f'<p class="verdict {css}">{html.escape(sentence)}</p>{summary}{details}'
         f'<p class="note">{run} Blokkerende controles houden publicatie tegen; '
         "waarschuwingen worden gemeld.</p>"
     )
+
+
+def periods_expr(periods: pl.Expr) -> pl.Expr:
+    """'pre [2022, 2023] / post [2024]' -> 'vóór: 2022 en 2023; na: 2024'."""
+
+    def years(label: str) -> pl.Expr:
+        listed = periods.str.extract(rf"{label} \[([^\]]*)\]", 1)
+        return listed.str.replace(r", (\d+)$", " en $1")
+
+    return pl.concat_str([pl.lit("vóór: "), years("pre"), pl.lit("; na: "), years("post")])
+
+
+def reason_expr(reason: pl.Expr) -> pl.Expr:
+    """The Dutch reading of a known reason (REASONS); null for any other."""
+    dutch = pl.lit(None, dtype=pl.String)
+    for pattern, text in reversed(REASONS):  # five patterns, not rows
+        dutch = pl.when(reason.str.contains(pattern)).then(reason.str.replace(pattern, text)).otherwise(dutch)
+    return dutch
 
 
 def evaluation(results: pl.DataFrame, names: dict[str, str]) -> str:
@@ -160,6 +218,8 @@ def evaluation(results: pl.DataFrame, names: dict[str, str]) -> str:
     rows = results.with_columns(
         interventie=pl.col("intervention_id").replace_strict(names, default=pl.col("intervention_id")),
         uitkomst=pl.col("indicator_id").replace_strict(names, default=pl.col("indicator_id")),
+        reden=reason_expr(pl.col("reason")),
+        geteld=pl.col("method").replace_strict(COUNTED, default=pl.lit("")),
     )
     body = table(
         rows,
@@ -169,37 +229,33 @@ def evaluation(results: pl.DataFrame, names: dict[str, str]) -> str:
             "methode",
             "schatting",
             "95%-interval",
-            "interventie / vergelijking",
-            "perioden",
+            "met interventie / ter vergelijking",
+            "jaren",
             "status",
         ],
         [
             escape_expr(pl.col("interventie")),
             escape_expr(pl.col("uitkomst")),
-            pl.col("method").replace_strict(METHODS, default=pl.col("method")),
+            pl.col("method").replace_strict(METHODS, default=pl.lit("andere methode")),
             nl_number_expr(pl.col("estimate"), 1),
             interval("ci_low", "ci_high"),
             pl.concat_str(
                 [
-                    pl.col("n_areas_treated").cast(pl.String),
+                    nl_number_expr(pl.col("n_areas_treated"), 0),
                     pl.lit(" / "),
-                    pl.col("n_areas_comparison").cast(pl.String),
+                    nl_number_expr(pl.col("n_areas_comparison"), 0),
+                    pl.lit(" "),
+                    pl.col("geteld"),
                 ]
             ),
-            escape_expr(pl.col("periods").cast(pl.String))
-            .str.replace_all(r"\bpre\b", "voor")
-            .str.replace_all(r"\bpost\b", "na"),
+            periods_expr(pl.col("periods")),
             pl.concat_str(
                 [
-                    pl.col("status").replace_strict(STATUSES, default=pl.col("status")),
-                    pl.when(pl.col("reason").is_not_null())
+                    pl.col("status").replace_strict(STATUSES, default=pl.lit("onbekend")),
+                    pl.when(pl.col("reden").is_not_null())
                     .then(
                         pl.concat_str(
-                            [
-                                pl.lit('<br><span class="note">'),
-                                escape_expr(pl.col("reason")),
-                                pl.lit("</span>"),
-                            ]
+                            [pl.lit('<br><span class="note">'), escape_expr(pl.col("reden")), pl.lit("</span>")]
                         )
                     )
                     .otherwise(pl.lit("")),
@@ -208,7 +264,12 @@ def evaluation(results: pl.DataFrame, names: dict[str, str]) -> str:
         ],
         numeric={3, 4, 5},
     )
-    return f"<h3>Evaluatie</h3>{body}"
+    note = (
+        '<p class="note">Buurtvergelijking: buurten met de interventie tegen vergelijkbare buurten zonder. '
+        "Deelnemersvergelijking: deelnemers tegen niet-deelnemers uit dezelfde doelgroep met dezelfde leeftijd en "
+        "hetzelfde geslacht; de aantallen zijn personen, afgerond op 5.</p>"
+    )
+    return f"<h3>Evaluatie</h3>{body}{note}"
 
 
 EQUITY_HEADER = [
@@ -217,13 +278,13 @@ EQUITY_HEADER = [
     "Q5 (hoogste inkomen)",
     "verschil Q1 – Q5",
     "verhouding Q1 / Q5",
-    "SII (95%-interval)",
+    "hellingsindex SII (95%-interval)",
 ]
 
 
 def equity(gaps: pl.DataFrame, catalogue: pl.DataFrame) -> dict[str, str]:
-    """Income gradient per indicator (lowest vs highest quintile, slope index of inequality), as the
-    section body for every area at once (area_code -> html)."""
+    """Income gradient per indicator (lowest vs highest quintile, slope index of inequality, in Dutch the
+    hellingsindex van ongelijkheid), as the section body for every area at once (area_code -> html)."""
     numeric = {1, 2, 3, 4, 5}
     suppressed = pl.lit(f'<span class="suppressed">{SUPPRESSED}</span>')
     rows = gaps.join(catalogue.select("indicator_id", "name_nl", "catalogue_order"), on="indicator_id").sort(
@@ -252,13 +313,14 @@ def equity(gaps: pl.DataFrame, catalogue: pl.DataFrame) -> dict[str, str]:
                     ),
                 ],
                 numeric,
+                EQUITY_HEADER,
             )
         )
         .group_by("area_code", maintain_order=True)
         .agg(pl.col("row").str.join(""), n=pl.len())
     )
     note = (
-        '<p class="note">De slope index of inequality (SII) is het geschatte verschil tussen de laagste '
+        '<p class="note">De hellingsindex van ongelijkheid (SII) is het geschatte verschil tussen de laagste '
         "en de hoogste inkomensgroep over alle vijf kwintielen samen.</p>"
     )
     return {

@@ -79,8 +79,9 @@ def indicator_values(context: dg.AssetExecutionContext, warehouse: DuckDBResourc
             "GROUP BY 1 ORDER BY 1").pl()
     yield dg.MaterializeResult(metadata={"rows": published.height, "suppression": markdown_table(summary)})
     references = {i.id: i.extra["rivm_reference"] for i in catalogue.indicators if "rivm_reference" in i.extra}
+    names = {i.id: i.name_nl for i in catalogue.indicators}  # for the Dutch message of the report
     with warehouse.get_connection() as con:
-        outcomes = [checks.proportions_in_range(con), checks.rivm_plausibility(con, s.reference_dir, references),
+        outcomes = [checks.proportions_in_range(con), checks.rivm_plausibility(con, s.reference_dir, references, names),
                     checks.suppression_by_level(con)]
     for outcome in outcomes:
         yield to_result(context.run.run_id, warehouse, outcome, context.asset_key)

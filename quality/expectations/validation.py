@@ -134,7 +134,9 @@ def summarise(suite: Suite, results: list[Any]) -> CheckOutcome:
                        if "indicator_id" in row})
     return CheckOutcome(f"gx_{suite.name}", suite.asset, severity, category or suite.kahn_category,
                         not failed, f"{len(failed)} of {len(results)} expectations failed", "0 failed",
-                        "; ".join([*details, *suite.notes]), tuple(affected))
+                        "; ".join([*details, *suite.notes]), tuple(affected),
+                        message_nl=f"{len(failed)} van {len(results)} verwachtingen niet gehaald" if failed else
+                        f"alle {len(results)} verwachtingen gehaald")
 
 
 def _severity(result: Any) -> str:

@@ -16,6 +16,18 @@
       shortMonths: ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
     }
   };
+  // A chart of fixed width wider than its box (on a phone) is scaled down whole rather than cut off; charts
+  // with width "container" already follow their box.
+  function fit(element) {
+    var svg = element.querySelector("svg");
+    if (!svg || svg.getBoundingClientRect().width <= element.clientWidth + 1) { return; }
+    if (!svg.getAttribute("viewBox")) {
+      svg.setAttribute("viewBox", "0 0 " + svg.getAttribute("width") + " " + svg.getAttribute("height"));
+    }
+    svg.setAttribute("width", "100%");
+    svg.removeAttribute("height");
+    svg.style.height = "auto";
+  }
   // One chart after the other (measured faster than all at once or than yielding between charts),
   // started from a timer so the parser finishes the page first.
   var ids = Object.keys(specs);
@@ -27,7 +39,7 @@
     }
     var element = document.getElementById(ids[i]);
     if (!element) { draw(i + 1); return; }
-    vegaEmbed(element, specs[ids[i]], options).catch(function (error) {
+    vegaEmbed(element, specs[ids[i]], options).then(function () { fit(element); }).catch(function (error) {
       element.textContent = "Deze grafiek kon niet worden getekend.";
       console.error(ids[i], error);
     }).then(function () { draw(i + 1); });
