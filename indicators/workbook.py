@@ -28,14 +28,15 @@ from openpyxl.utils import get_column_letter
 from indicators.report.labels import (
     AIMS,
     LEVELS,
-    MONTHS,
     PH_DIMENSIONS,
     SOURCES,
     SUPPRESSED,
     SUPPRESSION_REASONS,
     UNITS,
     decimals_for,
+    nl_date,
     nl_number_expr,
+    nl_text_expr,
 )
 
 QUINTUPLE_AIMS = ["population_health", "experienced_quality", "costs", "professional_wellbeing", "health_equity"]
@@ -106,7 +107,8 @@ def _catalogue(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         "source, inputs, strata, min_denominator, row_number() OVER () AS catalogue_order FROM indicator_catalogue"
     ).pl()
     decimals = pl.Series("decimals", [decimals_for(unit) for unit in catalogue["unit"]], dtype=pl.Int32)
-    return catalogue.with_columns(decimals, eenheid=pl.col("unit").replace(UNITS))
+    return catalogue.with_columns(decimals, indicator=nl_text_expr(pl.col("indicator")),
+                                  eenheid=pl.col("unit").replace(UNITS))
 
 
 def _areas(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -366,10 +368,6 @@ def _areas_sheet(areas: pl.DataFrame) -> Sheet:
 
 # --------------------------------------------------------------------------- the Toelichting
 
-def _nl_date(moment) -> str:
-    return "onbekend" if moment is None else f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
-
-
 def _explanation(con: duckdb.DuckDBPyConnection, areas: pl.DataFrame, catalogue: pl.DataFrame, years: list[int],
                  sheets: list[Sheet]) -> list[tuple[str, str]]:
     """The Toelichting as (label, text) rows: what, where, when, sources, how to read, the sheets."""
@@ -398,7 +396,7 @@ def _explanation(con: duckdb.DuckDBPyConnection, areas: pl.DataFrame, catalogue:
                        "de publicatie monitoring.duckdb; het rapport toont dezelfde getallen."),
         ("Regio", f"{region[0] if region else 'onbekend'}: {', '.join(gemeenten)}"),
         ("Periode", period),
-        ("Gepubliceerd", f"gegevens tot en met {years[-1] if years else '-'}, gepubliceerd op {_nl_date(run[0])}"),
+        ("Gepubliceerd", f"gegevens tot en met {years[-1] if years else '-'}, gepubliceerd op {nl_date(run[0])}"),
         ("Herkomst", f"run {run[1] or 'onbekend'}, codeversie {run[2] or 'onbekend'}"),
     ]
     rows += [(f"Bron: {label}", text) for label, text in sources.select("label", "text").iter_rows()]

@@ -56,11 +56,16 @@ def _sheet_cells(workbook, sheets: list[str], keys: list[str]) -> dict[tuple, di
     return cells
 
 
+# The name as a reader writes it (≥, decimal comma, en dash, no underscore), written again in SQL.
+NAME_NL = (r"regexp_replace(regexp_replace(regexp_replace(replace(replace(c.name_nl, '>=', '≥'), '<=', '≤'), "
+           r"'(\d)\.(\d{1,2})\b', '\1,\2', 'g'), '(\d)-(\d)', '\1–\2', 'g'), '_', ' ', 'g')")
+
+
 def _published(db: Path, where: str) -> list[tuple]:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(
             f"""
-            SELECT c.name_nl, a.name, a.area_level, g.name, v.period, v.stratum, c.unit, v.value, v.ci_low,
+            SELECT {NAME_NL}, a.name, a.area_level, g.name, v.period, v.stratum, c.unit, v.value, v.ci_low,
                    v.ci_high, v.suppressed, p.name
             FROM indicator_values v JOIN indicator_catalogue c USING (indicator_id) JOIN areas a USING (area_code)
             LEFT JOIN areas g ON g.area_code = a.gemeente_code LEFT JOIN areas p ON p.area_code = a.parent_code
@@ -159,11 +164,11 @@ def check_trends_and_gaps(db: Path, xlsx: Path, seed: int = 16) -> int:
     gaps = _sheet_cells(workbook, ["Verschillen naar inkomen"], ["Indicator", "Gebied", "Niveau", "Jaar"])
     with duckdb.connect(str(db), read_only=True) as con:
         changes = con.execute(
-            "SELECT c.name_nl, a.name, a.area_level, t.from_period, t.to_period, c.unit, t.change, t.suppressed "
+            f"SELECT {NAME_NL}, a.name, a.area_level, t.from_period, t.to_period, c.unit, t.change, t.suppressed "
             "FROM trends t JOIN indicator_catalogue c USING (indicator_id) JOIN areas a USING (area_code) "
             "WHERE t.stratum = 'totaal' AND t.area_level <> 'buurt' ORDER BY ALL").fetchall()
         q1 = con.execute(
-            "SELECT c.name_nl, a.name, a.area_level, e.period, c.unit, e.q1_value, e.suppressed FROM equity_gaps e "
+            f"SELECT {NAME_NL}, a.name, a.area_level, e.period, c.unit, e.q1_value, e.suppressed FROM equity_gaps e "
             "JOIN indicator_catalogue c USING (indicator_id) JOIN areas a USING (area_code) ORDER BY ALL").fetchall()
     rng = random.Random(seed)
     checked = 0
