@@ -72,19 +72,29 @@ def _stats_sql(ind: Indicator, k: int) -> list[str]:
     ]
 
 
-def _strata_sql(mart: Mart, names: list[str], total: bool) -> str:
+# Grouped strata per dimension: {dimension: {value: member values}}, e.g. {'leeftijd': {'65+': ('65-74', '75+')}}.
+Groups = dict[str, dict[str, tuple[str, ...]]]
+
+
+def _in_list(values: tuple[str, ...]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def _strata_sql(mart: Mart, names: list[str], total: bool, groups: Groups) -> str:
     items = (["'totaal'"] if total else []) + [f"'{name}:' || ({mart.strata[name]})" for name in names]
+    items += [f"CASE WHEN ({mart.strata[name]}) IN ({_in_list(members)}) THEN '{name}:{value}' END"
+              for name in names for value, members in groups.get(name, {}).items()]
     return "[" + ", ".join(items) + "]"
 
 
 def _unnest_cells_sql(mart: Mart, indicators: list[Indicator], years: list[int], names: list[str],
-                      total: bool) -> str:
+                      total: bool, groups: Groups) -> str:
     """One scan of a mart with one row per person per stratum; for a non-additive person count
     such as count(DISTINCT pseudo_id)."""
     stats = ",\n    ".join(s for k, ind in enumerate(indicators) for s in _stats_sql(ind, k))
     return f"""
     WITH expanded AS (
-        SELECT m.*, unnest({_strata_sql(mart, names, total)}) AS stratum
+        SELECT m.*, unnest({_strata_sql(mart, names, total, groups)}) AS stratum
         FROM {mart.table} m
         WHERE m.year IN ({_years(years)})
     )
@@ -148,9 +158,9 @@ def _fine_stats(scan: _FineScan, ind: Indicator) -> dict[str, str]:
 
 
 def _fine_cells(con: duckdb.DuckDBPyConnection, mart: Mart, indicators: list[Indicator], years: list[int],
-                names: list[str], total: bool) -> None:
+                names: list[str], total: bool, groups: Groups) -> None:
     """`_wide` for an additive mart: one scan to fine cells (base area x every stratum column), then
-    `totaal` and each stratum as sums over the fine cells."""
+    `totaal`, each stratum and each grouped stratum (65+) as sums over the fine cells."""
     scan = _FineScan()
     stats = [_fine_stats(scan, ind) for ind in indicators]
     strata = [f"({mart.strata[name]}) AS _s{j}" for j, name in enumerate(names)]
@@ -168,6 +178,9 @@ def _fine_cells(con: duckdb.DuckDBPyConnection, mart: Mart, indicators: list[Ind
              if total else [])
     parts += [f"SELECT period, base_area, '{name}:' || _s{j} AS stratum, {rolled} FROM _fine "
               f"WHERE _s{j} IS NOT NULL GROUP BY period, base_area, _s{j}" for j, name in enumerate(names)]
+    parts += [f"SELECT period, base_area, '{name}:{value}' AS stratum, {rolled} FROM _fine "
+              f"WHERE _s{j} IN ({_in_list(members)}) GROUP BY period, base_area"
+              for j, name in enumerate(names) for value, members in groups.get(name, {}).items()]
     wide = ", ".join(f"{stat[c]} AS i{k}_{c}" for k, stat in enumerate(stats) for c in STAT_COLUMNS)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _wide AS SELECT period, base_area, stratum, {wide} FROM ("
                 + " UNION ALL ".join(parts) + ")")
@@ -175,13 +188,17 @@ def _fine_cells(con: duckdb.DuckDBPyConnection, mart: Mart, indicators: list[Ind
 
 
 def _wide_cells(con: duckdb.DuckDBPyConnection, mart: Mart, indicators: list[Indicator], years: list[int],
-                names: list[str], total: bool = True) -> None:
+                names: list[str], groups: Groups, total: bool = True) -> None:
     """Temp table `_wide`: the statistics of `indicators` (columns i<k>_<stat>) per period, base area and
-    stratum (`totaal` if `total`, and every stratum of the dimensions `names`)."""
+    stratum (`totaal` if `total`, every stratum of the dimensions `names` and their grouped strata)."""
     if _ADDITIVE_PERSONS.match(mart.persons):
-        _fine_cells(con, mart, indicators, years, names, total)
+        _fine_cells(con, mart, indicators, years, names, total, groups)
     else:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _wide AS {_unnest_cells_sql(mart, indicators, years, names, total)}")
+        con.execute("CREATE OR REPLACE TEMP TABLE _wide AS "
+                    + _unnest_cells_sql(mart, indicators, years, names, total, groups))
+    # The strata this mart holds in these years: the published grid of its indicators (indicators/grid.py)
+    con.execute(f"INSERT INTO indicators.mart_strata SELECT DISTINCT '{mart.name}', stratum FROM _wide "
+                "WHERE stratum <> 'totaal'")
 
 
 def _insert_wide(con: duckdb.DuckDBPyConnection, ind: Indicator, k: int, strata: str) -> None:
@@ -197,11 +214,13 @@ def build_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: lis
         "CREATE OR REPLACE TABLE indicators.base_cells (indicator_id VARCHAR, period INTEGER, base_area VARCHAR, "
         "stratum VARCHAR, " + ", ".join(f"{c} {EXACT}" for c in STAT_COLUMNS) + ")"
     )
+    con.execute("CREATE OR REPLACE TABLE indicators.mart_strata (mart VARCHAR, stratum VARCHAR)")
+    groups = {name: catalogue.groups_of(name) for mart in catalogue.marts.values() for name in mart.strata}
     for mart in catalogue.marts.values():
         inds = catalogue.for_mart(mart.name)
         if not inds:
             continue  # e.g. a mart that only lends strata to another mart's indicator
-        _wide_cells(con, mart, inds, years, list(mart.strata))
+        _wide_cells(con, mart, inds, years, list(mart.strata), groups)
         for k, ind in enumerate(inds):
             dims = [s for s in ind.strata if s != "totaal"]
             _insert_wide(con, ind, k, " OR ".join(["stratum = 'totaal'"] + [f"stratum LIKE '{d}:%'" for d in dims]))
@@ -213,7 +232,7 @@ def build_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: lis
             # `totaal`, which the indicator's own mart gives.
             mart = catalogue.marts[extra_mart]
             _wide_cells(con, mart, [Indicator(**{**ind.__dict__, "mart": mart})], years, list(mart.strata),
-                        total=False)
+                        groups, total=False)
             _insert_wide(con, ind, 0, "true")
             con.execute("DROP TABLE _wide")
     levels = [(ind.id, level, level in ind.stratum_levels) for ind in catalogue.indicators for level in ind.levels]

@@ -20,6 +20,7 @@ import duckdb
 import polars as pl
 
 from indicators.catalogue import Catalogue
+from indicators.grid import published_strata
 
 # 4 decimals: 0.0001 percentage point, euro or per 1,000, far below any difference a reader acts on, and
 # 1e7 times the summation noise (so a number lands on the other side of a rounding boundary in about 1 of
@@ -143,7 +144,10 @@ def build_candidate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roundi
     con.execute(CANDIDATE_EVALUATION_SQL.format(base=int(rounding_base), **digits))
     con.execute(CANDIDATE_TRENDS_SQL.format(**digits))
     con.execute(CANDIDATE_SCENARIOS_SQL.format(base=int(rounding_base), min_count=int(min_count)))
-    con.register("_catalogue", pl.DataFrame(catalogue.rows()).to_arrow())
+    # the strata as published: every stratum of every dimension (the Zvw cost categories, 65+), as in indicator_values
+    strata = published_strata(con, catalogue)
+    rows = [{**row, "strata": strata.get(row["indicator_id"], row["strata"])} for row in catalogue.rows()]
+    con.register("_catalogue", pl.DataFrame(rows).to_arrow())
     con.execute("CREATE OR REPLACE TABLE candidate.indicator_catalogue AS SELECT * FROM _catalogue")
     con.unregister("_catalogue")
     return {t: con.execute(f"SELECT count(*) FROM candidate.{t}").fetchone()[0]

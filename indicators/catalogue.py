@@ -128,6 +128,15 @@ class Catalogue:
     version: str
     marts: dict[str, Mart]
     indicators: tuple[Indicator, ...]
+    # Strata that are the sum of other strata of their dimension ('leeftijd:65+' -> 65-74 and 75+): published
+    # beside their members, never a member of the dimension's partition.
+    stratum_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def groups_of(self, dimension: str) -> dict[str, tuple[str, ...]]:
+        """The grouped strata of one dimension as {value: member values}, e.g. {'65+': ('65-74', '75+')}."""
+        prefix = f"{dimension}:"
+        return {group.removeprefix(prefix): tuple(m.removeprefix(prefix) for m in members)
+                for group, members in self.stratum_groups.items() if group.startswith(prefix)}
 
     def by_id(self, indicator_id: str) -> Indicator:
         for ind in self.indicators:
@@ -156,6 +165,10 @@ class Catalogue:
                 "partition": i.partition, "numerator_is_stratum": i.numerator_is_stratum,
                 "top_fraction": float(i.extra["top_fraction"]) if "top_fraction" in i.extra else None,
                 "strata": list(i.strata), "levels": list(i.levels), "stratum_levels": list(i.stratum_levels),
+                # grouped strata of the indicator's dimensions, as the sums a reader knows (65+ = 65-74 + 75+)
+                "stratum_groups": [{"stratum": group, "member": member}
+                                   for group, members in self.stratum_groups.items() if group.split(":")[0] in i.strata
+                                   for member in members],
             })
         return out
 
@@ -219,6 +232,7 @@ def _load(path: Path, cutoff_items: tuple, expansion_items: tuple) -> Catalogue:
         for name, spec in doc["marts"].items()
     }
     defaults = doc.get("defaults", {})
+    groups = _stratum_groups(doc.get("stratum_groups") or {}, marts, path)
     seen: set[str] = set()
     indicators = []
     for entry, row in _expand(doc["indicators"], expansions):
@@ -283,7 +297,24 @@ def _load(path: Path, cutoff_items: tuple, expansion_items: tuple) -> Catalogue:
             own_inputs=tuple(entry.get("inputs", ())),
             extra=extra,
         ))
-    return Catalogue(str(doc.get("version", "1")), marts, tuple(indicators))
+    return Catalogue(str(doc.get("version", "1")), marts, tuple(indicators), groups)
+
+
+def _stratum_groups(spec: dict, marts: dict[str, Mart], path: Path) -> dict[str, tuple[str, ...]]:
+    """`stratum_groups` of the catalogue: a grouped stratum and its members share a dimension that a mart has."""
+    out = {}
+    dimensions = {name for mart in marts.values() for name in mart.strata}
+    for group, members in spec.items():
+        dimension = str(group).split(":")[0]
+        where = f"{path.name}: stratum_groups {group!r}"
+        if ":" not in str(group) or dimension not in dimensions:
+            raise CatalogueError(f"{where} must be <dimension>:<value> of a dimension in {sorted(dimensions)}")
+        if not members or len(members) < 2 or any(str(m).split(":")[0] != dimension or ":" not in str(m)
+                                                   or m == group for m in members):
+            raise CatalogueError(f"{where} needs two or more other strata of dimension {dimension}, e.g. "
+                                 f"[{dimension}:a, {dimension}:b]")
+        out[str(group)] = tuple(str(m) for m in members)
+    return out
 
 
 def expansions_from_warehouse(con) -> dict[str, list[dict]]:

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from indicators.exports import swap_directory, write_exports
-from indicators.published_schema import TABLES, VIEWS
+from indicators.published_schema import TABLES, VIEW_COLUMNS, VIEWS
 
 MONITORING = "monitoring.duckdb"
 # Tables that hold only what the inputs, code and configuration determine: equal inputs give equal hashes.
@@ -96,6 +96,8 @@ def write_database(con: duckdb.DuckDBPyConnection, target: Path, schema: str = "
             for view, (comment, sql) in VIEWS.items():
                 con.execute(f"CREATE VIEW main.{view} AS {sql}")
                 con.execute(f"COMMENT ON VIEW main.{view} IS {_quote(comment)}")
+                for col, text in VIEW_COLUMNS[view].items():
+                    con.execute(f"COMMENT ON COLUMN main.{view}.{col} IS {_quote(text)}")
         finally:
             con.execute(f"USE {previous}")
         con.execute("CHECKPOINT pub")

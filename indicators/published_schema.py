@@ -22,7 +22,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "source": "Bron / Source",
             "method": "Rekenmethode / Estimation method",
             "multiplier": "Vermenigvuldiger (100 = %, 1000 = per 1.000) / Multiplier",
-            "strata": "Uitsplitsingen / Strata",
+            "strata": "Uitsplitsingen zoals in indicator_values (buurten alleen totaal), bv. categorie:farmacie / "
+                      "Strata as published in indicator_values (buurten totaal only), e.g. categorie:farmacie",
             "min_denominator": "Minimale noemer / Minimum denominator",
             "levels": "Gebiedsniveaus / Area levels",
             "standard": "Standaardpopulatie bij standaardisatie: region of esp2013 / Standard population",
@@ -51,7 +52,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "period": "Jaar / Year",
             "area_code": "Gebiedscode / Area code",
             "area_level": "Gebiedsniveau / Area level",
-            "stratum": "Uitsplitsing, bv. totaal of leeftijd:75+ / Stratum",
+            "stratum": "Uitsplitsing, bv. totaal, leeftijd:75+ of leeftijd:65+ (= 65-74 en 75+ samen) / Stratum, "
+                       "e.g. totaal, leeftijd:75+ or leeftijd:65+ (65-74 and 75+ together)",
             "numerator": "Teller, afgerond op 5 / Numerator, rounded to 5",
             "denominator": "Noemer, afgerond op 5 / Denominator, rounded to 5",
             "n": "Aantal personen of respondenten, afgerond op 5 / Persons or respondents, rounded to 5",
@@ -63,9 +65,10 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
                       "for workforce figures (a census of organisations)",
             "ci_high": "Bovengrens 95%-betrouwbaarheidsinterval / Upper 95% confidence limit",
             "suppressed": "Onderdrukt wegens onthullingsrisico / Suppressed for disclosure control",
-            "suppression_reason": "Reden: primary, secondary, dominance, of bron onvolledig (een bron van dit jaar "
-                                  "ontbreekt of is onvolledig) / Reason for suppression: primary, secondary, "
-                                  "dominance, or bron onvolledig (a source of this year is missing or incomplete)",
+            "suppression_reason": "Reden: primary, secondary, dominance, bron onvolledig (een bron van dit jaar "
+                                  "ontbreekt of is onvolledig) of geen waarnemingen (niemand in deze cel) / Reason "
+                                  "for suppression: primary, secondary, dominance, bron onvolledig (a source of this "
+                                  "year is missing or incomplete) or geen waarnemingen (nobody in this cell)",
             "comparison": "Vergeleken met de regio: hoger, lager, geen_verschil / Compared with the region",
         },
     ),
@@ -210,4 +213,34 @@ VIEWS: dict[str, tuple[str, str]] = {
         GROUP BY area_code, area_level, period
         """,
     ),
+}
+
+_CATALOGUE, _AREAS, _VALUES = (TABLES[t][1] for t in ("indicator_catalogue", "areas", "indicator_values"))
+
+
+def _positive_health(dimension_nl: str, dimension_en: str) -> str:
+    return (f"Gemiddelde score {dimension_nl} (0-10) van alle inwoners (totaal); leeg als de cel onderdrukt is / "
+            f"Mean {dimension_en} score (0-10) of all residents (totaal); empty when the cell is suppressed")
+
+
+# Column comments of the views, like those of the tables (a column the view copies keeps its table's comment).
+VIEW_COLUMNS: dict[str, dict[str, str]] = {
+    "v_scorecard": {
+        "aim": _CATALOGUE["aim"], "indicator_id": _VALUES["indicator_id"], "name_nl": _CATALOGUE["name_nl"],
+        "unit": _CATALOGUE["unit"], "direction": _CATALOGUE["direction"], "area_code": _VALUES["area_code"],
+        "area_level": _VALUES["area_level"], "area_name": "Naam van het gebied / Area name",
+        "period": "Laatste jaar van de publicatie / Latest year of the publication",
+        "value": _VALUES["value"], "ci_low": _VALUES["ci_low"], "ci_high": _VALUES["ci_high"],
+        "comparison": _VALUES["comparison"], "suppressed": _VALUES["suppressed"],
+        "suppression_reason": _VALUES["suppression_reason"],
+    },
+    "v_positive_health": {
+        "area_code": _VALUES["area_code"], "area_level": _VALUES["area_level"], "period": _VALUES["period"],
+        "lichaamsfuncties": _positive_health("lichaamsfuncties", "bodily functions"),
+        "mentaal_welbevinden": _positive_health("mentaal welbevinden", "mental well-being"),
+        "zingeving": _positive_health("zingeving", "meaningfulness"),
+        "kwaliteit_van_leven": _positive_health("kwaliteit van leven", "quality of life"),
+        "meedoen": _positive_health("meedoen", "participation"),
+        "dagelijks_functioneren": _positive_health("dagelijks functioneren", "daily functioning"),
+    },
 }

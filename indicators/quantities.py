@@ -7,7 +7,8 @@ levenseinde (`Catalogue.disclosure_links`). Disclosure control therefore works o
 (key, period, area, stratum): a quantity is hidden only when every cell that shows it is suppressed.
 
 Relations are the sums a reader can form: children one area level down add up to their parent, the strata of
-one dimension add up to `totaal`, the segments add up to the residents, residents in income quintile 1 are the
+one dimension add up to `totaal`, a grouped stratum is the sum of its members (65+ = 65-74 + 75+; it is no member
+of its dimension's sum), the segments add up to the residents, residents in income quintile 1 are the
 numerator of `he_laag_inkomen`, and a numerator never exceeds its denominator. A sum holds as equality when the
 exact members add up to the exact total (a reader may assume so); when they fall short (residents of unknown
 income) the total is an upper bound, and the shortfall is a hidden quantity of its own.
@@ -23,6 +24,7 @@ from indicators.protection import EQ, LE, Relations
 
 AREA_LEVELS = ("buurt", "wijk", "gemeente", "regio")
 COUNT_COLUMNS = ("numerator", "denominator", "n")
+GROUP_TYPE = pl.List(pl.Struct({"stratum": pl.String, "member": pl.String}))
 QKEY = ("key", "period", "area_code", "stratum")
 _ADDS_UP = 1e-9  # relative tolerance: float sums (insured years, costs) differ in their last digits
 
@@ -49,18 +51,30 @@ def default_links(cells: pl.DataFrame) -> pl.DataFrame:
         pl.lit(None, pl.String).alias("partition"),
         pl.lit(None, pl.String).alias("numerator_is_stratum"),
         pl.col("kind").is_in(["proportion", "survey"]).alias("bounded_by_denominator"),
+        pl.lit([], GROUP_TYPE).alias("stratum_groups"),
     )
 
 
 def links_frame(links: list[dict]) -> pl.DataFrame:
     """`Catalogue.disclosure_links()` as a frame with what the quantity model reads."""
     frame = pl.DataFrame(links, infer_schema_length=None)
+    groups = (pl.col("stratum_groups").cast(GROUP_TYPE) if "stratum_groups" in frame.columns
+              else pl.lit([], GROUP_TYPE).alias("stratum_groups"))
     return frame.select(
         "indicator_id", "numerator_key", "denominator_key", "n_key", "magnitude_key", "partition",
         "numerator_is_stratum",
         pl.col("method").is_in(["proportion", "weighted_proportion", "direct_standardised"])
         .alias("bounded_by_denominator"),
+        groups,
     )
+
+
+def stratum_groups(links: pl.DataFrame) -> pl.DataFrame:
+    """Grouped strata and their members (stratum, member), from the links' `stratum_groups` (none without)."""
+    if "stratum_groups" not in links.columns:
+        return pl.DataFrame(schema={"stratum": pl.String, "member": pl.String})
+    return (links.select(pl.col("stratum_groups").cast(GROUP_TYPE)).explode("stratum_groups")
+            .drop_nulls().unnest("stratum_groups").unique().sort("stratum", "member"))
 
 
 def _exposures(cells: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
@@ -127,9 +141,11 @@ def _relations(quantities: pl.DataFrame, areas: pl.DataFrame, links: pl.DataFram
                         "stratum")
     groups.append(_rows(children.select("qid", "key", "period", "parent_code", "stratum"), parent_q,
                         ["key", "period", "parent_code", "stratum"], quantities))
-    # 2. strata of one dimension add up to totaal, per key, period and area
-    strata = q.filter(pl.col("stratum").str.contains(":")).with_columns(
-        pl.col("stratum").str.extract(r"^([^:]+):", 1).alias("dim"))
+    # 2. strata of one dimension add up to totaal, per key, period and area; a grouped stratum (65+) is no
+    #    member of that sum
+    grouped = stratum_groups(links)
+    strata = q.filter(pl.col("stratum").str.contains(":") & ~pl.col("stratum").is_in(grouped["stratum"].implode())
+                      ).with_columns(pl.col("stratum").str.extract(r"^([^:]+):", 1).alias("dim"))
     totaal = q.filter(pl.col("stratum") == "totaal").select(pl.col("qid").alias("_tid"), "key", "period",
                                                             "area_code")
     dims = strata.select("key", "period", "area_code", "dim").unique()
@@ -151,6 +167,14 @@ def _relations(quantities: pl.DataFrame, areas: pl.DataFrame, links: pl.DataFram
             copies.select("group", pl.lit(EQ, pl.Int8).alias("kind"), pl.col("_tid").alias("qid"),
                           pl.lit(-1.0).alias("coef")),
         ]))
+    # 2c. a grouped stratum is the sum of its members (65+ = 65-74 + 75+), per key, period and area: so that
+    #     65+ - 75+ cannot give back a hidden 65-74
+    if grouped.height:
+        members = q.join(grouped.rename({"stratum": "aggregate"}), left_on="stratum", right_on="member").select(
+            "qid", "key", "period", "area_code", "aggregate")
+        groups.append(_rows(members, q.select(pl.col("qid").alias("_tid"), "key", "period", "area_code",
+                                              pl.col("stratum").alias("aggregate")),
+                            ["key", "period", "area_code", "aggregate"], quantities))
     # 3. partitions: the numerators of a partition's indicators add up to their common denominator
     parted = links.filter(pl.col("partition").is_not_null())
     if parted.height:

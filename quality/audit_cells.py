@@ -39,6 +39,8 @@ LINK_SCHEMA = {
     "indicator_id": pl.String, "method": pl.String, "multiplier": pl.Float64, "numerator_key": pl.String,
     "denominator_key": pl.String, "n_key": pl.String, "magnitude_key": pl.String, "partition": pl.String,
     "numerator_is_stratum": pl.String, "top_fraction": pl.Float64,
+    # strata that are sums of other strata (65+ = 65-74 + 75+): (stratum, member) pairs
+    "stratum_groups": pl.List(pl.Struct({"stratum": pl.String, "member": pl.String})),
 }
 
 
@@ -58,7 +60,7 @@ def link_frame(links: pl.DataFrame | Iterable[Mapping[str, Any]] | None) -> pl.D
     if not isinstance(links, pl.DataFrame):
         rows = list(links)
         links = pl.DataFrame({c: [row.get(c) for row in rows] for c in LINK_SCHEMA}, schema=LINK_SCHEMA)
-    return conform(links, LINK_SCHEMA, (), "links")
+    return conform(links, LINK_SCHEMA, ("stratum_groups",), "links")
 
 
 def joined_cells(candidate: pl.DataFrame, published: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
@@ -85,7 +87,7 @@ def joined_cells(candidate: pl.DataFrame, published: pl.DataFrame, links: pl.Dat
                .agg(guessed=(10.0 ** (pl.col("p_value") * pl.col("p_den") / pl.col("p_num")).log10().median()
                              .round(0))))
     own = pl.col("indicator_id") + pl.lit("|")
-    return (cells.join(links, on="indicator_id", how="left").join(guessed, on="indicator_id", how="left")
+    return (cells.join(links.drop("stratum_groups"), on="indicator_id", how="left").join(guessed, on="indicator_id", how="left")
             .with_columns(
                 method=pl.coalesce("method", "kind"),
                 multiplier=pl.coalesce("multiplier", "guessed", pl.lit(1.0)),

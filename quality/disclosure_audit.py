@@ -10,7 +10,8 @@ counts), the published rows, the areas, the policy and the catalogue's declarati
 3. derived    trends, equity gaps and impact scenarios checked against the cells they use
               (`quality/derived_disclosure.py`)
 4. bounds     every published count, magnitude and recovered count as an interval; the relations between
-              them (hierarchy, strata, partitions, shared keys; `quality/published_relations.py`) propagated
+              them (hierarchy, strata, grouped strata such as 65+, partitions, shared keys;
+              `quality/published_relations.py`) propagated
               to a fixpoint (`quality/bound_propagation.py`), the narrowest few sharpened by an exact LP;
               every sensitive quantity of a suppressed cell must keep its protection interval
               (`quality/protection_requirement.py`).
@@ -39,7 +40,7 @@ from quality.counts_from_values import PublishedCells, recover_counts
 from quality.derived_disclosure import equity_findings, scenario_findings, trend_findings
 from quality.disclosure_rules import rule_breaks, sensitive_magnitudes
 from quality.protection_requirement import margins, sensitive_quantities
-from quality.published_relations import AttackModel, build_model, empty_knowledge
+from quality.published_relations import AttackModel, build_model, empty_knowledge, grouped_strata
 
 # The defaults of the policy are repeated here on purpose (independence); a test keeps them equal to phm.toml.
 POLICY_DEFAULTS: dict[str, float] = {
@@ -55,7 +56,7 @@ RULE_RANK = {
     "recoverable": 0, "primary": 0, "dominance": 0, "not_masked": 0, "value_reveals_counts": 0,
     "derived_reveals": 0, "derived_reveals_counts": 0, "zero_beside_value": 0,
     "narrow_interval": 1,
-    "count_mismatch": 2, "audit_inconsistent": 2, "inconsistent_link": 2, "derived_mismatch": 2,
+    "count_mismatch": 2, "audit_inconsistent": 2, "not_empty": 2, "inconsistent_link": 2, "derived_mismatch": 2,
     "not_rounded": 3, "reason": 3, "missing_row": 3,
 }
 
@@ -336,7 +337,8 @@ def attack_publication(
                                            {"trends": trends, "equity_gaps": equity_gaps,
                                             "impact_scenarios": impact_scenarios})
         clock.lap("derived")
-        model = build_model(cells, areas.select("area_code", "area_level", "parent_code"), base, knowledge)
+        model = build_model(cells, areas.select("area_code", "area_level", "parent_code"), base, knowledge,
+                            grouped_strata(links_used))
         clock.lap("relations")
         q = model.quantities
         bounds = propagate_bounds(model.relations, q["lo"].to_numpy(), q["hi"].to_numpy(),

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 
 import duckdb
 
-# "bron onvolledig": a source of the year is missing or incomplete (quality/completeness.py); the cell is hidden
-REASONS = ("primary", "dominance", "secondary", "bron onvolledig")
+# "bron onvolledig": a source of the year is missing or incomplete (quality/completeness.py); the cell is hidden.
+# "geen waarnemingen": nobody falls in the cell; the reason publishes a 0, so the cell must be empty (EMPTY_SQL).
+REASONS = ("primary", "dominance", "secondary", "bron onvolledig", "geen waarnemingen")
 # Numbers in messages: whole numbers without ".0", others to four decimals.
 NUMBER_MACRO = """
 CREATE OR REPLACE TEMP MACRO num(x) AS
@@ -110,6 +111,16 @@ SELECT cell, 'missing_row' AS rule,
 FROM cells WHERE only_candidate OR only_published
 """
 
+# A cell published as empty ("geen waarnemingen") tells every reader that its counts are 0: it must be so.
+EMPTY_SQL = """
+SELECT cell, 'not_empty' AS rule,
+    format('cell suppressed as geen waarnemingen has persons: numerator {}, denominator {}, n {}',
+           num(u_num), num(u_den), num(u_n)) AS message
+FROM cells
+WHERE suppressed AND reason = 'geen waarnemingen' AND NOT only_published
+  AND (coalesce(u_num, 0) <> 0 OR coalesce(u_den, 0) <> 0 OR coalesce(u_n, 0) <> 0 OR coalesce(u_total, 0) <> 0)
+"""
+
 # Published counts are multiples of the base and lie within half a base of the exact count; the attacker's
 # intervals rest on both.
 ROUNDING_SQL = """
@@ -173,6 +184,7 @@ def rule_breaks(con: duckdb.DuckDBPyConnection, policy: Mapping[str, float]) -> 
     rows += con.execute(MASKING_SQL).fetchall()
     rows += con.execute(REASON_SQL, {"reasons": ",".join(REASONS)}).fetchall()
     rows += con.execute(MISSING_SQL).fetchall()
+    rows += con.execute(EMPTY_SQL).fetchall()
     rows += con.execute(ROUNDING_SQL, {"rounding_base": policy["rounding_base"]}).fetchall()
     rows += con.execute(ZERO_SQL).fetchall()
     return rows

@@ -11,7 +11,9 @@ Relations, each an equality when the exact candidate satisfies it with equality 
 definitions may assume it) and otherwise the inequality it satisfies, or left out:
   hierarchy   the areas one level below a parent add up to the parent (per key, stratum, period)
   strata      the strata of one dimension add up to `totaal` (or, like Zvw categories' insured years, each
-              equals it)
+              equals it); a grouped stratum (65+) is no member of that sum
+  grouped     a grouped stratum is the sum of its members (65+ = 65-74 + 75+; the catalogue's stratum_groups),
+              so 65+ - 75+ and totaal - 65+ are sums an attacker forms too
   partition   the numerators of a partition (segments) add up to their common denominator
   complement  numerator + (denominator - numerator) = denominator, so a complement is a quantity too
 Shared keys and `numerator_is_stratum` need no relation: they make two cells one quantity.
@@ -60,7 +62,8 @@ def _between(lo: pl.Expr, hi: pl.Expr) -> dict[str, pl.Expr]:
 
 
 def _roles(cells: pl.DataFrame, half: float) -> pl.DataFrame:
-    """One row per (cell, published quantity) with what the publication tells about it."""
+    """One row per (cell, published quantity) with what the publication tells about it. A cell suppressed as
+    "geen waarnemingen" publishes that its quantities are 0."""
     kind, method = pl.col("kind"), pl.col("method")
     ratio_type = pl.col("u_num").is_not_null()
     alias = (pl.col("stratum") == "totaal") & pl.col("numerator_is_stratum").is_not_null()
@@ -111,8 +114,13 @@ def _roles(cells: pl.DataFrame, half: float) -> pl.DataFrame:
         integral=pl.lit(False), magnitude=pl.lit(True),
     ).filter(pl.col("exact").is_not_null())
     columns = ["cell", "role", *QUANTITY, "exact", "lo", "hi", "integral", "magnitude"]
-    return pl.concat([f.select(columns) for f in (numerator, denominator, persons, complement, magnitude)],
-                     how="vertical_relaxed").filter(pl.col("key").is_not_null())
+    roles = pl.concat([f.select(columns) for f in (numerator, denominator, persons, complement, magnitude)],
+                      how="vertical_relaxed").filter(pl.col("key").is_not_null())
+    empty = cells.filter(pl.col("suppressed") & (pl.col("reason") == "geen waarnemingen")).select("cell")
+    if not empty.height:
+        return roles
+    zero = roles["cell"].is_in(empty["cell"].implode())
+    return roles.with_columns(lo=pl.when(zero).then(0.0).otherwise("lo"), hi=pl.when(zero).then(0.0).otherwise("hi"))
 
 
 @dataclass(frozen=True)
@@ -226,10 +234,12 @@ def _hierarchy(quantities: pl.DataFrame, areas: pl.DataFrame, codes: _Codes) -> 
     return _sum_rows(children.join(parents, on="parent").with_columns(group=pl.col("total_var")))
 
 
-def _strata(quantities: pl.DataFrame, codes: _Codes) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Per totaal quantity and dimension: the dimension's strata add up to it (or each equals it)."""
+def _strata(quantities: pl.DataFrame, codes: _Codes, grouped: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Per totaal quantity and dimension: the dimension's strata add up to it (or each equals it); grouped strata
+    (the sums of other strata) are left out."""
     dimensions = pl.DataFrame({"stratum_i": list(codes.stratum.values()), "stratum": list(codes.stratum)}).filter(
-        pl.col("stratum").str.contains(":", literal=True)).select(
+        pl.col("stratum").str.contains(":", literal=True)
+        & ~pl.col("stratum").is_in(grouped["group"].unique().implode())).select(
         pl.col("stratum_i").cast(pl.Int64), dimension=pl.col("stratum").str.split(":").list.first())
     members = quantities.select("key_i", "period", "area_i", "stratum_i", "var", "exact").join(dimensions,
                                                                                                on="stratum_i")
@@ -247,6 +257,20 @@ def _strata(quantities: pl.DataFrame, codes: _Codes) -> tuple[pl.DataFrame, pl.D
     copy_entries = pl.concat([copies.select("group", "var", coef=pl.lit(1.0)),
                               copies.select("group", var=pl.col("total_var"), coef=pl.lit(-1.0))])
     return pl.concat([entries, copy_entries]), pl.concat([kinds, copies.select("group", kind=pl.lit("eq"))])
+
+
+def _grouped(quantities: pl.DataFrame, codes: _Codes, grouped: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Per grouped-stratum quantity (key, period, area): its member strata add up to it."""
+    known = grouped.filter(pl.col("group").is_in(list(codes.stratum)) & pl.col("member").is_in(list(codes.stratum)))
+    pairs = known.select(
+        group_i=pl.col("group").replace_strict(codes.stratum, return_dtype=pl.Int64),
+        stratum_i=pl.col("member").replace_strict(codes.stratum, return_dtype=pl.Int64))
+    members = quantities.select("key_i", "period", "area_i", "stratum_i", "var", "exact").join(pairs, on="stratum_i")
+    totals = quantities.select(total=pl.col("qid"), total_var=pl.col("var"), total_exact=pl.col("exact"))
+    joined = (members.with_columns(total=codes.qid(pl.col("key_i"), pl.col("period"), pl.col("area_i"),
+                                                   pl.col("group_i")))
+              .join(totals, on="total").with_columns(group=pl.col("total_var")))
+    return _sum_rows(joined)
 
 
 def _partitions(cells: pl.DataFrame, roles: pl.DataFrame, quantities: pl.DataFrame) -> tuple[pl.DataFrame,
@@ -295,12 +319,14 @@ def _assemble(parts: dict[str, tuple[pl.DataFrame, pl.DataFrame]]) -> tuple[Line
 
 
 def build_model(cells: pl.DataFrame, areas: pl.DataFrame, rounding_base: float,
-                knowledge: pl.DataFrame | None = None) -> AttackModel:
+                knowledge: pl.DataFrame | None = None, grouped: pl.DataFrame | None = None) -> AttackModel:
     """Quantities, starting intervals and relations of a publication (see module docstring).
 
     `cells` is the audit's joined frame (exact `u_*`, published `p_*`, link keys, recovered `know_*` bounds);
-    `knowledge` optionally adds intervals (key, period, area_code, stratum, lo, hi) learnt from other tables.
+    `knowledge` optionally adds intervals (key, period, area_code, stratum, lo, hi) learnt from other tables;
+    `grouped` (group, member) the strata that are sums of other strata (`grouped_strata`).
     """
+    grouped = grouped_strata(None) if grouped is None else grouped
     roles = _roles(cells, rounding_base / 2)
     if not roles.height:
         return _empty_model()
@@ -313,7 +339,8 @@ def build_model(cells: pl.DataFrame, areas: pl.DataFrame, rounding_base: float,
     quantities, var_of_role = _quantities(roles, codes.encode(extra))
     roles = roles.select("cell", "role", "exact").with_columns(var=var_of_role)
     relations, counts = _assemble({
-        "hierarchy": _hierarchy(quantities, areas, codes), "strata": _strata(quantities, codes),
+        "hierarchy": _hierarchy(quantities, areas, codes), "strata": _strata(quantities, codes, grouped),
+        "grouped": _grouped(quantities, codes, grouped),
         "partition": _partitions(cells, roles, quantities), "complement": _complements(roles)})
     return AttackModel(quantities, roles, relations, counts, codes)
 
@@ -327,6 +354,18 @@ def _empty_model() -> AttackModel:
     nothing = np.zeros(0, dtype=np.int64)
     relations = LinearRelations(nothing, nothing, np.zeros(0), np.zeros(0, dtype=bool))
     return AttackModel(quantities, roles, relations, {}, _Codes({}, {}, {"totaal": 0}))
+
+
+def grouped_strata(links: pl.DataFrame | None) -> pl.DataFrame:
+    """(group, member) for every grouped stratum the links declare (`stratum_groups` of the catalogue)."""
+    empty = pl.DataFrame(schema={"group": pl.String, "member": pl.String})
+    if links is None or "stratum_groups" not in links.columns or not links.height:
+        return empty
+    pairs = links.select(pl.col("stratum_groups").explode()).drop_nulls()
+    if not pairs.height:
+        return empty
+    return pairs.unnest("stratum_groups").select(group=pl.col("stratum"), member=pl.col("member")).unique() \
+        .sort("group", "member")
 
 
 def empty_knowledge() -> pl.DataFrame:

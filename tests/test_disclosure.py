@@ -27,7 +27,7 @@ from indicators.disclosure import (
     publish_cells,
 )
 from indicators.protection import EQ, LE, Relations, attacker_bounds
-from indicators.quantities import links_frame
+from indicators.quantities import build_model, links_frame, requirements
 from quality.disclosure_audit import POLICY_DEFAULTS, attack_publication
 from tests.test_disclosure_audit import areas as area_frame
 from tests.test_disclosure_audit import link, publish
@@ -333,6 +333,49 @@ def test_the_zero_cover_pattern_of_the_issue_is_protected():
     assert ("W1", "leeftijd:65-74") in hidden and ("W1", "leeftijd:0-17") not in hidden
     assert ("W1", "leeftijd:18-64") in hidden
     assert attacked(rows, [link("ph_dementie")], tree, flagged).passed
+
+
+# 65+ is published beside the age groups and is their sum: 65+ = 65-74 + 75+ (catalogue stratum_groups).
+GROUPED = [{"stratum": "leeftijd:65+", "member": "leeftijd:65-74"}, {"stratum": "leeftijd:65+", "member": "leeftijd:75+"}]
+AGES_65 = ("totaal", "leeftijd:0-17", "leeftijd:18-64", "leeftijd:65-74", "leeftijd:75+", "leeftijd:65+")
+
+
+@pytest.mark.parametrize(("numerators", "primary"), [
+    # 65-74 holds 6 persons (primary). Published 65+ (60 -> 60, so 58..62) and 75+ (54 -> 55, so 53..57) give
+    # 65-74 = 65+ - 75+ in [1, 9]: 11 (= 6 + 5) is excluded, the protection fails.
+    ((200, 40, 100, 6, 54, 60), {"leeftijd:65-74"}),
+    # 0-17 holds 7 and 65-74 holds 6 (both primary). totaal 200 (198..202), 18-64 120 (118..122), 65+ 73 -> 75
+    # (73..77): 0-17 = totaal - 18-64 - 65+ in [198 - 122 - 77, 202 - 118 - 73] = [0, 11], 12 excluded; 75+ 67 -> 65
+    # (63..67): 65-74 = 65+ - 75+ in [73 - 67, 77 - 63] = [6, 14], 1 excluded.
+    ((200, 7, 120, 6, 67, 73), {"leeftijd:0-17", "leeftijd:65-74"}),
+])
+def test_65_plus_is_a_sum_of_age_groups_that_no_difference_gives_back(numerators, primary):
+    # One region, residents 2000 = 500 + 1000 + 250 + 250 (65+ = 500). Unaware of the group, 65+ looks like a
+    # fifth member of leeftijd: the members (numerators 260 > 200) exceed totaal, the sum is dropped and only the
+    # primary cells are hidden. The audit, told that 65+ = 65-74 + 75+, differences 65+ - 75+ and flags that naive
+    # publication; the protection, told the same, hides more, and the audit passes it.
+    denominators = (2000, 500, 1000, 250, 250, 500)
+    rows = [cell("R", "regio", x, d, stratum=s) for s, x, d in zip(AGES_65, numerators, denominators, strict=True)]
+    naive_links, grouped_links = [link("ind")], [link("ind", stratum_groups=GROUPED)]
+    naive = flag_disclosure(frame(rows), LONE, POLICY, links_frame(naive_links))
+    assert {s for (_, s), reason in reasons(naive).items() if reason} == primary
+    report = attacked(rows, grouped_links, LONE, naive)
+    assert {v.stratum for v in report.violations if v.rule in ("narrow_interval", "recoverable")} == primary
+    assert attacked(rows, naive_links, LONE, naive).passed  # an audit unaware of the group is blind to it
+    protected = flag_disclosure(frame(rows), LONE, POLICY, links_frame(grouped_links))
+    hidden = {s for (_, s), reason in reasons(protected).items() if reason}
+    assert hidden > primary and hidden & {"leeftijd:75+", "leeftijd:65+"}
+    assert attacked(rows, grouped_links, LONE, protected).passed
+    # the protection's own LP agrees: every protected count keeps its interval given what is published
+    model_links = links_frame(grouped_links)
+    work = frame(rows).with_row_index("_rid").with_columns(
+        pl.when(pl.col("stratum").is_in(list(primary))).then(pl.lit("primary")).alias("_primary"))
+    model = build_model(work, LONE, model_links)
+    need = requirements(work, model, POLICY)
+    known = ~np.isin(model.quantities["stratum"].to_numpy(), list(hidden))
+    verdict = attacker_bounds(model.quantities["value"].to_numpy(), known, model.relations,
+                              need["qid"].cast(pl.Int64).to_numpy(), need["low"].to_numpy(), need["high"].to_numpy())
+    assert verdict.protected.all()
 
 
 SEGMENT_COUNTS = {"gezond": 130, "chronisch": 70, "multimorbide": 40, "kwetsbaar": 20, "ggz": 13, "sociaal": 12,

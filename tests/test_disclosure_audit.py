@@ -179,6 +179,22 @@ def test_a_protected_variant_passes():
     assert report.closest is not None and report.closest_margin >= 0
 
 
+def test_empty_cells_published_as_geen_waarnemingen_are_checked_to_be_empty():
+    # The protected variant above plus a 65+ row of 0 persons in a third wijk W3 (counts 0, shown as
+    # "geen waarnemingen"), as the published grid adds it: a zero is no cover and needs none, so it still passes.
+    tree = {**GEMEENTE, "W3": ("wijk", "G")}
+    hidden = hide([("W1", "leeftijd:65-74"), ("W1", "leeftijd:18-64"), ("W2", "leeftijd:65-74"),
+                   ("W2", "leeftijd:18-64")], primary=("W1", "leeftijd:65-74"))
+    empty = exact("ph_dementie", "W3", "wijk", 0, 0, "leeftijd:65-74")
+    report = attack([*dementia_cells(), empty], DEMENTIA, tree,
+                    {**hidden, ("ph_dementie", "W3", "leeftijd:65-74"): "geen waarnemingen"})
+    assert report.violations == ()
+    # A cell with 4 persons published as "geen waarnemingen" tells readers 0: wrong, and the audit says so.
+    wrong = exact("ph_dementie", "W3", "wijk", 4, 60, "leeftijd:65-74")
+    report = attack([*dementia_cells(), wrong], DEMENTIA, tree,
+                    {**hidden, ("ph_dementie", "W3", "leeftijd:65-74"): "geen waarnemingen"})
+    assert at(report, "not_empty", "ph_dementie", "W3", "leeftijd:65-74")
+
 # ---------------------------------------------------------------- (b) segments add up to the residents
 
 SEGMENTS = {"gezond": 130, "chronisch": 70, "multimorbide": 40, "kwetsbaar": 20, "ggz": 13, "sociaal": 12,

@@ -8,6 +8,7 @@ from indicators.aggregation import build_cells, build_standardisation_cells, bui
 from indicators.catalogue import expansions_from_warehouse, load_catalogue
 from indicators.disclosure import DisclosurePolicy, flag_disclosure, mark_incomplete, publish_cells
 from indicators.estimates import estimate_cells, round_statistics
+from indicators.grid import add_empty_cells, published_grid
 from indicators.quantities import links_frame
 from pipelines.assets.ingest import COMPLETENESS
 from pipelines.assets.phm_steps import REACH, TARGETING
@@ -66,6 +67,10 @@ def indicator_values(context: dg.AssetExecutionContext, warehouse: DuckDBResourc
         base = policy.rounding_base
         protected = estimate_cells(round_statistics(cells, catalogue, base), catalogue, std, top, rounding_base=base)
         published = publish_cells(flagged, protected.drop("unit"), policy)
+        # every cell the catalogue publishes gets a row; an empty one is suppressed as "geen waarnemingen"
+        grid = published_grid(con, catalogue, list(s.years))
+        flagged = add_empty_cells(flagged, grid, exact=True)
+        published = add_empty_cells(published, grid, exact=False)
         # a year whose inputs the operator allowed to be incomplete is published for nothing that needs them
         incomplete = incomplete_indicator_years(con.execute("SELECT * FROM meta.source_completeness").pl(),
                                                 {i.id: i.inputs for i in catalogue.indicators})

@@ -19,7 +19,8 @@ import pandas as pd
 from pipelines.config import REPO_ROOT
 
 CORE = ("ph_multimorbiditeit", "co_zvw_per_verzekerdejaar", "ph_k10_hoog_risico")
-STRATA = {"geslacht": "sex", "leeftijd": "age_group", "inkomen": "inkomen"}
+# stratum column -> dimension; 65+ is a second age column (65-74 and 75+ together), as the catalogue publishes it
+STRATA = {"sex": "geslacht", "age_group": "leeftijd", "age_65plus": "leeftijd", "inkomen": "inkomen"}
 K10_HIGH = 30
 _reading = [0.0]  # seconds spent in read_csv during the current computation
 
@@ -44,6 +45,7 @@ def _population(landing: Path, year: int) -> pd.DataFrame:
     age = year - pop["birth_year"].astype(int)
     return pd.DataFrame({"pseudo_id": pop["pseudo_id"], "year": year, "buurt_code": pop["buurt_code"],
                          "sex": pop["sex"], "age": age, "age_group": _age_group(age),
+                         "age_65plus": age.where(age < 65, 65).map({65: "65+"}),
                          "inkomen": "q" + pop["income_quintile"].fillna("").str.replace(r"\.0$", "", regex=True)})
 
 
@@ -90,9 +92,9 @@ def _levels(frame: pd.DataFrame, areas: pd.DataFrame) -> Iterator[pd.DataFrame]:
 
 
 def _cells(frame: pd.DataFrame, aggregate, stratum_columns: dict[str, str]) -> pd.DataFrame:
-    """`aggregate(grouped)` per (year, area) for `totaal` and per value of each stratum column."""
+    """`aggregate(grouped)` per (year, area) for `totaal` and per value of each stratum column ({column: name})."""
     parts = [aggregate(frame.groupby(["year", "area_code"])).reset_index().assign(stratum="totaal")]
-    for name, column in stratum_columns.items():
+    for column, name in stratum_columns.items():
         got = aggregate(frame[frame[column].notna() & (frame[column] != "q")].groupby(["year", "area_code", column]))
         got = got.reset_index()
         parts.append(got.assign(stratum=name + ":" + got[column].astype(str)).drop(columns=column))
