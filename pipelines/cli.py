@@ -142,8 +142,8 @@ def run(config: Path | None = ConfigOption, region: str | None = RegionOption,
                       "step's log.")
         raise typer.Exit(1)
     counts = display.finished() if display else None
-    checks = (f", {sum(counts[k] for k in ('passed', 'warned', 'failed'))} checks ({counts['warned']} warned)"
-              if counts else "")
+    checks = (f", {sum(counts[k] for k in ('passed', 'warned', 'failed'))} checks: {counts['passed']} passed, "
+              f"{counts['warned']} warned" if counts else "")
     console.print(f"[green]Run {outcome.run_id} published in {elapsed}[/green]"
                   + (f" ({counts['steps']} steps{checks})." if counts else "."))
     _print_publication(settings.published_dir)
