@@ -68,7 +68,9 @@ class Stage:
         else:
             mark = "[green]✓[/green]"
         done = sum(v == "success" for v in self.finished.values())
-        steps = f"{len(self.steps)} steps" if done == len(self.steps) else f"{done} of {len(self.steps)} steps ran"
+        plural = "s" if len(self.steps) != 1 else ""
+        steps = (f"{len(self.steps)} step{plural}" if done == len(self.steps) else
+                 f"{done} of {len(self.steps)} step{plural} ran")
         checked = sum(self.checks.values())
         checks = "" if not checked else f"{checked} checks" + ("" if checked > self.checks["passed"] else " passed")
         for verdict in ("warned", "failed"):
