@@ -120,7 +120,7 @@ def run(config: Path | None = ConfigOption, region: str | None = RegionOption,
         display = None
         outcome = run_main_job(settings, years=year or None, verbose=True)
     else:
-        with RunDisplay(console, title) as display:
+        with RunDisplay(_stderr_beside_dagster(), title) as display:
             outcome = run_main_job(settings, years=year or None, on_start=display.listener)
     elapsed = elapsed_since(start)
     if outcome.warnings:
@@ -147,6 +147,16 @@ def run(config: Path | None = ConfigOption, region: str | None = RegionOption,
     console.print(f"[green]Run {outcome.run_id} published in {elapsed}[/green]"
                   + (f" ({counts['steps']} steps{checks})." if counts else "."))
     _print_publication(settings.published_dir)
+
+
+def _stderr_beside_dagster() -> Console:
+    """A console on a copy of the stderr descriptor. While a step runs, Dagster redirects the process's stderr
+    into its compute log and passes it on later, so a stage line printed then could arrive late or be lost."""
+    try:
+        copy = os.dup(sys.stderr.fileno())
+    except (AttributeError, OSError, ValueError):  # not a real file (typer's CliRunner): print as usual
+        return console
+    return Console(file=os.fdopen(copy, "w", encoding="utf-8", buffering=1), soft_wrap=True)
 
 
 def _print_publication(published: Path) -> None:

@@ -82,7 +82,7 @@ def test_default_run_is_quiet(default_run):
 
 def test_default_run_shows_one_line_per_stage_with_its_steps_and_checks(default_run, stages):
     lines = _stage_lines(default_run)
-    assert sorted(lines) == sorted(stage_label(group) for group in stages)
+    assert sorted(lines) == sorted(stage_label(group) for group in stages), default_run
     for group, (assets, checks) in stages.items():
         line = lines[stage_label(group)]
         assert line.startswith(("✓", "!")) and f" {assets} steps " in line, line
