@@ -38,14 +38,38 @@ def summarise_events(events: Iterable[dg.DagsterEvent | dg.EventLogEntry],
     """(failures, warnings) of a run from its events: failed steps with their error, and failed checks.
 
     A failure is `<step>: <error>` (the cause Dagster wrapped, when there is one) or `check <name> on
-    <asset>: <description>` for a failed check of ERROR severity; failed WARN checks are the warnings.
-    Takes `result.all_events` of an in-process run as well as `instance.all_logs(run_id)` entries. Asset keys
-    are shown without the region's key `prefix` (`rg_alkmaar`): the message names the region already."""
+    <asset>: <description>` for a failed check of ERROR severity. The warnings are the failed WARN checks,
+    quarantined rows (an ingest asset's `rows_quarantined`) and, in `instance.all_logs(run_id)` entries,
+    what a step logged at WARNING or above. Takes `result.all_events` of an in-process run as well as
+    those entries. Asset keys are shown without the region's key `prefix` (`rg_alkmaar`): the message names
+    the region already."""
     failures: list[str] = []
     warnings: list[str] = []
+
+    def shown(key: dg.AssetKey) -> str:
+        return dg.AssetKey(key.path[1:] if prefix and key.path[0] == prefix else key.path).to_user_string()
+
+    started: set[str] = set()  # a step's own log; Dagster logs why it skips a step that never started
     for item in events:
         event = item.dagster_event if isinstance(item, dg.EventLogEntry) else item
         if event is None:
+            if (isinstance(item, dg.EventLogEntry) and item.level >= logging.WARNING and item.user_message
+                    and item.step_key in started):
+                warnings.append(f"{item.step_key}: {item.user_message}")
+            continue
+        if event.event_type == dg.DagsterEventType.STEP_START:
+            started.add(event.step_key)
+        if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
+            materialization = event.event_specific_data.materialization
+            quarantined = materialization.metadata.get("rows_quarantined")
+            if quarantined is not None and quarantined.value:
+                read = materialization.metadata.get("rows_read")
+                key = shown(materialization.asset_key)
+                of = f" of {read.value:,}" if read is not None else ""
+                text = (f"{key}: {quarantined.value:,}{of} rows quarantined (file, line and reason of each "
+                        f"in quarantine.{key.split('/')[-1]} of warehouse.duckdb)")
+                if text not in warnings:  # one materialization per year partition, the same counts
+                    warnings.append(text)
             continue
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
             error = event.event_specific_data.error
@@ -55,9 +79,7 @@ def summarise_events(events: Iterable[dg.DagsterEvent | dg.EventLogEntry],
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             if not evaluation.passed:
-                path = evaluation.asset_key.path
-                key = dg.AssetKey(path[1:] if prefix and path[0] == prefix else path).to_user_string()
-                text = f"check {evaluation.check_name} on {key}: {evaluation.description}"
+                text = f"check {evaluation.check_name} on {shown(evaluation.asset_key)}: {evaluation.description}"
                 (failures if evaluation.severity == dg.AssetCheckSeverity.ERROR else warnings).append(text)
     return failures, warnings
 

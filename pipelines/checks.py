@@ -6,11 +6,13 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from quality.outcomes import CheckOutcome, record
+from quality.severities import severity_of
 
 
 def check_spec(asset: dg.AssetKey | str, name: str, description: str) -> dg.AssetCheckSpec:
-    """Every check is blocking: an `error` failure stops downstream assets, a `warn` failure does not."""
-    return dg.AssetCheckSpec(name=name, asset=asset, blocking=True, description=description)
+    """A check that can fail with `error` is blocking (its failure stops downstream assets); a `warn`-only
+    check is not, so the Dagster UI does not call a check blocking that never stops a run."""
+    return dg.AssetCheckSpec(name=name, asset=asset, blocking=severity_of(name) == "error", description=description)
 
 
 def to_result(run_id: str, warehouse: DuckDBResource, outcome: CheckOutcome,

@@ -7,9 +7,12 @@ import os
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -17,16 +20,42 @@ from rich.table import Table
 
 from pipelines.config import REPO_ROOT, ConfigError, Settings, load_settings
 
+
+class _FlagsWithoutType:
+    """Typer names the type of every option, `<bool>` even beside `--help`; a flag takes no value: name none."""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+
+class PhmGroup(_FlagsWithoutType, typer.core.TyperGroup):
+    pass
+
+
+class PhmCommand(_FlagsWithoutType, typer.core.TyperCommand):
+    pass
+
+
 app = typer.Typer(help="phm-pipeline: population health management monitoring for Dutch regions.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False, cls=PhmGroup)
 console = Console(stderr=True, soft_wrap=True)  # messages name files and keys: never wrap or eat [brackets]
 
-ConfigOption = typer.Option(None, "--config", "-c", help="Path to phm.toml (default: the repository's).")
-RegionOption = typer.Option(None, "--region", "-r",
-                            help="Region code from phm.toml ([region] or a [regions.<CODE>] table; default [region]).")
 
-YearOption = typer.Option(None, "--year", "-y", help="Recompute only these years' person-level data (repeatable); "
-                                                     "indicators and publication always cover every year.")
+def option(default, *names: str, help: str, metavar: str = "") -> Any:  # noqa: A002 (typer's own name)
+    """A typer option whose help reads as written (rich markup such as `[region]` escaped) and whose value
+    is named by `metavar` in the help (`YEAR`, not `<list[int]>`; nothing for a flag)."""
+    return typer.Option(default, *names, help=escape(help), metavar=metavar)
+
+
+ConfigOption = option(None, "--config", "-c", metavar="FILE", help="Path to phm.toml (default: the repository's).")
+RegionOption = option(None, "--region", "-r", metavar="CODE",
+                      help="Region code from phm.toml ([region] or a [regions.<CODE>] table; default [region]).")
+YearOption = option(None, "--year", "-y", metavar="YEAR",
+                    help="Recompute only this year's person-level data (repeat for several years); indicators "
+                         "and publication always cover every year.")
 
 
 def _settings(config: Path | None, region: str | None = None) -> Settings:
@@ -44,11 +73,13 @@ def _landing_has_files(settings: Settings) -> bool:
     return landing.is_dir() and any(p.is_file() and not is_temporary_name(p.name) for p in landing.glob("*/*"))
 
 
-@app.command()
+@app.command(cls=PhmCommand)
 def generate(config: Path | None = ConfigOption, region: str | None = RegionOption,
-             seed: int | None = typer.Option(None, help="Seed (default from phm.toml)."),
-             scale: float | None = typer.Option(None, help="Fraction of the real number of residents."),
-             if_empty: bool = typer.Option(False, "--if-empty", help="Only generate when data/landing is empty.")):
+             seed: int | None = option(None, "--seed", metavar="INT", help="Random seed (default from phm.toml)."),
+             scale: float | None = option(None, "--scale", metavar="FRACTION",
+                                          help="Fraction of the real number of residents, e.g. 0.25 "
+                                               "(default from phm.toml)."),
+             if_empty: bool = option(False, "--if-empty", help="Only generate when the landing folder is empty.")):
     """Write synthetic landing files for the configured region and years."""
     settings = _settings(config, region)
     if if_empty and _landing_has_files(settings):
@@ -67,9 +98,11 @@ def generate(config: Path | None = ConfigOption, region: str | None = RegionOpti
                   f"(residents per year: {residents})")
 
 
-@app.command()
+@app.command(cls=PhmCommand)
 def run(config: Path | None = ConfigOption, region: str | None = RegionOption,
-        year: list[int] | None = YearOption):
+        year: list[int] | None = YearOption,
+        verbose: bool = option(False, "--verbose", "-v", help="Show Dagster's full event log instead of one "
+                                                              "line per stage.")):
     """Ingest, transform, compute, check and publish (the whole asset graph)."""
     settings = _settings(config, region)
     if not _landing_has_files(settings):
@@ -77,33 +110,74 @@ def run(config: Path | None = ConfigOption, region: str | None = RegionOption,
                       f"{escape(str(settings.landing_dir))}/<source>/<source>_<year>.csv or run `phm generate`.")
         raise typer.Exit(2)
     from pipelines.run import run_main_job
+    from pipelines.run_display import RunDisplay, elapsed_since
 
     start = time.perf_counter()
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
-        years = ", ".join(str(y) for y in (year or settings.years))
-        bar.add_task(f"{settings.region_name}: running the asset graph for {years} (ingest, staging, PHM steps, "
-                     f"indicators, checks, publish)", total=None)
-        outcome = run_main_job(settings, years=year or None)
-    elapsed = time.perf_counter() - start
-    for warning in outcome.warnings:
-        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+    years = ", ".join(str(y) for y in (year or settings.years))
+    title = f"{settings.region_name} {years}"
+    console.print(f"{escape(settings.region_name)} ({settings.region_code}): running the asset graph for {years}")
+    if verbose:
+        display = None
+        outcome = run_main_job(settings, years=year or None, verbose=True)
+    else:
+        with RunDisplay(_stderr_beside_dagster(), title) as display:
+            outcome = run_main_job(settings, years=year or None, on_start=display.listener)
+    elapsed = elapsed_since(start)
+    if outcome.warnings:
+        console.print(f"[yellow]{len(outcome.warnings)} warning(s):[/yellow]")
+        for warning in outcome.warnings:
+            console.print(f"  [yellow]![/yellow] {escape(warning)}", highlight=False)
     if not outcome.success and outcome.run_id == "-":
         console.print(f"[red]Run not started; nothing was published and {settings.published_dir} is unchanged.[/red]")
         for failure in outcome.failures:
             console.print(f"  [red]-[/red] {escape(failure)}")
         raise typer.Exit(1)
     if not outcome.success:
-        console.print(f"[red]Run {outcome.run_id} failed after {elapsed:.0f} s; nothing was published and the "
+        console.print(f"[red]Run {outcome.run_id} failed after {elapsed}; nothing was published and the "
                       f"previous publication in {settings.published_dir} is unchanged.[/red]")
+        console.print("[red]What failed[/red] (step or check: error):")
         for failure in outcome.failures:
-            console.print(f"  [red]-[/red] {escape(failure)}")
-        console.print("Fix the cause named above and run again; `phm ui` shows every step's log.")
+            console.print(f"  [red]✗[/red] {escape(failure)}", highlight=False)
+        console.print("Fix the cause named above and run again; `phm run --verbose` or `phm ui` shows every "
+                      "step's log.")
         raise typer.Exit(1)
-    console.print(f"[green]Run {outcome.run_id} published {settings.published_dir / 'monitoring.duckdb'} "
-                  f"in {elapsed:.0f} s.[/green]")
+    counts = display.finished() if display else None
+    checks = (f", {sum(counts[k] for k in ('passed', 'warned', 'failed'))} checks: {counts['passed']} passed, "
+              f"{counts['warned']} warned" if counts else "")
+    console.print(f"[green]Run {outcome.run_id} published in {elapsed}[/green]"
+                  + (f" ({counts['steps']} steps{checks})." if counts else "."))
+    _print_publication(settings.published_dir)
 
 
-@app.command()
+def _stderr_beside_dagster() -> Console:
+    """A console on a copy of the stderr descriptor. While a step runs, Dagster redirects the process's stderr
+    into its compute log and passes it on later, so a stage line printed then could arrive late or be lost."""
+    try:
+        copy = os.dup(sys.stderr.fileno())
+    except (AttributeError, OSError, ValueError):  # not a real file (typer's CliRunner): print as usual
+        return console
+    return Console(file=os.fdopen(copy, "w", encoding="utf-8", buffering=1), soft_wrap=True)
+
+
+def _print_publication(published: Path) -> None:
+    """Where the publication's parts are, for the operator to open or hand on."""
+    exports = published / "exports"
+    parts = [("Report", published / "report" / "index.html"),
+             ("Quality pages", published / "quality" / "index.html"),
+             ("Exports", exports), ("Database", published / "monitoring.duckdb")]
+    for label, path in parts:
+        if not path.exists():
+            continue
+        extra = ""
+        if path == exports:
+            names = sorted(p.name for p in exports.iterdir() if p.is_file())
+            tables = {n.rsplit(".", 1)[0] for n in names if n.endswith((".csv", ".parquet"))}
+            workbooks = [n for n in names if n.endswith(".xlsx")]
+            extra = f"  ({', '.join([*workbooks, f'{len(tables)} tables as CSV and Parquet'])})"
+        console.print(f"{label + ':':<15}{escape(str(path))}{escape(extra)}", highlight=False)
+
+
+@app.command(cls=PhmCommand)
 def report(config: Path | None = ConfigOption, region: str | None = RegionOption):
     """Render the Dutch steering-group report again from the published monitoring.duckdb."""
     settings = _settings(config, region)
@@ -117,13 +191,11 @@ def report(config: Path | None = ConfigOption, region: str | None = RegionOption
     console.print(f"[green]Report written to {escape(str(index))}[/green]")
 
 
-@app.command()
+@app.command(cls=PhmCommand)
 def status(config: Path | None = ConfigOption, region: str | None = RegionOption):
-    """Show the published version, its run and its quality verdict."""
+    """Show the last run with its warnings, and the published version with its quality verdict."""
     settings = _settings(config, region)
-    last = _last_run(settings)
-    if last:
-        console.print(last)
+    _print_last_run(settings)
     manifest_path = settings.published_dir / "manifest.json"
     if not manifest_path.exists():
         console.print(f"Nothing published yet in {settings.published_dir}. Run `phm run`.")
@@ -133,40 +205,65 @@ def status(config: Path | None = ConfigOption, region: str | None = RegionOption
     table.add_column("field")
     table.add_column("value")
     for key in ("version", "run_id", "published_at", "code_version", "config_hash", "check_verdict", "region"):
-        table.add_row(key, str(manifest.get(key)))
+        value = manifest.get(key)
+        table.add_row(key, escape(readable_time(value) if key == "published_at" and value else str(value)))
     for name, rows in manifest.get("row_counts", {}).items():
-        table.add_row(f"rows {name}", str(rows))
+        table.add_row(f"rows {name}", f"{rows:,}" if isinstance(rows, int) else str(rows))
     Console().print(table)
 
 
-def _last_run(settings: Settings) -> str | None:
-    """The region's last run in the Dagster run history (it may have failed after the last publication)."""
+def readable_time(moment: datetime | float | str) -> str:
+    """`2026-12-07 20:57:45 CET`: local time to the second, from a datetime, a Unix time or the manifest's
+    `20261207T195745Z`."""
+    if isinstance(moment, str):
+        moment = datetime.strptime(moment, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    elif not isinstance(moment, datetime):
+        moment = datetime.fromtimestamp(moment, UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+
+
+def _print_last_run(settings: Settings) -> None:
+    """The region's last run in the Dagster run history (it may have failed after the last publication), with
+    the warnings and failures its events name."""
     from pipelines.run import dagster_home, home_dir
 
     if not (home_dir(settings) / "dagster.yaml").exists():
-        return None
+        return
     import dagster as dg
 
+    from pipelines.alerts import summarise_events
     from pipelines.definitions import job_name
+    from pipelines.workspace import location_name
 
     dagster_home(settings)
     with dg.DagsterInstance.get() as instance:
         runs = instance.get_run_records(dg.RunsFilter(job_name=job_name(settings.region_code)), limit=1)
-    if not runs:
-        return None
-    record = runs[0]
-    started = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.start_time)) if record.start_time else "-"
-    years = record.dagster_run.tags.get("dagster/asset_partition_range_start"), \
-        record.dagster_run.tags.get("dagster/asset_partition_range_end")
+        if not runs:
+            return
+        record = runs[0]
+        failures, warnings = summarise_events(instance.all_logs(record.dagster_run.run_id),
+                                              location_name(settings.region_code))
+    tags = record.dagster_run.tags
+    years = tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
     if all(years):
         scope = f"year {years[0]}" if years[0] == years[1] else f"years {years[0]}-{years[1]}"
     else:
-        scope = f"year {record.dagster_run.tags.get('dagster/partition', '-')}"
-    return (f"Last run {record.dagster_run.run_id} ({scope}), started {started}: "
-            f"{record.dagster_run.status.value}")
+        scope = f"year {tags.get('dagster/partition', '-')}"
+    started = readable_time(record.start_time) if record.start_time else "-"
+    took = (f", took {round(record.end_time - record.start_time)} s"
+            if record.start_time and record.end_time else "")
+    status = record.dagster_run.status.value
+    colour = {"SUCCESS": "green", "FAILURE": "red"}.get(status, "yellow")
+    console.print(f"Last run {record.dagster_run.run_id} ({scope}), started {started}{took}: "
+                  f"[{colour}]{status}[/{colour}]", highlight=False)
+    for title, items, mark in (("failure", failures, "[red]✗[/red]"), ("warning", warnings, "[yellow]![/yellow]")):
+        if items:
+            console.print(f"{len(items)} {title}(s) in that run:")
+            for item in items:
+                console.print(f"  {mark} {escape(item)}", highlight=False)
 
 
-@app.command()
+@app.command(cls=PhmCommand)
 def workspace(config: Path | None = ConfigOption):
     """Print the workspace.yaml of a deployment: one code location per region (`phm workspace > workspace.yaml`)."""
     from pipelines.config import load_regions
@@ -176,8 +273,11 @@ def workspace(config: Path | None = ConfigOption):
     typer.echo(workspace_yaml(load_regions(config)), nl=False)
 
 
-@app.command()
-def ui(config: Path | None = ConfigOption, port: int = typer.Option(3000, help="Port for the web UI.")):
+@app.command(cls=PhmCommand)
+def ui(config: Path | None = ConfigOption,
+       host: str = option("127.0.0.1", "--host", metavar="HOST",
+                          help="Address the web UI listens on; 0.0.0.0 opens it to other machines."),
+       port: int = option(3000, "--port", "-p", metavar="PORT", help="Port of the web UI.")):
     """Open the Dagster UI on this project: one code location per region, runs queued one per region."""
     settings = _settings(config)
     from pipelines.config import load_regions
@@ -189,7 +289,8 @@ def ui(config: Path | None = ConfigOption, port: int = typer.Option(3000, help="
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     if config:
         env["PHM_CONFIG"] = str(config.resolve())
-    cmd = [sys.executable, "-m", "dagster", "dev", "-w", str(home / "workspace.yaml"), "-p", str(port)]
+    cmd = [sys.executable, "-m", "dagster", "dev", "-w", str(home / "workspace.yaml"), "-h", host, "-p", str(port)]
+    console.print(f"Dagster UI on http://{host}:{port} (Ctrl+C stops it)", highlight=False)
     raise typer.Exit(subprocess.call(cmd, cwd=REPO_ROOT, env=env))
 
 

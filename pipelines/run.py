@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,12 +84,32 @@ def warehouse_lock_problem(settings: Settings) -> str | None:
     return None
 
 
+def step_stages(defs: dg.Definitions, job: dg.JobDefinition) -> dict[str, str]:
+    """The stage of every step of `job`, in the job's order: the asset group of the step's asset.
+
+    A step is the op of one asset (its checks run in the same step), so the groups the assets declare
+    (`ingest`, `staging`, `phm_step1_population`, ..., `publish`) are the stages an operator follows."""
+    groups = {assets_def.node_def.name: min(assets_def.group_names_by_key.values())
+              for assets_def in defs.resolve_asset_graph().assets_defs if assets_def.is_executable}
+    return {node.name: groups.get(node.name, "other") for node in job.nodes_in_topological_order}
+
+
+def dagster_log_config(verbose: bool) -> dict:
+    """Run config for Dagster's console logger: its full event log with `verbose`, else silent (the caller
+    shows progress and the outcome; the event log is still stored in the instance for `phm ui`)."""
+    return {"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "CRITICAL"}}}}
+
+
 def run_main_job(settings: Settings, instance: dg.DagsterInstance | None = None,
-                 years: list[int] | None = None) -> RunOutcome:
+                 years: list[int] | None = None, *, verbose: bool = False,
+                 on_start: Callable[[dict[str, str]], Callable[[dg.EventLogEntry], None]] | None = None
+                 ) -> RunOutcome:
     """Materialise every asset with its checks; nothing is published unless every blocking check passed.
 
     `years` limits the person-level assets to those year partitions (default: every configured year);
-    indicators, checks and publication always cover every year.
+    indicators, checks and publication always cover every year. Dagster's console log is printed only
+    with `verbose`. `on_start`, given the stage of every step (`step_stages`), returns a listener that
+    receives every event of the run as it happens (for a progress display).
     """
     from pipelines.definitions import build_definitions, job_name
     from pipelines.workspace import location_name
@@ -111,9 +133,14 @@ def run_main_job(settings: Settings, instance: dg.DagsterInstance | None = None,
     if instance is None:
         dagster_home(settings)
         instance = dg.DagsterInstance.get()
-    result = job.execute_in_process(run_config=region_run_config(settings), instance=instance, raise_on_error=False,
+    run_id = str(uuid.uuid4())  # known before the run starts, so a listener can follow it
+    if on_start is not None:
+        instance.add_event_listener(run_id, on_start(step_stages(defs, job)))
+    result = job.execute_in_process(run_config={**region_run_config(settings), **dagster_log_config(verbose)},
+                                    instance=instance, raise_on_error=False, run_id=run_id,
                                     tags={**run_tags(years), ROUTE_TAG: "phm run"})
-    failures, warnings = summarise_events(result.all_events, location_name(settings.region_code))
+    # the stored log, not result.all_events: it also holds the warnings the steps logged
+    failures, warnings = summarise_events(instance.all_logs(run_id), location_name(settings.region_code))
     outcome = RunOutcome(result.success, result.run_id, failures, warnings)
     if not outcome.failures:
         run_failure = next((e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE), None)

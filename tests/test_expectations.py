@@ -1,7 +1,8 @@
-"""The GX suites pass a good warehouse, name what breaks a bad one, and write Data Docs that open offline."""
+"""The GX suites pass a good warehouse, name what breaks a bad one, and write quality pages that open offline."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -140,26 +141,88 @@ def test_good_warehouse_passes_every_suite(good_run):
     assert "no previous publication" in outcomes["gx_candidate_indicator_values"].message
 
 
-def test_data_docs_open_offline_with_every_suite(good_run):
+def _suite_definitions() -> dict[str, list[str]]:
+    """The expectation types of every suite, from the suite definitions on the good warehouse."""
+    con = _warehouse()
+    return {build.__name__: [e.expectation_type for e in build(con, SuiteOptions(None)).expectations]
+            for build in SUITES}
+
+
+def _rows(page: str) -> list[str]:
+    """The body rows of a page's table."""
+    body = page[page.index("<tbody>"):page.index("</tbody>")]
+    return re.findall(r"<tr>(.*?)</tr>", body)
+
+
+def test_quality_pages_list_every_expectation_of_every_suite(good_run):
     _, root = good_run
+    definitions = _suite_definitions()
     index = (root / "quality" / "index.html").read_text(encoding="utf-8")
-    summary = index[index.index('<section id="phm-summary">'):index.index("</section>")]
-    for name in SUITE_NAMES:
-        assert name in summary
-        assert f'href="expectations/{name}.html"' in summary
-        assert (root / "quality" / "expectations" / f"{name}.html").exists()
-    assert summary.count('href="validations/') == len(SUITE_NAMES)
-    # no page fetches the GX logo (with this context's id) from a GX server
-    assert not any("great-expectations-web-assets" in p.read_text(encoding="utf-8")
-                   for p in (root / "quality").rglob("*.html"))
+    rows = _rows(index)
+    assert len(rows) == len(SUITE_NAMES)
+    for name, types in definitions.items():
+        (row,) = [r for r in rows if f'href="suites/{name}.html"' in r]
+        assert f"{len(types)} of {len(types)}" in row  # every expectation of the good warehouse met
+        page = (root / "quality" / "suites" / f"{name}.html").read_text(encoding="utf-8")
+        expectation_rows = _rows(page)
+        assert sorted(re.search(r"<code>(expect_\w+)</code>", r)[1] for r in expectation_rows) == sorted(types)
+        assert all(">met<" in r for r in expectation_rows)
+    total = sum(len(t) for t in definitions.values())
+    assert f"{total} of {total} expectations met" in index
+
+
+def test_quality_pages_name_the_failed_expectation_and_its_cells(broken_runs):
+    _, root = broken_runs["unrounded n"]
+    page = (root / "quality" / "suites" / "candidate_indicator_values.html").read_text(encoding="utf-8")
+    (failed,) = [r for r in _rows(page) if "not met" in r]
+    assert "expect_column_values_to_be_in_set" in failed and "n_rounded" in failed
+    assert "e.g. ph_eenzaam 2023 WK999901 totaal" in failed
+    index = (root / "quality" / "index.html").read_text(encoding="utf-8")
+    (row,) = [r for r in _rows(index) if "suites/candidate_indicator_values.html" in r]
+    types = _suite_definitions()["candidate_indicator_values"]
+    assert f"{len(types) - 1} of {len(types)}" in row and ">failed<" in row
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs headless Chromium")
+def test_quality_pages_open_offline_in_chromium(good_run, tmp_path):
+    """Chromium without a network (every request goes to a closed proxy port) shows the tables in full."""
+    _, root = good_run
+    pages = list((root / "quality").rglob("*.html"))
+    assert len(pages) == 1 + len(SUITE_NAMES)
+    # nothing on any page reaches out: no script, no external style sheet, font or image, no http(s) link
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", text), page
+        assert "<script" not in text and "@import" not in text and "url(" not in text, page
+    definitions = _suite_definitions()
+
+    def dom(page: Path) -> str:
+        return subprocess.run(
+            [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'chromium'}", "--proxy-server=127.0.0.1:9",
+             "--proxy-bypass-list=<-loopback>", "--virtual-time-budget=3000", "--dump-dom", page.as_uri()],
+            capture_output=True, text=True, timeout=120, check=True).stdout
+
+    index = dom(root / "quality" / "index.html")
+    for name, types in definitions.items():
+        assert name in index and f"{len(types)} of {len(types)}" in index
+    page = dom(root / "quality" / "suites" / "staging_person_year.html")
+    shown = re.findall(r"<code>(expect_\w+)</code>", page)
+    assert sorted(shown) == sorted(definitions["staging_person_year"]) and len(shown) == 16
+    assert page.count(">met<") == len(shown) and "<table>" in page
 
 
 def test_data_docs_show_only_the_latest_run(good_run):
     _, root = good_run
     again = _run(_warehouse(), root)
     assert all(o.passed for o in again.values())
-    pages = list((root / "quality" / "validations").rglob("*.html"))
-    assert len(pages) == len(SUITE_NAMES)
+    pages = list((root / "quality" / "suites").rglob("*.html"))
+    assert len(pages) == len(SUITE_NAMES) and sorted(p.name for p in (root / "quality").iterdir()) == [
+        "index.html", "suites"]
 
 
 # breakage: (SQL, the suite it must fail, the failed expectation its message must name)

@@ -91,7 +91,7 @@ def publication_candidate(context: dg.AssetExecutionContext, warehouse: DuckDBRe
 @dg.asset(key=EXPECTATIONS, group_name="publish", kinds={"duckdb"}, deps=[CANDIDATE, SPINE, PERSON_YEAR_MART],
           description="Great Expectations suites on the staging marts and the publication candidate "
                       "(completeness, key uniqueness, referential integrity, ranges, distributions, run-to-run "
-                      "change against the previous publication); Data Docs HTML for published/quality/.",
+                      "change against the previous publication); their results as static pages for published/quality/.",
           check_specs=[check_spec(EXPECTATIONS, f"gx_{name}", f"Great Expectations suite {name}")
                        for name in SUITE_NAMES])
 def expectations(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig):

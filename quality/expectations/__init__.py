@@ -1,7 +1,7 @@
 """Great Expectations (GX Core 1.x) suites on the staging marts and the publication candidate (DESIGN §11).
 
-`run_expectation_suites` validates five suites and writes Data Docs HTML; the suites themselves are in
-`suites.py`, the GX wiring in `validation.py`, the offline clean-up of the HTML in `data_docs.py`.
+`run_expectation_suites` validates five suites and writes the quality pages; the suites themselves are in
+`suites.py`, the GX wiring in `validation.py`, the static (offline) pages in `data_docs.py`.
 `preload_great_expectations` starts the slow GX import in the background early in a run.
 """
 

@@ -1,7 +1,8 @@
 """Run the expectation suites in a file-based GX context and turn each result into a CheckOutcome.
 
-The context under `gx_dir` is rebuilt on every run from the suites in code, so Data Docs show exactly this
-run (the history of all runs is `quality_results`). GX is imported lazily: it takes seconds, and the
+The context under `gx_dir` is rebuilt on every run from the suites in code; the quality pages
+(`data_docs.write_site`) show exactly this run's validation results (the history of all runs is
+`quality_results`). GX is imported lazily: it takes seconds, and the
 Dagster code location imports this module on every start (a run can start the import early with
 `preload_great_expectations`).
 """
@@ -21,26 +22,29 @@ from quality.expectations.preload import import_great_expectations
 from quality.expectations.suites import ASSETS, SUITES, Suite, SuiteOptions, staging_person_year
 from quality.outcomes import CheckOutcome
 
-SITE_NAME = "phm_quality"
 # Person-level suites report counts only: sample values would be a person's data, and the Data Docs are
 # published. BASIC, not SUMMARY: with no samples the pages are the same, and GX then skips collecting the
 # row index of every unexpected value (two copies of a 3M-row frame per expectation).
 PERSON_LEVEL_RESULT = {"result_format": "BASIC", "partial_unexpected_count": 0}
 AGGREGATE_RESULT = {"result_format": "SUMMARY", "partial_unexpected_count": 20}
 MESSAGE_SAMPLES = 3
+PAGE_SAMPLES = 10
+DESCRIPTIONS = {build.__name__: (build.__doc__ or "").strip().splitlines()[0] for build in SUITES}
 READ_ORDER = (*(build for build in SUITES if build is not staging_person_year), staging_person_year)
 
 
 def run_expectation_suites(con: duckdb.DuckDBPyConnection, gx_dir: Path, data_docs_dir: Path,
                            previous_publication: Path | None, *, max_change: float = 0.5,
                            rounding_base: int = 5) -> list[CheckOutcome]:
-    """Validate every suite against the warehouse, write Data Docs to `data_docs_dir`; one outcome per suite.
+    """Validate every suite against the warehouse, write the quality pages to `data_docs_dir`; one outcome per
+    suite.
 
     `previous_publication` is the last published monitoring.duckdb (None or missing: no run-to-run check);
     `max_change` the relative change of a gemeente or regio total beyond which a cell counts as jumping.
     """
     options = SuiteOptions(previous_publication, max_change, rounding_base)
     outcomes: dict[str, CheckOutcome] = {}
+    pages: dict[str, data_docs.SuiteResult] = {}
     # One thread reads the frames (DuckDB and Arrow, mostly outside the GIL) while this one creates the
     # context and validates (GX, Python): the large staging frame comes last, its read overlapping with
     # validating the others. The reader has its own cursor: a DuckDB connection is not shared by threads.
@@ -54,15 +58,14 @@ def run_expectation_suites(con: duckdb.DuckDBPyConnection, gx_dir: Path, data_do
                     suite = read.result()
                 except (duckdb.CatalogException, duckdb.BinderException) as missing:  # table or column not built
                     outcomes[name] = _unreadable(name, missing)
+                    pages[name] = data_docs.SuiteResult(name, DESCRIPTIONS[name], ASSETS[name], None, outcomes[name])
                     continue
-                outcomes[name] = _validate(context, suite)
+                outcomes[name], pages[name] = _validate(context, suite)
                 del suite, read
         finally:
             reader.shutdown(cancel_futures=True)  # after an error, read no further frames
-    ordered = [outcomes[build.__name__] for build in SUITES]
-    context.build_data_docs(site_names=[SITE_NAME])  # once, not per checkpoint: rendering is the slow part
-    data_docs.make_offline(Path(data_docs_dir), ordered)
-    return ordered
+    data_docs.write_site(Path(data_docs_dir), [pages[build.__name__] for build in SUITES])
+    return [outcomes[build.__name__] for build in SUITES]
 
 
 def _unreadable(name: str, error: duckdb.Error) -> CheckOutcome:
@@ -73,7 +76,8 @@ def _unreadable(name: str, error: duckdb.Error) -> CheckOutcome:
 
 
 def _fresh_context(gx_dir: Path, site_dir: Path) -> Any:
-    """A new file context in `gx_dir`, its only Data Docs site `site_dir`; no analytics, no progress bars."""
+    """A new file context in `gx_dir` without Data Docs sites (the quality pages are rendered from the
+    validation results: GX's own need a network); no analytics, no progress bars."""
     import_great_expectations()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -87,21 +91,13 @@ def _fresh_context(gx_dir: Path, site_dir: Path) -> Any:
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     for name in context.get_site_names():
         context.delete_data_docs_site(name)
-    site_dir.mkdir(parents=True, exist_ok=True)
-    context.add_data_docs_site(SITE_NAME, {
-        "class_name": "SiteBuilder",
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                          "base_directory": str(site_dir.resolve())},
-    })
     context.variables.save()
-    context.clean_data_docs(site_name=SITE_NAME)  # last run's pages go; its results are in quality_results
-    data_docs.remove_empty_folders(site_dir)
     return context
 
 
-def _validate(context: Any, suite: Suite) -> CheckOutcome:
-    """Run one suite through a checkpoint (which stores the result for Data Docs) and summarise it."""
+def _validate(context: Any, suite: Suite) -> tuple[CheckOutcome, data_docs.SuiteResult]:
+    """Run one suite through a checkpoint (which stores the result in the context) and summarise it, for
+    `quality_results` and for the suite's quality page."""
     import_great_expectations()
     import great_expectations as gx
 
@@ -114,8 +110,16 @@ def _validate(context: Any, suite: Suite) -> CheckOutcome:
         name=suite.name, validation_definitions=[definition], actions=[],
         result_format=PERSON_LEVEL_RESULT if suite.person_level else AGGREGATE_RESULT))
     result = checkpoint.run(batch_parameters={"dataframe": suite.frame})
-    results = [r for run in result.run_results.values() for r in run.results]
-    return summarise(suite, results)
+    runs = list(result.run_results.values())
+    results = [r for run in runs for r in run.results]
+    outcome = summarise(suite, results)
+    validated_at = next((str(run.meta.get("validation_time", "")) for run in runs), "")
+    page = data_docs.SuiteResult(
+        suite.name, DESCRIPTIONS[suite.name], suite.asset, len(suite.frame), outcome,
+        [r.to_json_dict() for r in results],
+        {i: rows for i, r in enumerate(results) if not r.success and (rows := _sample_rows(suite, r)[:PAGE_SAMPLES])},
+        validated_at[:19].replace("T", " ") + (" UTC" if validated_at else ""))
+    return outcome, page
 
 
 def summarise(suite: Suite, results: list[Any]) -> CheckOutcome:
@@ -150,8 +154,8 @@ def _describe(suite: Suite, result: Any) -> str:
     column = kwargs.get("column") or ", ".join(kwargs.get("column_list") or [])
     text = f"{config.type}({column})"
     if kwargs.get("row_condition"):
-        text += f" where {_condition(kwargs['row_condition'])}"
-    text += f" [{_threshold(kwargs)}]"
+        text += f" where {data_docs.condition_text(kwargs['row_condition'])}"
+    text += f" [{data_docs.threshold_text(kwargs)}]"
     outcome = result.result or {}
     if "unexpected_count" in outcome:
         checked = outcome.get("element_count", 0) - outcome.get("missing_count", 0)  # GX skips nulls
@@ -166,31 +170,6 @@ def _describe(suite: Suite, result: Any) -> str:
     if rows:
         text += ", e.g. " + ", ".join(" ".join(str(v) for v in row.values()) for row in rows)
     return text
-
-
-def _condition(condition: Any) -> str:
-    """`area_level != 'regio'` for GX's stored form of `Column("area_level") != "regio"`."""
-    if isinstance(condition, dict) and {"column", "operator"} <= condition.keys():
-        column = condition["column"]
-        column = column.get("name") if isinstance(column, dict) else column
-        return f"{column} {condition['operator']} {condition.get('parameter')!r}"
-    return str(condition)
-
-
-def _threshold(kwargs: dict[str, Any]) -> str:
-    parts = []
-    if "min_value" in kwargs or "max_value" in kwargs:
-        low, high = (f"{kwargs[k]:g}" if kwargs.get(k) is not None else ""
-                     for k in ("min_value", "max_value"))
-        parts.append(f"{'>' if kwargs.get('strict_min') and low else ''}{low}..{high}")
-    if "value_set" in kwargs:
-        values = list(kwargs["value_set"])
-        parts.append(f"in {values}" if len(values) <= 5 else f"in {len(values)} known values")
-    if "regex" in kwargs:
-        parts.append(kwargs["regex"])
-    if kwargs.get("mostly", 1) < 1:
-        parts.append(f"mostly {kwargs['mostly']:.0%}")
-    return ", ".join(parts) or "-"
 
 
 def _sample_rows(suite: Suite, result: Any) -> list[dict[str, Any]]:
