@@ -175,7 +175,9 @@ def attacker_bounds(value: npt.ArrayLike, known: npt.ArrayLike, relations: Relat
     `value` (exact) and `known` (shown by a published cell) per quantity; `sensitive` holds quantity ids with
     their required interval. A sensitive quantity that is itself published is unprotected. Every hidden
     quantity is >= 0 and at most a cap well above every value (counts and amounts are never negative, and a cap
-    keeps each LP bounded).
+    keeps each LP bounded). The cap is taken per component, from its own numbers, so that a component's LP
+    -- and the cover picked from its duals -- does not change when an unrelated number (another year, another
+    indicator) does.
     """
     value = np.asarray(value, dtype=np.float64)
     known = np.asarray(known, dtype=bool)
@@ -190,7 +192,6 @@ def attacker_bounds(value: npt.ArrayLike, known: npt.ArrayLike, relations: Relat
     blocking_quantities: list[npt.NDArray] = []
     hidden = ~known
     if hidden[sensitive].any():
-        cap = 10.0 * max(1.0, float(np.abs(value).max()) if value.size else 1.0)
         n_rows = len(relations.kind)
         entry_known = known[relations.quantity]
         # Known quantities move to the right-hand side: row constant = sum over known of coef * value.
@@ -249,6 +250,7 @@ def attacker_bounds(value: npt.ArrayLike, known: npt.ArrayLike, relations: Relat
             mine = sens_hidden[sens_order[sens_start[comp]:sens_start[comp + 1]]]
             comp_rows, inverse = np.unique(row[entries], return_inverse=True)
             rhs = -constant[comp_rows]
+            cap = 10.0 * max(1.0, float(np.abs(value[members]).max()), float(np.abs(rhs).max()) if rhs.size else 0.0)
             row_lower = np.where(relations.kind[comp_rows] == EQ, rhs - slack[comp_rows], -highspy.kHighsInf)
             lp = _build_component(local_solver.h, len(members), inverse, np.searchsorted(members, qty[entries]),
                                   coef[entries], row_lower, rhs + slack[comp_rows], cap,
