@@ -130,14 +130,16 @@ LEVEL_ORDER = ("buurt", "wijk", "gemeente", "regio")
 
 def suppression_by_level(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
     """The share of cells suppressed per area level (and why), reported on every run; warns when a level hides
-    more than half of its cells (the region, years or strata may be too fine for its population)."""
+    more than half of its cells (the region, years or strata may be too fine for its population). A cell with
+    nobody in it ('geen waarnemingen') has nothing to hide and does not count."""
     rows = con.execute(
         """
         SELECT area_level, count(*), count(*) FILTER (WHERE suppressed),
                count(*) FILTER (WHERE suppression_reason = 'primary'),
                count(*) FILTER (WHERE suppression_reason = 'dominance'),
                count(*) FILTER (WHERE suppression_reason = 'secondary')
-        FROM indicators.published_values GROUP BY area_level
+        FROM indicators.published_values WHERE suppression_reason IS DISTINCT FROM 'geen waarnemingen'
+        GROUP BY area_level
         """
     ).fetchall()
     by_level = sorted(rows, key=lambda r: LEVEL_ORDER.index(r[0]) if r[0] in LEVEL_ORDER else len(LEVEL_ORDER))

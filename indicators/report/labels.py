@@ -39,6 +39,7 @@ SUPPRESSION_REASONS: dict[str, str] = {
     "secondary": "aanvullend onderdrukt zodat een andere onderdrukte cel niet terug te rekenen is",
     "dominance": "één persoon of aanbieder bepaalt het grootste deel van de waarde",
     "bron onvolledig": "een bron van dit jaar ontbreekt of is onvolledig, dus de waarde zou misleiden",
+    "geen waarnemingen": "niemand in dit gebied en deze groep: er is geen waarde",
 }
 # Landing sources as a steering group knows them (the completeness notice of the report).
 SOURCES: dict[str, str] = {
