@@ -305,7 +305,7 @@ def _bars_skeleton() -> Spec:
     x = alt.X(
         "bar:Q",
         title="@axis_title",
-        axis=alt.Axis(format=",.0f", grid=False),
+        axis=alt.Axis(format=",.0f", grid=False, tickMinStep=1),
         scale=alt.Scale(domain=[0, "@extent"]),
     )
     base = alt.Chart(alt.Data(name="bars")).encode(y, x)
@@ -356,7 +356,8 @@ def bars(frame: pl.DataFrame, axis_title: str) -> Spec | None:
         bar=pl.col("value").fill_null(0.0),
         name_nl=wrap_expr(pl.col("name_nl"), WRAP),
     ).select("name_nl", "full_name", "label", "bar")
-    extent = max(float(data["bar"].max() or 0.0), 1.0) * 1.25  # room for the label of the longest bar
+    # room for the label of the longest bar; at least 0-10 % so an all-suppressed chart has whole-number ticks
+    extent = max(float(data["bar"].max() or 0.0), 8.0) * 1.25
     order = data.sort("bar", descending=True)["name_nl"].to_list()  # explicit: a layered sort by field warns
     lines = data["name_nl"].str.count_matches("|", literal=True).max() or 0
     return _with_data(
