@@ -19,9 +19,10 @@ from indicators.published_schema import TABLES, VIEWS
 from indicators.report import render_report
 from indicators.report.labels import nl_number, nl_number_expr, nl_text_expr
 from quality.descriptions import description
+from tests import browser
 
 REFERENCE = Path(__file__).resolve().parents[1] / "sample_data" / "reference"
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = browser.CHROMIUM
 PG = [
     "lichaamsfuncties",
     "mentaal_welbevinden",
@@ -474,21 +475,7 @@ def test_dutch_number_formatting():
 
 
 def chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess[str]:
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        "--enable-logging=stderr",
-        "--v=0",
-        "--virtual-time-budget=5000",
-    ]
-    return subprocess.run([str(CHROMIUM), *flags, *args], capture_output=True, text=True, timeout=180)
+    return browser.run(args, profile, budget_ms=5000)
 
 
 @pytest.mark.skipif(
