@@ -2,6 +2,7 @@
 
 
 import dagster as dg
+import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from indicators.aggregation import build_cells, build_standardisation_cells, build_top_share_cells
@@ -10,6 +11,7 @@ from indicators.disclosure import DisclosurePolicy, flag_disclosure, mark_incomp
 from indicators.estimates import estimate_cells, round_statistics
 from indicators.grid import add_empty_cells, published_grid
 from indicators.quantities import links_frame
+from indicators.report.labels import nl_text_expr
 from pipelines.assets.ingest import COMPLETENESS
 from pipelines.assets.phm_steps import REACH, TARGETING
 from pipelines.assets.staging import SURVEY, WORKFORCE
@@ -84,7 +86,10 @@ def indicator_values(context: dg.AssetExecutionContext, warehouse: DuckDBResourc
             "GROUP BY 1 ORDER BY 1").pl()
     yield dg.MaterializeResult(metadata={"rows": published.height, "suppression": markdown_table(summary)})
     references = {i.id: i.extra["rivm_reference"] for i in catalogue.indicators if "rivm_reference" in i.extra}
-    names = {i.id: i.name_nl for i in catalogue.indicators}  # for the Dutch message of the report
+    # Dutch names as the report writes them (≥, decimal comma), for the Dutch message of the report
+    names = dict(pl.DataFrame({"id": [i.id for i in catalogue.indicators],
+                               "name": [i.name_nl for i in catalogue.indicators]})
+                 .select("id", nl_text_expr(pl.col("name"))).iter_rows())
     with warehouse.get_connection() as con:
         outcomes = [checks.proportions_in_range(con), checks.rivm_plausibility(con, s.reference_dir, references, names),
                     checks.suppression_by_level(con)]
