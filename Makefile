@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA_DIR ?= $(or $(PHM_DATA_DIR),data)
 
-.PHONY: run test install generate lint ui bench report status clean service-test screenshots
+.PHONY: run test install generate lint ui bench report status clean service-test screenshots fingerprint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ status: $(STAMP)
 # The README's screenshots of the report (region page, a wijk map) in headless Chromium, into docs/img/.
 screenshots: $(STAMP)
 	$(BIN)/python -m tests.screenshots $(DATA_DIR)/published/report docs/img
+
+# After `make run`: are the published tables of the default region those of tests/golden/default_region.json?
+# A refactoring must leave them; `python -m tests.fingerprint write ...` records an intended change.
+fingerprint: $(STAMP)
+	$(BIN)/python -m tests.fingerprint check $(DATA_DIR)/published tests/golden/default_region.json
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmark.run

@@ -17,6 +17,7 @@ from indicators.publication import REPRODUCIBLE_TABLES
 from indicators.published_schema import TABLES
 from pipelines.config import load_settings
 from pipelines.run import run_main_job
+from tests.fingerprint import GOLDEN, differences, fingerprint
 
 pytestmark = pytest.mark.slow
 RATIOS = {"equity_gaps": {"ratio", "rii", "rii_ci_low", "rii_ci_high"}}
@@ -100,3 +101,11 @@ def test_a_changed_input_file_changes_the_hash_and_is_reported(twice):
     # the guard lists the moves in the run summary as a warning that names the changed file
     assert any("run_to_run_values" in w and "zvw_costs/zvw_costs_2023.csv changed" in w for w in outcome.warnings), \
         outcome.warnings
+
+
+def test_the_small_region_publishes_what_it_published_before_the_last_intended_change(twice):
+    """tests/golden/small_region.json is the fingerprint of this publication, written by
+    `python -m tests.fingerprint small <dir> write` when an output changed on purpose; a refactoring leaves it."""
+    first, _ = twice
+    golden = json.loads((GOLDEN / "small_region.json").read_text(encoding="utf-8"))
+    assert differences(fingerprint(first.published_dir), golden) == []
