@@ -2,7 +2,7 @@
 
 Computed from the published cells (values of rounded counts, rounded persons as quintile sizes); a row is
 suppressed when any of its quintile cells or its `totaal` cell is suppressed in the publication (so a gap
-can never reveal a hidden value) or when a quintile has fewer than 10 events (DESIGN section 9).
+can never reveal a hidden value) or when a quintile has fewer than 10 events (docs/architecture.md, "Statistical methods").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Landing data contracts: one Pandera (polars) schema per source, after DESIGN section 5.
+"""Landing data contracts: one Pandera (polars) schema per source (docs/architecture.md, "Landing contracts").
 
 A contract says which columns a file must have, their types, allowed values and row rules.
 The ingest reads every column as text, casts it with the types declared here, and lets

@@ -6,7 +6,7 @@ prevalence at every age is right in every year and onsets spread naturally over 
 (a diabetes episode from 2009 is still open in 2022). `m` is the person's risk: income gradient
 (Q1 highest), sex and a shared latent frailty, which makes conditions cluster (multimorbidity).
 Depression and anxiety come in episodes with a yearly incidence and a duration.
-`pmax` is calibrated so that the prevalence among residents matches DESIGN section 14.
+`pmax` is calibrated so that the prevalence among residents matches the targets in sample_data/README.md.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class Condition:
     male_rr: float = 1.0              # men relative to women
     closes: float = 0.0               # share of episodes that close (remission, cured)
     close_years: tuple[float, float] = (1.0, 5.0)
-    chronic: bool = True              # on the DESIGN section 7 list (counts for multimorbidity)
+    chronic: bool = True              # on the chronic list (counts for multimorbidity)
     female_codes: tuple[str, ...] = ()
     female_weights: tuple[float, ...] = ()
 
@@ -57,7 +57,7 @@ LIFETIME = (
               (0.35, 0.17, 0.15, 0.18, 0.07, 0.04, 0.04), 0.048, 72, 9, 1.1, closes=0.35, close_years=(2, 8),
               female_codes=("X76", "D75", "R84", "S77", "X75", "U76", "B72", "A79"),
               female_weights=(0.4, 0.15, 0.12, 0.15, 0.05, 0.03, 0.05, 0.05)),
-    # incontinence: a frailty deficit (DESIGN section 7), not on the chronic list
+    # incontinence: a frailty deficit (transforms/reference/frailty_deficits.csv), not on the chronic list
     Condition("incontinentie", ("U04",), (1.0,), 0.025, 83, 7, 0.6, chronic=False),
 )
 
@@ -156,7 +156,7 @@ class Conditions:
         return self.active(name, year_start(year), year_end(year))
 
     def n_chronic(self, year: int) -> np.ndarray:
-        """Number of DESIGN-list conditions active in the year, per person."""
+        """Number of chronic-list conditions active in the year, per person."""
         names = [c.name for c in LIFETIME if c.chronic] + [e.name for e in EPISODIC]
         return np.sum([self.active_in_year(name, year) for name in names], axis=0)
 

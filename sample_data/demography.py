@@ -1,4 +1,4 @@
-"""National demographic orders of magnitude the synthetic population is drawn from (DESIGN section 14).
+"""National demographic orders of magnitude the synthetic population is drawn from (sample_data/README.md).
 
 Age is `year - birth_year`, the definition the pipeline uses, so 1 January residents are aged 1..105.
 The age pyramid is exact by construction (0-17 19 %, 18-64 60 %, 65-74 11 %, 75+ 10 %); mortality is a

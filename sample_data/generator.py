@@ -1,4 +1,4 @@
-"""Synthetic landing data for a region: every source of DESIGN section 5, per year, with a manifest.
+"""Synthetic landing data for a region: every source of the landing contracts (quality/contracts.py), per year, with a manifest.
 
 `generate()` is the public entry point. The same arguments give byte-identical files. Each part
 draws from its own seeded stream (sample_data.random_streams); the manifest records what was

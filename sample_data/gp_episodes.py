@@ -19,7 +19,7 @@ from sample_data.sampling import pick
 
 FALL_CODES_OLD = (("L75", "L72", "L76", "L73", "L74"), (0.3, 0.25, 0.35, 0.05, 0.05))
 FALL_CODES_YOUNG = (("L72", "L74", "L73", "L76"), (0.3, 0.3, 0.15, 0.25))
-# everyday complaints that are not on the chronic list (DESIGN section 7)
+# everyday complaints that are not on the chronic list (transforms/reference/chronic_conditions.csv)
 ACUTE_CODES_CHILD = (("R74", "H71", "D73", "A03", "S18", "R05", "F70", "S74"),
                      (0.25, 0.2, 0.12, 0.12, 0.08, 0.1, 0.08, 0.05))
 ACUTE_CODES_ADULT = (("R74", "R78", "D73", "S18", "U71", "L03", "S74", "R05", "F70", "A04", "H71"),

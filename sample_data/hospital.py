@@ -1,7 +1,7 @@
 """Hospital events: emergency department visits and admissions, with the seeded intervention effect.
 
 Rates per person-year rise with age and chronic conditions and fall with income; each kind is
-scaled once (on the first year) to the national orders of magnitude of DESIGN section 14: about
+scaled once (on the first year) to the national orders of magnitude of sample_data/README.md: about
 100 ED visits, 60 acute admissions (10-15 of them for ambulatory-care-sensitive conditions, plus
 30-day readmissions) and 45 planned admissions per 1,000 residents.
 

@@ -1,6 +1,6 @@
 """Social-domain records: Wmo provisions, Jeugdwet provisions and Participatiewet regulations.
 
-Orders of magnitude (DESIGN section 14): Wmo clients about 7 % of residents, half of them 75+,
+Orders of magnitude (targets in sample_data/README.md): Wmo clients about 7 % of residents, half of them 75+,
 requested 4-12 weeks before the start; youth care for 10-12 % of under-18s, more in single-parent
 and low-income households; bijstand for about 3.5 % of 18-66-year-olds, concentrated in income
 quintile 1 and persistent over the years; debt help about 1 %; IOAW and Bbz rare.

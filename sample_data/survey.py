@@ -3,7 +3,7 @@
 Every answer is generated at item level. For each RIVM indicator the buurt's probability is the
 RIVM 2020 18+ small-area estimate; a respondent's own probability is shifted on the logit scale
 by their characteristics (income, age, conditions, living alone), centred within the buurt so the
-buurt's average stays at the RIVM value. The scored totals then hit the cut-offs of DESIGN section 7
+buurt's average stays at the RIVM value. The scored totals then hit the cut-offs of `[cutoffs]` in phm.toml
 (K10 >= 16 / >= 30, De Jong Gierveld >= 3 / >= 9, mastery >= 20, GALI 1-2, BMI >= 25 / >= 30) with
 those probabilities. Weights post-stratify respondents to the adult population by gemeente x sex x
 age band (mean weight 1). Positive Health scores follow the other answers.

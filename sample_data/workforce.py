@@ -2,7 +2,7 @@
 
 A handful of organisations of each type per gemeente (more in larger gemeenten), persisting over
 the years with their own level plus yearly variation: sick leave about 7 % of contract days,
-turnover 12-16 %, burnout complaints about 20 % of surveyed staff (DESIGN section 14).
+turnover 12-16 %, burnout complaints about 20 % of surveyed staff (sample_data/README.md).
 The number of organisations follows the real KWB gemeente size, not the synthetic `scale`.
 """
 

@@ -1,4 +1,4 @@
-"""Great Expectations (GX Core 1.x) suites on the staging marts and the publication candidate (DESIGN §11).
+"""Great Expectations (GX Core 1.x) suites on the staging marts and the publication candidate.
 
 `run_expectation_suites` validates five suites and writes the quality pages; the suites themselves are in
 `suites.py`, the GX wiring in `validation.py`, the static (offline) pages in `data_docs.py`.

@@ -9,7 +9,7 @@ expectation, visible by name in Data Docs and in `quality_results`. No pseudonym
 A suite reads its frame before importing GX (through `import_great_expectations`, never two threads at
 once), so that a read in the background overlaps with the import.
 
-Severity follows DESIGN §11: completeness and conformance expectations are `critical` (a failure blocks
+Severity (docs/architecture.md, "Quality"): completeness and conformance expectations are `critical` (a failure blocks
 publication), plausibility expectations are `warning` (reported only).
 """
 
