@@ -1,11 +1,12 @@
-"""Values and 95 % intervals per cell from sufficient statistics, one method per catalogue method.
+"""Values and 95 % intervals per cell from sufficient statistics: the Polars plumbing around the estimators.
 
-Vectorised over all cells of an indicator at once (numpy), using the documented methods in
-`indicators.methods`. The pipeline estimates twice from the same statistics: from the exact counts (the
-candidate that disclosure control decides on) and from counts rounded to the publication's base
-(`round_statistics`), which is what is published: a value and its interval then give back the rounded counts
-and nothing finer (DESIGN §17). Survey values are weighted and means are magnitudes over a rounded count, so
-neither is a ratio of exact counts.
+Every indicator's cells go, all at once, to the estimator of its catalogue method
+(`indicators.methods.estimators.ESTIMATORS`); this module selects the cells, rounds the published counts,
+joins the standardised and top-share values and compares areas with the region. The pipeline estimates
+twice from the same statistics: from the exact counts (the candidate that disclosure control decides on)
+and from counts rounded to the publication's base (`round_statistics`), which is what is published: a value
+and its interval then give back the rounded counts and nothing finer. Survey values are weighted and means
+are magnitudes over a rounded count, so neither is a ratio of exact counts.
 """
 
 from __future__ import annotations
@@ -16,15 +17,10 @@ import polars as pl
 from indicators.catalogue import Catalogue
 from indicators.methods import (
     compare_to_reference_expr,
-    kish_effective_n,
+    estimate,
     load_esp2013,
-    poisson_interval,
     population_as_standard,
     standardise_frame,
-    t_interval,
-    weighted_mean_interval,
-    weighted_wilson_interval,
-    wilson_interval,
 )
 
 VALUE_COLUMNS = ("value", "ci_low", "ci_high", "numerator", "denominator")
@@ -58,41 +54,6 @@ def round_statistics(cells: pl.DataFrame, catalogue: Catalogue, base: int) -> pl
         pl.when(pl.col("indicator_id").is_in(weighted_business))
         .then(_round_half_up(pl.col("sw").cast(pl.Float64), base)).otherwise(pl.col("sw")).alias("sw"),
     )
-
-
-def _estimate(method: str, s: dict[str, np.ndarray], mult: float) -> dict[str, np.ndarray]:
-    cnt, sx = s["cnt"], s["sx"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if method == "proportion":
-            low, high = wilson_interval(sx, cnt)
-            value, num, den = sx / cnt, sx, cnt
-        elif method == "weighted_proportion":
-            value = s["swx"] / s["sw"]
-            low, high = weighted_wilson_interval(value, kish_effective_n(s["sw"], s["sw2"]))
-            num, den = sx, cnt
-        elif method == "rate":
-            lo_count, hi_count = poisson_interval(sx)
-            value, low, high = sx / s["se"], lo_count / s["se"], hi_count / s["se"]
-            num, den = sx, s["se"]
-        elif method == "mean":
-            value = sx / cnt
-            var = (s["sx2"] - cnt * value**2) / (cnt - 1)
-            low, high = t_interval(value, np.sqrt(np.clip(var, 0, None)), cnt)
-            num, den = np.full_like(cnt, np.nan), cnt
-        elif method == "weighted_mean":
-            value, low, high = weighted_mean_interval(s["sw"], s["swx"], s["swx2"], s["sw2"])
-            num, den = np.full_like(cnt, np.nan), cnt
-        elif method == "ratio":
-            # The interval's width comes from the spread of x/e weighted by e; its centre is the ratio of the
-            # (possibly rounded) sums, so that the value is the published numerator over the published denominator.
-            exact, low, high = weighted_mean_interval(s["sw"], s["swx"], s["swx2"], s["sw2"])
-            value = sx / s["se"]
-            low, high = value - (exact - low), value + (high - exact)
-            num, den = sx, s["se"]
-        else:
-            raise ValueError(method)
-    return {"value": value * mult, "ci_low": low * mult, "ci_high": high * mult, "numerator": num,
-            "denominator": den}
 
 
 KEY = ["indicator_id", "period", "area_code", "area_level"]
@@ -164,7 +125,7 @@ def estimate_cells(cells: pl.DataFrame, catalogue: Catalogue, std_cells: pl.Data
             continue
         stats = {c: part[c].cast(pl.Float64).fill_null(np.nan).to_numpy() for c in
                  ("cnt", "sx", "sx2", "sw", "sw2", "swx", "swx2", "se")}
-        est = _estimate("proportion" if ind.method == "direct_standardised" else ind.method, stats, ind.multiplier)
+        est = dict(zip(VALUE_COLUMNS, estimate(ind.method, stats, ind.multiplier), strict=True))
         magnitude = ind.disclosure in ("cost", "business", "mean")
         business = ind.disclosure == "business"
         if business:  # a census of organisations: no sampling interval (README, "Disclosure control")

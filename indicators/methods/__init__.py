@@ -1,4 +1,4 @@
-"""Statistical methods of the indicators (DESIGN section 9): one small module per method family.
+"""Statistical methods of the indicators: one small module per method family.
 
 Every function is vectorised (scalars or numpy arrays in, float64 arrays out, NaN where a cell
 cannot be computed) and names the paper it implements; the tests check each against an
@@ -15,11 +15,13 @@ from indicators.methods.comparison import (
     compare_to_reference_expr,
 )
 from indicators.methods.equity import EQUITY_MIN_EVENTS, EquityResult, ridits, sii_rii
+from indicators.methods.estimators import ESTIMATORS, CellEstimate, estimate
 from indicators.methods.intervals import Z95, Estimate, FloatArray, Interval
 from indicators.methods.means import (
     MeanSd,
     mean_interval,
     mean_sd_from_sums,
+    ratio_interval,
     t_interval,
     weighted_mean_interval,
 )
@@ -33,7 +35,6 @@ from indicators.methods.poisson import (
 from indicators.methods.standardisation import (
     DSR_MIN_OBSERVED,
     ESP2013_PATH,
-    direct_standardised_rate,
     dobson_interval,
     load_esp2013,
     population_as_standard,
@@ -41,6 +42,7 @@ from indicators.methods.standardisation import (
 )
 from indicators.methods.wilson import (
     kish_effective_n,
+    proportion_interval,
     weighted_proportion_interval,
     weighted_wilson_interval,
     wilson_interval,
@@ -50,11 +52,13 @@ __all__ = [
     "BYAR_MIN_OBSERVED",
     "DSR_MIN_OBSERVED",
     "EQUITY_MIN_EVENTS",
+    "ESTIMATORS",
     "ESP2013_PATH",
     "GEEN_VERSCHIL",
     "HOGER",
     "LAGER",
     "Z95",
+    "CellEstimate",
     "Comparison",
     "EquityResult",
     "Estimate",
@@ -65,8 +69,8 @@ __all__ = [
     "compare_to_reference",
     "compare_to_reference_array",
     "compare_to_reference_expr",
-    "direct_standardised_rate",
     "dobson_interval",
+    "estimate",
     "garwood_interval",
     "kish_effective_n",
     "load_esp2013",
@@ -74,7 +78,9 @@ __all__ = [
     "mean_sd_from_sums",
     "poisson_interval",
     "population_as_standard",
+    "proportion_interval",
     "rate_interval",
+    "ratio_interval",
     "ridits",
     "sii_rii",
     "standardise_frame",

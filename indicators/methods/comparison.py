@@ -26,8 +26,8 @@ def compare_to_reference(
 ) -> Comparison | None:
     """`hoger` / `lager` when the area's CI lies wholly above / below the reference, else `geen_verschil`.
 
-    The usual CI-overlap-with-a-point test of public-health profiles (APHO Technical Briefing 3;
-    DESIGN section 9): a reference on the boundary counts as included. None when the CI or the
+    The usual CI-overlap-with-a-point test of public-health profiles (APHO Technical Briefing 3):
+    a reference on the boundary counts as included. None when the CI or the
     reference is missing (e.g. a suppressed cell), so no comparison is published.
     """
     if _missing(ci_low) or _missing(ci_high) or _missing(reference_value):

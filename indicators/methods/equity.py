@@ -9,7 +9,7 @@ import numpy.typing as npt
 
 from indicators.methods.intervals import Z95, FloatArray, as_float
 
-# DESIGN section 9: equity measures only when every quintile has at least this many events.
+# Equity measures only when every quintile has at least this many events (too unstable below).
 EQUITY_MIN_EVENTS = 10
 
 
@@ -44,12 +44,12 @@ def sii_rii(
 ) -> EquityResult:
     """Q1-Q5 gap and ratio, slope index (SII) and relative index of inequality (RII) with analytic CIs.
 
-    Groups run along the last axis, lowest income first (any number >= 2; quintiles in DESIGN).
+    Groups run along the last axis, lowest income first (any number >= 2; the pipeline uses quintiles).
     SII: weighted least squares of the group values on the ridit (mid-point of the cumulative
     population share), weights = population shares (Low & Low 2004, J Public Health 26:388; the
     PHE SII method). Sign as the gap: SII = fitted value at the low-income end (x = 0) minus the
     high-income end (x = 1), i.e. minus the slope; positive when the poorest fare higher.
-    RII = SII / overall value (DESIGN section 9); the overall value defaults to the
+    RII = SII / overall value; the overall value defaults to the
     population-weighted mean of the group values.
 
     CIs are analytic, not Monte Carlo: the SII is linear in the group values, SII = sum c_i y_i,

@@ -22,13 +22,13 @@ class MeanSd(NamedTuple):
 def mean_sd_from_sums(n: npt.ArrayLike, sum_x: npt.ArrayLike, sum_x2: npt.ArrayLike) -> MeanSd:
     """Mean and sample SD (divisor n - 1) from the sufficient statistics n, sum x, sum x^2.
 
-    Lets every area level be computed from additive sums (DESIGN section 9). Mean is NaN for
+    Lets every area level be computed from additive sums. Mean is NaN for
     n <= 0, SD NaN for n < 2; a variance that rounding pushes below 0 is taken as 0.
     """
     n, sx, sx2 = np.broadcast_arrays(as_float(n), as_float(sum_x), as_float(sum_x2))
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = np.where(n > 0, sx / n, np.nan)
-        var = np.maximum((sx2 - sx * mean) / (n - 1), 0.0)
+        var = np.maximum((sx2 - n * mean**2) / (n - 1), 0.0)  # n mean^2, not sx mean: same bits as published
     return MeanSd(mean, np.where(n >= 2, np.sqrt(var), np.nan))
 
 
@@ -77,3 +77,27 @@ def weighted_mean_interval(
         sd = np.sqrt(var_pop * n_eff / (n_eff - 1))
     low, high = t_interval(mean, sd, n_eff, alpha)
     return Estimate(mean, low, high)
+
+
+def ratio_interval(
+    numerator: npt.ArrayLike,
+    exposure: npt.ArrayLike,
+    sum_w: npt.ArrayLike,
+    sum_wx: npt.ArrayLike,
+    sum_wx2: npt.ArrayLike,
+    sum_w2: npt.ArrayLike,
+    alpha: float = 0.05,
+) -> Estimate:
+    """Ratio of sums sum x / sum e, with the interval of the mean of x/e weighted by e (weighted_mean_interval).
+
+    A ratio of sums is the e-weighted mean of x/e, so its spread is that of the weighted mean (Kish 1965;
+    Cochran 1977, ch. 6 treats it as a ratio estimator). The width comes from the exact weighted sums
+    (w = e, wx = x, wx^2 = x^2/e); the centre is numerator / exposure, which may be counts rounded for
+    publication, so that the value is the published numerator over the published denominator. NaN where
+    exposure <= 0; limits NaN where the weighted mean has none (n_eff < 2).
+    """
+    x, e = np.broadcast_arrays(as_float(numerator), as_float(exposure))
+    exact, low, high = weighted_mean_interval(sum_w, sum_wx, sum_wx2, sum_w2, alpha)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(e > 0, x / e, np.nan)
+    return Estimate(value, value - (exact - low), value + (high - exact))

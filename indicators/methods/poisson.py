@@ -8,7 +8,7 @@ from scipy import stats
 
 from indicators.methods.intervals import Z95, Estimate, Interval, as_float
 
-# DESIGN section 9 and the PHE/APHO guidance: exact limits below this many events, Byar's from it.
+# PHE/APHO guidance: exact limits below this many events, Byar's from it.
 BYAR_MIN_OBSERVED = 10
 
 
@@ -45,7 +45,7 @@ def byar_interval(observed: npt.ArrayLike, z: float = Z95) -> Interval:
 
 
 def poisson_interval(observed: npt.ArrayLike, alpha: float = 0.05) -> Interval:
-    """Limits for a count as DESIGN section 9 prescribes: Garwood (exact) for O < 10, Byar for O >= 10.
+    """Limits for a count: Garwood (exact) for O < 10, Byar for O >= 10.
 
     Follows the PHE/APHO practice (APHO Technical Briefing 3, 2008; PHEindicatormethods
     phe_rate): Byar is near-exact from 10 events and cheaper; below 10 only exact limits are used.
@@ -68,5 +68,6 @@ def rate_interval(
     o, e = np.broadcast_arrays(as_float(observed), as_float(exposure))
     low, high = poisson_interval(o, alpha)
     with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(e > 0, multiplier / e, np.nan)
-    return Estimate(o * scale, low * scale, high * scale)
+        # (count / exposure) x multiplier, in this order: the published values were first computed so, and a
+        # last-bit difference could flip their rounding
+        return Estimate(*(np.where(e > 0, c / e, np.nan) * multiplier for c in (o, low, high)))

@@ -1,7 +1,8 @@
 """Direct age-sex standardisation with Dobson confidence limits, and the European Standard Population 2013.
 
 Standardised to the region's own population to compare areas inside the region, or to the ESP
-2013 to compare regions (DESIGN section 9); published only from 10 events.
+2013 to compare regions; published only from 10 events. `standardise_frame` is the one implementation:
+it takes the long frame the pipeline has (one row per area and stratum) rather than dense arrays.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from indicators.methods.intervals import Estimate, Interval, as_float
+from indicators.methods.intervals import Interval, as_float
 from indicators.methods.poisson import poisson_interval
 
 ESP2013_PATH = Path(__file__).resolve().parent.parent / "reference" / "esp2013.csv"
 ESP2013_TOTAL = 100_000.0
 STRATA = ("age_band", "sex")
-# PHE/APHO practice adopted by DESIGN section 9: a DSR on fewer events is too unstable to publish.
+# PHE/APHO practice: a DSR on fewer events is too unstable to publish.
 DSR_MIN_OBSERVED = 10
 OUTPUT_COLUMNS = ("observed", "population", "value", "low", "high")
 
@@ -38,40 +39,6 @@ def dobson_interval(
     with np.errstate(divide="ignore", invalid="ignore"):
         k = np.where(o > 0, np.sqrt(var / o), np.nan)
     return Interval(v + k * (o_low - o), v + k * (o_high - o))
-
-
-def direct_standardised_rate(
-    observed_by_stratum: npt.ArrayLike,
-    population_by_stratum: npt.ArrayLike,
-    standard_population_by_stratum: npt.ArrayLike,
-    multiplier: float = 100_000.0,
-    alpha: float = 0.05,
-    min_observed: float = DSR_MIN_OBSERVED,
-) -> Estimate:
-    """Directly standardised rate sum(w_i O_i / n_i) / sum(w_i) x multiplier with Dobson limits.
-
-    Strata run along the last axis, so an (areas x strata) array gives one DSR per area.
-    var(DSR) = sum(w_i^2 O_i / n_i^2) / (sum w_i)^2 (Dobson et al. 1991; APHO Technical
-    Briefing 3). A stratum without population and without events contributes rate 0; one with
-    events but no population, or any negative input, makes the result NaN. NaN when the total
-    O < min_observed (10, DESIGN section 9).
-    """
-    o, n, w = np.broadcast_arrays(
-        as_float(observed_by_stratum),
-        as_float(population_by_stratum),
-        as_float(standard_population_by_stratum),
-    )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ok_stratum = (o >= 0) & (w >= 0) & ((n > 0) | ((n == 0) & (o == 0)))
-        rate = np.where(n > 0, o / n, 0.0)
-        var_term = np.where(n > 0, w * w * o / (n * n), 0.0)
-        total_w = w.sum(axis=-1)
-        dsr = (w * rate).sum(axis=-1) / total_w
-        var = var_term.sum(axis=-1) / (total_w * total_w)
-    total_o = o.sum(axis=-1)
-    low, high = dobson_interval(dsr, var, total_o, alpha)
-    ok = ok_stratum.all(axis=-1) & (total_w > 0) & (total_o >= min_observed)
-    return Estimate(*(np.where(ok, x * multiplier, np.nan) for x in (dsr, low, high)))
 
 
 def load_esp2013(sexes: Sequence[str] | None = None) -> pl.DataFrame:
@@ -121,8 +88,11 @@ def standardise_frame(
     per year, see `population_as_standard`); a group's strata missing from `frame` count as rate
     0 with their standard weight kept. Returns `group_by` + observed, population, value, low,
     high; value, low and high are null when observed < min_observed or the input is unusable
-    (events without population, negative or missing counts). Same formulas as
-    `direct_standardised_rate` (Dobson et al. 1991).
+    (events without population, negative or missing counts).
+
+    DSR = sum(w_i O_i / n_i) / sum(w_i) x multiplier, var(DSR) = sum(w_i^2 O_i / n_i^2) / (sum w_i)^2
+    (Dobson et al. 1991; APHO Technical Briefing 3), limits by `dobson_interval`. A stratum without
+    population and without events contributes rate 0.
 
     `count_rounding` (disclosure control): the group's observed and population totals are returned rounded
     half up to that base, and the Dobson limits use the rounded observed count, so that value and interval

@@ -31,6 +31,15 @@ def wilson_interval(successes: npt.ArrayLike, n: npt.ArrayLike, z: float = Z95) 
     return _wilson(p, n, z, valid)
 
 
+def proportion_interval(successes: npt.ArrayLike, n: npt.ArrayLike, z: float = Z95) -> Estimate:
+    """Proportion successes / n with its Wilson interval (wilson_interval); value NaN where n <= 0."""
+    x, n = np.broadcast_arrays(as_float(successes), as_float(n))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(n > 0, x / n, np.nan)
+    low, high = wilson_interval(x, n, z)
+    return Estimate(p, low, high)
+
+
 def weighted_wilson_interval(p: npt.ArrayLike, n_eff: npt.ArrayLike, z: float = Z95) -> Interval:
     """Wilson interval for a weighted survey proportion on the Kish effective sample size.
 
@@ -56,7 +65,7 @@ def weighted_proportion_interval(
     """Weighted proportion sum(w x) / sum(w) of a 0/1 x with its Wilson interval on the Kish n_eff.
 
     Takes the sufficient statistics the aggregation stores (sw, swx, sw2), so a cell at any area
-    level is computed from sums alone (DESIGN section 9).
+    level is computed from sums alone.
     """
     sw, swx = np.broadcast_arrays(as_float(sum_w), as_float(sum_wx))
     with np.errstate(divide="ignore", invalid="ignore"):

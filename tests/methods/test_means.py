@@ -10,6 +10,7 @@ from indicators.methods import (
     kish_effective_n,
     mean_interval,
     mean_sd_from_sums,
+    ratio_interval,
     t_interval,
     weighted_mean_interval,
 )
@@ -90,3 +91,17 @@ def test_vectorised_over_many_cells():
     est = mean_interval(n, sx, sx2)
     assert est.value.shape == (50_000,)
     assert np.isnan(est.low[n < 2]).all() and np.isfinite(est.low[n >= 2]).all()
+
+
+def test_ratio_interval_is_the_weighted_mean_of_x_over_e_centred_on_the_published_ratio():
+    # units x = 2, 6, 3 over e = 10, 20, 10: the ratio of sums 11 / 40 = 0.275 is the mean of x/e = 0.2, 0.3, 0.3
+    # weighted by e: sw = 40, swx = 11, swx2 = sum x^2/e = 0.4 + 1.8 + 0.9 = 3.1, sw2 = 100 + 400 + 100 = 600
+    # V = 3.1 / 40 - 0.275^2 = 0.001875; n_eff = 1,600 / 600 = 8/3; s^2 = V n_eff / (n_eff - 1) = 0.003
+    # half width = t(0.975; 5/3) sqrt(0.003 / (8/3)) = t(0.975; 5/3) sqrt(0.001125)
+    half = stats.t.ppf(0.975, 5 / 3) * np.sqrt(0.001125)
+    est = ratio_interval(11, 40, 40, 11, 3.1, 600)
+    assert_allclose(est, [0.275, 0.275 - half, 0.275 + half], rtol=1e-9)
+    # published counts rounded to 10 / 40: the same width around 0.25
+    est = ratio_interval(10, 40, 40, 11, 3.1, 600)
+    assert_allclose(est, [0.25, 0.25 - half, 0.25 + half], rtol=1e-9)
+    assert np.isnan(ratio_interval(0, 0, 40, 11, 3.1, 600)).all()  # no exposure

@@ -4,9 +4,9 @@ import numpy as np
 import polars as pl
 import pytest
 from numpy.testing import assert_allclose
+from scipy import stats
 
 from indicators.methods import (
-    direct_standardised_rate,
     dobson_interval,
     load_esp2013,
     population_as_standard,
@@ -34,7 +34,7 @@ from indicators.methods import (
 #   low  = 1,320 + 156.07690 x (4.787450 - 10) = 1,320 - 813.5587 = 506.4413
 #   high = 1,320 + 156.07690 x (18.391459 - 10) = 1,320 + 1,309.7129 = 2,629.7129
 #
-# Area C: O = 4 + 5 = 9 < 10 -> not standardised (DESIGN section 9).
+# Area C: O = 4 + 5 = 9 < 10 -> not standardised (too few events to publish).
 A = {"value": 2_200.0, "low": 1_478.1494, "high": 3_148.4902}
 B = {"value": 1_320.0, "low": 506.4413, "high": 2_629.7129}
 STANDARD = np.array([60_000.0, 40_000.0])
@@ -53,15 +53,6 @@ def long_frame() -> pl.DataFrame:
     ).with_columns(sex=pl.lit("V"))
 
 
-def test_direct_standardised_rate_hand_worked_example():
-    est = direct_standardised_rate(OBSERVED, POPULATION, STANDARD)
-    assert est.value[0] == pytest.approx(A["value"], rel=1e-12)
-    assert est.value[1] == pytest.approx(B["value"], rel=1e-12)
-    assert_allclose([est.low[0], est.high[0]], [A["low"], A["high"]], atol=1e-4)
-    assert_allclose([est.low[1], est.high[1]], [B["low"], B["high"]], atol=1e-4)
-    assert np.isnan([est.value[2], est.low[2], est.high[2]]).all()
-
-
 def test_dobson_interval_is_the_formula_to_1e9():
     # The exact form of the hand computation above for area A, with Byar written out.
     z = 1.959963984540054
@@ -78,6 +69,7 @@ def test_standardise_frame_hand_worked_example():
     assert out.columns == ["area", "observed", "population", "value", "low", "high"]
     a, b, c = out.rows(named=True)
     assert (a["observed"], a["population"]) == (30, 1_500)
+    assert (a["value"], b["value"]) == (pytest.approx(A["value"], rel=1e-12), pytest.approx(B["value"], rel=1e-12))
     for row, expected in ((a, A), (b, B)):
         for key, value in expected.items():
             assert row[key] == pytest.approx(value, abs=1e-4)
@@ -131,7 +123,9 @@ def test_standardise_frame_standard_per_period_and_missing_strata():
     assert value[(2, "D")] == pytest.approx(600.0)
 
 
-def test_standardise_frame_agrees_with_the_array_function_on_esp2013():
+def test_standardise_frame_is_the_dobson_formula_on_esp2013():
+    # 40 areas x 38 ESP 2013 strata; the expected DSR and Dobson limits are the formulas written out on dense
+    # (area x stratum) arrays, with the Poisson limits of the total count from scipy (exact below 10, Byar above)
     rng = np.random.default_rng(7)
     esp = load_esp2013(sexes=("M", "V"))
     areas = [f"BU{i:03d}" for i in range(40)]
@@ -140,22 +134,39 @@ def test_standardise_frame_agrees_with_the_array_function_on_esp2013():
         .with_columns(
             age_band=pl.Series(np.tile(esp["age_band"].to_numpy(), len(areas))),
             sex=pl.Series(np.tile(esp["sex"].to_numpy(), len(areas))),
-            population=pl.Series(rng.integers(0, 400, size=len(areas) * esp.height)),
+            population=pl.Series(rng.integers(1, 400, size=len(areas) * esp.height)),
         )
         .with_columns(observed=(pl.col("population") * rng.uniform(0, 0.05)).round().cast(pl.Int64))
     )
     out = standardise_frame(frame, esp, ["area"], multiplier=1_000)
-    o = frame["observed"].to_numpy().reshape(len(areas), -1)
-    n = frame["population"].to_numpy().reshape(len(areas), -1)
-    est = direct_standardised_rate(o, n, esp["standard"].to_numpy(), multiplier=1_000)
-    for got, expected in zip(("value", "low", "high"), est, strict=True):
-        assert_allclose(out[got].fill_null(np.nan).to_numpy(), expected, rtol=1e-9)
+    o = frame["observed"].to_numpy().reshape(len(areas), -1).astype(float)
+    n = frame["population"].to_numpy().reshape(len(areas), -1).astype(float)
+    w = esp["standard"].to_numpy()
+    dsr = (w * o / n).sum(axis=1) / w.sum()
+    var = (w * w * o / (n * n)).sum(axis=1) / w.sum() ** 2
+    total = o.sum(axis=1)
+    z = stats.norm.isf(0.025)
+    byar_low = total * (1 - 1 / (9 * total) - z / (3 * np.sqrt(total))) ** 3
+    byar_high = (total + 1) * (1 - 1 / (9 * (total + 1)) + z / (3 * np.sqrt(total + 1))) ** 3
+    o_low = np.where(total < 10, stats.chi2.ppf(0.025, 2 * total) / 2, byar_low)
+    o_high = np.where(total < 10, stats.chi2.ppf(0.975, 2 * total + 2) / 2, byar_high)
+    k = np.sqrt(var / total)
+    published = total >= 10
+    assert published.sum() > 30  # the check below is about published values
+    expected = {"value": dsr, "low": dsr + k * (o_low - total), "high": dsr + k * (o_high - total)}
+    for column, values in expected.items():
+        got = out[column].fill_null(np.nan).to_numpy()
+        assert_allclose(got[published], values[published] * 1_000, rtol=1e-9)
+        assert np.isnan(got[~published]).all()
 
 
 def test_unusable_input():
-    # events in a stratum without population -> NaN; negative counts -> NaN
-    est = direct_standardised_rate([[12, 3], [-1, 20]], [[100, 0], [100, 100]], [1, 1])
-    assert np.isnan(est.value).all()
+    # events in a stratum without population -> null; negative counts -> null (both areas have >= 10 events)
+    frame = pl.DataFrame({"area": ["A", "A", "B", "B"], "age_band": ["0-64", "65+"] * 2, "sex": ["V"] * 4,
+                          "observed": [12, 3, -1, 20], "population": [100, 0, 100, 100]})
+    standard = pl.DataFrame({"age_band": ["0-64", "65+"], "sex": ["V", "V"], "standard": [1.0, 1.0]})
+    out = standardise_frame(frame, standard, ["area"])
+    assert out["value"].to_list() == [None, None] and out["observed"].to_list() == [15, 19]
     with pytest.raises(ValueError, match="without a standard weight"):
         standardise_frame(
             long_frame(), pl.DataFrame({"age_band": ["0-64"], "sex": ["V"], "standard": [1.0]}), ["area"]

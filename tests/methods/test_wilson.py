@@ -10,12 +10,13 @@ from statsmodels.stats.proportion import proportion_confint
 
 from indicators.methods import (
     kish_effective_n,
+    proportion_interval,
     weighted_proportion_interval,
     weighted_wilson_interval,
     wilson_interval,
 )
 
-# statsmodels uses the exact quantile norm.isf(0.025) = 1.95996398...; our default is 1.959964 (PHE).
+# statsmodels uses the exact quantile norm.isf(0.025) = 1.95996398..., as our default Z95 does.
 Z = float(norm.isf(0.025))
 
 
@@ -56,6 +57,14 @@ def test_wilson_edges():
 def test_wilson_scalar_in_scalar_out():
     low, high = wilson_interval(1, 2)
     assert np.ndim(low) == 0 and float(low) < 0.5 < float(high)
+
+
+def test_proportion_interval_is_x_over_n_with_its_wilson_limits():
+    # 3 of 10: p = 0.3 with statsmodels' Wilson limits; no persons -> NaN
+    est = proportion_interval([3, 0], [10, 0])
+    assert_allclose([est.value[0], est.low[0], est.high[0]], [0.3, *proportion_confint(3, 10, method="wilson")],
+                    rtol=1e-12)
+    assert np.isnan([est.value[1], est.low[1], est.high[1]]).all()
 
 
 def test_kish_effective_n_by_hand():
