@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from indicators.disclosure_policy import DisclosurePolicy
+from quality.completeness import DEFAULTS as COMPLETENESS_DEFAULTS
 from quality.contracts import SOURCES
 from quality.thresholds import CheckThresholds
 
@@ -29,8 +30,7 @@ KNOWN_SECTIONS = {
     "duckdb": {"threads", "memory_limit"},
     "disclosure": {f.name for f in fields(DisclosurePolicy)},
     "checks": {f.name for f in fields(CheckThresholds)},
-    "completeness": {"optional", "min_share_of_previous_year", "min_population_share_of_previous_year",
-                     "min_records_per_resident"},
+    "completeness": set(COMPLETENESS_DEFAULTS),
     "cutoffs": None,  # free-form numbers, read by the indicator catalogue
     "automation": {"sensor_interval_seconds", "yearly_cron", "monthly_cron"},
     "alerts": {"file", "webhook", "email_to", "email_from", "smtp_host", "smtp_port"},
@@ -301,13 +301,14 @@ def _typed(cls, table: dict, path: Path, section: str):
 
 
 def _completeness(table: dict, path: Path) -> dict:
+    """`[completeness]` over the gate's defaults (`quality/completeness.py`)."""
     for source in table.get("optional", []):
         _require(source in SOURCES, path, "completeness.optional",
                  f"{source!r} is not a source; expected one of {sorted(SOURCES)}")
     for source in table.get("min_records_per_resident", {}):
         _require(source in SOURCES, path, "completeness.min_records_per_resident",
                  f"{source!r} is not a source; expected one of {sorted(SOURCES)}")
-    return dict(table)
+    return {**COMPLETENESS_DEFAULTS, **table}
 
 
 def _allow_incomplete(run: dict, years: list[int], path: Path) -> tuple[str, ...]:

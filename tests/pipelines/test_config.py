@@ -81,3 +81,13 @@ def test_the_rivm_reference_is_read_once_per_version_of_the_file(tmp_path):
     os.utime(csv, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     load_settings(path)
     assert config._gemeenten_of.cache_info().misses == 2
+
+
+def test_completeness_left_out_gets_the_gate_defaults_and_a_key_of_it_is_checked(tmp_path):
+    s = load_settings(write(tmp_path, "[completeness]\nmin_share_of_previous_year = 0.3\n"))
+    assert s.completeness == {"optional": ["interventions", "intervention_participants"],
+                              "min_share_of_previous_year": 0.3, "min_population_share_of_previous_year": 0.9,
+                              "min_records_per_resident": {}}
+    with pytest.raises(ConfigError, match=r"\[completeness.min_share_of_previus_year\] unknown key \(did you mean "
+                                          r"min_share_of_previous_year\?\)"):
+        load_settings(write(tmp_path, "[completeness]\nmin_share_of_previus_year = 0.3\n"))
