@@ -31,13 +31,12 @@ more cover, until it can.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
+from indicators.disclosure_policy import DisclosurePolicy
 from indicators.protection import Relations, attacker_bounds
 from indicators.quantities import build_model, default_links, requirements
 
@@ -65,47 +64,6 @@ ROUNDED_COLUMNS = ("numerator", "denominator", "n")
 
 class DisclosureNotConverged(RuntimeError):
     """Secondary suppression did not reach a protected pattern within the iteration bound."""
-
-
-@dataclass(frozen=True)
-class DisclosurePolicy:
-    """Thresholds of the disclosure policy (defaults after CBS practice), from `[disclosure]` in phm.toml."""
-
-    min_count: int = 10
-    min_denominator: int = 50
-    min_respondents: int = 30
-    min_cost_persons: int = 10
-    dominance_share: float = 0.5
-    rounding_base: int = 5
-    # How far an outsider must remain from a protected count (persons), and from a protected cost or
-    # business total (a share of it), whatever sums they form from the publication.
-    protection_width: int = 5
-    magnitude_protection: float = 0.25
-    # Organisations (workforce): at least this many behind a cell, none carrying more than this share.
-    min_units: int = 3
-    unit_dominance_share: float = 0.5
-
-    def __post_init__(self) -> None:
-        for name in ("min_count", "min_denominator", "min_respondents", "min_cost_persons", "rounding_base",
-                     "protection_width", "min_units"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"disclosure.{name} must be a positive integer, got {value!r}")
-        for name in ("dominance_share", "magnitude_protection", "unit_dominance_share"):
-            share = getattr(self, name)
-            if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
-                raise ValueError(f"disclosure.{name} must be a number in (0, 1], got {share!r}")
-
-    @classmethod
-    def from_mapping(cls, mapping: Mapping[str, Any] | None) -> DisclosurePolicy:
-        """The policy from the `[disclosure]` table; missing keys keep their default, unknown keys fail."""
-        mapping = dict(mapping or {})
-        known = {f.name for f in fields(cls)}
-        for key in mapping:
-            if key not in known:
-                raise ValueError(f"disclosure.{key} is not a disclosure setting; "
-                                 f"expected one of {sorted(known)}")
-        return cls(**mapping)
 
 
 def _between_zero_and(column: str | pl.Expr, limit: float) -> pl.Expr:

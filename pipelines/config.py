@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import functools
 import hashlib
 import json
 import os
@@ -10,11 +12,14 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from indicators.disclosure import DisclosurePolicy
+from indicators.disclosure_policy import DisclosurePolicy
+from quality.completeness import DEFAULTS as COMPLETENESS_DEFAULTS
 from quality.contracts import SOURCES
+from quality.thresholds import CheckThresholds
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "phm.toml"
+RIVM_2020 = "rivm_50090NED_gezondheid_wijk_buurt_2020_18plus_NL.csv"  # its gemeenten are the known ones
 GEMEENTE_CODE = re.compile(r"^GM[0-9]{4}$")
 
 KNOWN_SECTIONS = {
@@ -24,9 +29,8 @@ KNOWN_SECTIONS = {
     "generator": {"seed", "scale"},
     "duckdb": {"threads", "memory_limit"},
     "disclosure": {f.name for f in fields(DisclosurePolicy)},
-    "checks": {"min_linkage_coverage", "max_quarantine_share", "run_to_run_tolerance"},
-    "completeness": {"optional", "min_share_of_previous_year", "min_population_share_of_previous_year",
-                     "min_records_per_resident"},
+    "checks": {f.name for f in fields(CheckThresholds)},
+    "completeness": set(COMPLETENESS_DEFAULTS),
     "cutoffs": None,  # free-form numbers, read by the indicator catalogue
     "automation": {"sensor_interval_seconds", "yearly_cron", "monthly_cron"},
     "alerts": {"file", "webhook", "email_to", "email_from", "smtp_host", "smtp_port"},
@@ -80,8 +84,8 @@ class Settings:
     scale: float = 1.0
     duckdb_threads: int = 2
     duckdb_memory_limit: str = "4GB"
-    disclosure: dict = field(default_factory=dict)
-    checks: dict = field(default_factory=dict)
+    disclosure: DisclosurePolicy = field(default_factory=DisclosurePolicy)
+    checks: CheckThresholds = field(default_factory=CheckThresholds)
     completeness: dict = field(default_factory=dict)
     # "source:year" or "source" entries an operator allows to be incomplete: published as "bron onvolledig"
     allow_incomplete: tuple[str, ...] = ()
@@ -115,60 +119,72 @@ def _require(cond: bool, path: Path, key: str, message: str) -> None:
         raise ConfigError(f"{path}: [{key}] {message}")
 
 
+def config_path(path: Path | str | None = None) -> Path:
+    """The configuration file: `path`, else `PHM_CONFIG`, else the repository's phm.toml."""
+    return Path(path or os.environ.get("PHM_CONFIG") or DEFAULT_CONFIG).resolve()
+
+
 def load_settings(path: Path | str | None = None, data_dir: Path | str | None = None,
                   region: str | None = None) -> Settings:
-    """Read and validate `phm.toml` for one region (default: its `[region]`).
+    """Read, validate and resolve `phm.toml` for one region (default: its `[region]`).
 
     `PHM_DATA_DIR` (or `data_dir`) overrides the data directory. Further regions of the same deployment are
     `[regions.<CODE>]` tables (name, gemeenten, optional years and data_dir) that share every other setting;
     each has its own data directory, by default `<data_dir>/regions/<CODE>`.
     """
-    path = Path(path or os.environ.get("PHM_CONFIG") or DEFAULT_CONFIG).resolve()
-    raw = _read(path)
-    primary = raw.get("region", {})
+    path = config_path(path)
+    return resolve(read_config(path), path, region, data_dir)
+
+
+def load_regions(path: Path | str | None = None, data_dir: Path | str | None = None) -> list[Settings]:
+    """Settings of every region in the configuration, `[region]` first (the file read once)."""
+    path = config_path(path)
+    raw = read_config(path)
+    return [resolve(raw, path, code, data_dir) for code in _region_codes(raw, path)]
+
+
+def read_config(path: Path) -> dict:
+    """The TOML of `path`, with unknown sections and keys refused by name."""
+    raw = parse_toml(path)
+    validate_keys(raw, path)
+    return raw
+
+
+def parse_toml(path: Path) -> dict:
+    """The TOML of `path` as read (the one place that reads the configuration file)."""
+    if not path.exists():
+        raise ConfigError(f"{path}: configuration file not found; copy phm.toml from the repository root")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def validate_keys(raw: dict, path: Path) -> None:
+    """Refuse a section or key the pipeline does not know: a typo must not silently mean a default."""
+    for section, value in raw.items():
+        _require(section in KNOWN_SECTIONS, path, section,
+                 f"unknown section{_suggestion(section, KNOWN_SECTIONS)}; expected one of {sorted(KNOWN_SECTIONS)}")
+        allowed = KNOWN_SECTIONS[section]
+        if allowed is not None and isinstance(value, dict):
+            for key in value:
+                _require(key in allowed, path, f"{section}.{key}",
+                         f"unknown key{_suggestion(key, allowed)}; expected one of {sorted(allowed)}")
+
+
+def _suggestion(word: str, known) -> str:
+    close = difflib.get_close_matches(word, sorted(known), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def resolve(raw: dict, path: Path, region: str | None = None, data_dir: Path | str | None = None) -> Settings:
+    """Settings of one region from the validated TOML: types checked, defaults filled, paths made absolute."""
+    code, chosen, key = _region(raw, path, region)
     run = raw.get("run", {})
-    extra = raw.get("regions", {})
-    primary_code = str(primary.get("code", "REGIO"))
-    codes = [primary_code, *extra]
-    _require(len(set(codes)) == len(codes), path, "regions", f"region code {primary_code} is used twice")
-    for code, table in extra.items():
-        _require(bool(REGION_CODE.match(code)), path, f"regions.{code}",
-                 "a region code is upper case letters, digits and _ (e.g. RG_WESTFRIESLAND)")
-        _require(isinstance(table, dict), path, f"regions.{code}", "must be a table with name and gemeenten")
-        for key in table:
-            _require(key in REGION_KEYS, path, f"regions.{code}.{key}",
-                     f"unknown key; expected one of {sorted(REGION_KEYS)}")
-    code = region or primary_code
-    _require(code in codes, path, "regions", f"no region {code!r}; configured regions: {', '.join(codes)}")
-    chosen = primary if code == primary_code else extra[code]
-    key = "region" if code == primary_code else f"regions.{code}"
-
-    gemeenten = chosen.get("gemeenten", [])
-    _require(isinstance(gemeenten, list) and len(gemeenten) > 0, path, f"{key}.gemeenten",
-             "must be a non-empty list of CBS gemeente codes such as \"GM0361\"")
-    for gm in gemeenten:
-        _require(isinstance(gm, str) and bool(GEMEENTE_CODE.match(gm)), path, f"{key}.gemeenten",
-                 f"{gm!r} is not a CBS gemeente code (GM followed by four digits, e.g. \"GM0361\")")
-    _require(len(set(gemeenten)) == len(gemeenten), path, f"{key}.gemeenten", "lists a gemeente twice")
-    years_key = f"{key}.years" if "years" in chosen else "run.years"
-    years = chosen.get("years", run.get("years", []))
-    _require(isinstance(years, list) and len(years) > 0 and all(isinstance(y, int) for y in years),
-             path, years_key, "must be a non-empty list of years, e.g. [2022, 2023, 2024]")
-    _require(all(2000 <= y <= 2100 for y in years), path, years_key, f"{years} contains an implausible year")
-    _require(years == sorted(set(years)), path, years_key, "must be ascending without repeats")
-
-    base = path.parent
-    data = Path(data_dir or os.environ.get("PHM_DATA_DIR") or run.get("data_dir", "data"))
-    data = data if data.is_absolute() else (Path.cwd() / data if data_dir or os.environ.get("PHM_DATA_DIR")
-                                            else base / data)
-    if code != primary_code:
-        own = chosen.get("data_dir")
-        data = (Path(own) if Path(own).is_absolute() else base / own) if own else data / "regions" / code
-    reference = Path(run.get("reference_dir", "sample_data/reference"))
-    reference = reference if reference.is_absolute() else base / reference
-    _require(reference.is_dir(), path, "run.reference_dir", f"{reference} does not exist")
-
-    known = _known_gemeenten(reference)
+    gemeenten = _gemeenten(chosen, path, key)
+    years = _years(chosen, run, path, key)
+    reference = _reference_dir(run, path)
+    known = known_gemeenten(reference)
     unknown = [gm for gm in gemeenten if gm not in known]
     _require(not unknown, path, f"{key}.gemeenten",
              f"{', '.join(unknown)} not found in the CBS/RIVM reference data in {reference}; "
@@ -177,9 +193,125 @@ def load_settings(path: Path | str | None = None, data_dir: Path | str | None = 
     duck = raw.get("duckdb", {})
     threads = duck.get("threads", 2)
     _require(isinstance(threads, int) and threads >= 1, path, "duckdb.threads", "must be a positive integer")
-    cutoffs = raw.get("cutoffs", {})
-    for name, value in cutoffs.items():
-        _require(isinstance(value, int | float), path, f"cutoffs.{name}", f"must be a number, got {value!r}")
+    return Settings(
+        config_path=path,
+        region_code=code,
+        region_name=str(chosen.get("name", "Regio")),
+        gemeenten=tuple(gemeenten),
+        years=tuple(years),
+        data_dir=_data_dir(run, chosen, path, code, code == _primary_code(raw), data_dir).resolve(),
+        reference_dir=reference.resolve(),
+        seed=int(generator.get("seed", 20241)),
+        scale=float(generator.get("scale", 1.0)),
+        duckdb_threads=threads,
+        duckdb_memory_limit=str(duck.get("memory_limit", "4GB")),
+        disclosure=_typed(DisclosurePolicy, raw.get("disclosure", {}), path, "disclosure"),
+        checks=_typed(CheckThresholds, raw.get("checks", {}), path, "checks"),
+        completeness=_completeness(raw.get("completeness", {}), path),
+        allow_incomplete=_allow_incomplete(run, years, path),
+        cutoffs=_cutoffs(raw.get("cutoffs", {}), path),
+        automation=_automation(raw.get("automation", {}), path),
+        alerts=_alerts(raw.get("alerts", {}), path),
+        max_runtime_minutes=_positive_int(run.get("max_runtime_minutes", 240), path, "run.max_runtime_minutes"),
+        raw={**raw, "region": {"code": code, **chosen}},
+    )
+
+
+def _primary_code(raw: dict) -> str:
+    return str(raw.get("region", {}).get("code", "REGIO"))
+
+
+def _region_codes(raw: dict, path: Path) -> list[str]:
+    """`[region]`'s code and those of the `[regions.<CODE>]` tables, each checked."""
+    primary, extra = _primary_code(raw), raw.get("regions", {})
+    codes = [primary, *extra]
+    _require(len(set(codes)) == len(codes), path, "regions", f"region code {primary} is used twice")
+    for code, table in extra.items():
+        _require(bool(REGION_CODE.match(code)), path, f"regions.{code}",
+                 "a region code is upper case letters, digits and _ (e.g. RG_WESTFRIESLAND)")
+        _require(isinstance(table, dict), path, f"regions.{code}", "must be a table with name and gemeenten")
+        for key in table:
+            _require(key in REGION_KEYS, path, f"regions.{code}.{key}",
+                     f"unknown key; expected one of {sorted(REGION_KEYS)}")
+    return codes
+
+
+def _region(raw: dict, path: Path, region: str | None) -> tuple[str, dict, str]:
+    """The chosen region's code, its table and the table's name in messages."""
+    codes = _region_codes(raw, path)
+    primary = _primary_code(raw)
+    code = region or primary
+    _require(code in codes, path, "regions", f"no region {code!r}; configured regions: {', '.join(codes)}")
+    if code == primary:
+        return code, raw.get("region", {}), "region"
+    return code, raw["regions"][code], f"regions.{code}"
+
+
+def _gemeenten(chosen: dict, path: Path, key: str) -> list[str]:
+    gemeenten = chosen.get("gemeenten", [])
+    _require(isinstance(gemeenten, list) and len(gemeenten) > 0, path, f"{key}.gemeenten",
+             "must be a non-empty list of CBS gemeente codes such as \"GM0361\"")
+    for gm in gemeenten:
+        _require(isinstance(gm, str) and bool(GEMEENTE_CODE.match(gm)), path, f"{key}.gemeenten",
+                 f"{gm!r} is not a CBS gemeente code (GM followed by four digits, e.g. \"GM0361\")")
+    _require(len(set(gemeenten)) == len(gemeenten), path, f"{key}.gemeenten", "lists a gemeente twice")
+    return gemeenten
+
+
+def _years(chosen: dict, run: dict, path: Path, key: str) -> list[int]:
+    """The region's own years, else `[run] years`: ascending, plausible, without repeats."""
+    years_key = f"{key}.years" if "years" in chosen else "run.years"
+    years = chosen.get("years", run.get("years", []))
+    _require(isinstance(years, list) and len(years) > 0 and all(isinstance(y, int) for y in years),
+             path, years_key, "must be a non-empty list of years, e.g. [2022, 2023, 2024]")
+    _require(all(2000 <= y <= 2100 for y in years), path, years_key, f"{years} contains an implausible year")
+    _require(years == sorted(set(years)), path, years_key, "must be ascending without repeats")
+    return years
+
+
+def _data_dir(run: dict, chosen: dict, path: Path, code: str, primary: bool,
+              data_dir: Path | str | None) -> Path:
+    """An override (argument or PHM_DATA_DIR) is relative to the working directory, the configured one to the
+    file; a further region defaults to `<data_dir>/regions/<CODE>`."""
+    base = path.parent
+    override = data_dir or os.environ.get("PHM_DATA_DIR")
+    data = Path(override or run.get("data_dir", "data"))
+    data = data if data.is_absolute() else (Path.cwd() / data if override else base / data)
+    if primary:
+        return data
+    own = chosen.get("data_dir")
+    return (Path(own) if Path(own).is_absolute() else base / own) if own else data / "regions" / code
+
+
+def _reference_dir(run: dict, path: Path) -> Path:
+    reference = Path(run.get("reference_dir", "sample_data/reference"))
+    reference = reference if reference.is_absolute() else path.parent / reference
+    _require(reference.is_dir(), path, "run.reference_dir", f"{reference} does not exist")
+    return reference
+
+
+def _typed(cls, table: dict, path: Path, section: str):
+    """`[section]` as its frozen dataclass (DisclosurePolicy, CheckThresholds), whose errors gain the file."""
+    _require(isinstance(table, dict), path, section, f"must be a table ([{section}] with its keys)")
+    try:
+        return cls.from_mapping(table)
+    except ValueError as exc:  # "<section>.<key> <what is wrong>": the key goes into the brackets
+        key, _, problem = str(exc).partition(" ")
+        raise ConfigError(f"{path}: [{key}] {problem}") from exc
+
+
+def _completeness(table: dict, path: Path) -> dict:
+    """`[completeness]` over the gate's defaults (`quality/completeness.py`)."""
+    for source in table.get("optional", []):
+        _require(source in SOURCES, path, "completeness.optional",
+                 f"{source!r} is not a source; expected one of {sorted(SOURCES)}")
+    for source in table.get("min_records_per_resident", {}):
+        _require(source in SOURCES, path, "completeness.min_records_per_resident",
+                 f"{source!r} is not a source; expected one of {sorted(SOURCES)}")
+    return {**COMPLETENESS_DEFAULTS, **table}
+
+
+def _allow_incomplete(run: dict, years: list[int], path: Path) -> tuple[str, ...]:
     allow = run.get("allow_incomplete", [])
     _require(isinstance(allow, list) and all(isinstance(a, str) for a in allow), path, "run.allow_incomplete",
              'must be a list such as ["wmo:2024"] (source:year, or a source for every year)')
@@ -189,36 +321,13 @@ def load_settings(path: Path | str | None = None, data_dir: Path | str | None = 
                  f"{entry!r}: {source!r} is not a source; expected one of {sorted(SOURCES)}")
         _require(not year or (year.isdigit() and int(year) in years), path, "run.allow_incomplete",
                  f"{entry!r}: {year!r} is not one of the configured years {years}")
-    completeness = raw.get("completeness", {})
-    for source in completeness.get("optional", []):
-        _require(source in SOURCES, path, "completeness.optional",
-                 f"{source!r} is not a source; expected one of {sorted(SOURCES)}")
-    for source in completeness.get("min_records_per_resident", {}):
-        _require(source in SOURCES, path, "completeness.min_records_per_resident",
-                 f"{source!r} is not a source; expected one of {sorted(SOURCES)}")
+    return tuple(allow)
 
-    return Settings(
-        config_path=path,
-        region_code=code,
-        region_name=str(chosen.get("name", "Regio")),
-        gemeenten=tuple(gemeenten),
-        years=tuple(years),
-        data_dir=data.resolve(),
-        reference_dir=reference.resolve(),
-        seed=int(generator.get("seed", 20241)),
-        scale=float(generator.get("scale", 1.0)),
-        duckdb_threads=threads,
-        duckdb_memory_limit=str(duck.get("memory_limit", "4GB")),
-        disclosure=dict(raw.get("disclosure", {})),
-        checks=dict(raw.get("checks", {})),
-        completeness=dict(completeness),
-        allow_incomplete=tuple(allow),
-        cutoffs=dict(cutoffs),
-        automation=_automation(raw.get("automation", {}), path),
-        alerts=_alerts(raw.get("alerts", {}), path),
-        max_runtime_minutes=_positive_int(run.get("max_runtime_minutes", 240), path, "run.max_runtime_minutes"),
-        raw={**raw, "region": {"code": code, **chosen}},
-    )
+
+def _cutoffs(table: dict, path: Path) -> dict:
+    for name, value in table.items():
+        _require(isinstance(value, int | float), path, f"cutoffs.{name}", f"must be a number, got {value!r}")
+    return dict(table)
 
 
 def _positive_int(value, path: Path, key: str) -> int:
@@ -289,39 +398,21 @@ def _without_operational(raw: dict) -> dict:
     return kept
 
 
-def load_regions(path: Path | str | None = None, data_dir: Path | str | None = None) -> list[Settings]:
-    """Settings of every region in the configuration, `[region]` first."""
-    path = Path(path or os.environ.get("PHM_CONFIG") or DEFAULT_CONFIG).resolve()
-    raw = _read(path)
-    codes = [str(raw.get("region", {}).get("code", "REGIO")), *raw.get("regions", {})]
-    return [load_settings(path, data_dir, code) for code in codes]
-
-
-def _read(path: Path) -> dict:
-    """The TOML of `path`, with unknown sections and keys refused by name."""
-    if not path.exists():
-        raise ConfigError(f"{path}: configuration file not found; copy phm.toml from the repository root")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    for section, value in raw.items():
-        _require(section in KNOWN_SECTIONS, path, section, f"unknown section; expected one of {sorted(KNOWN_SECTIONS)}")
-        allowed = KNOWN_SECTIONS[section]
-        if allowed is not None and isinstance(value, dict):
-            for key in value:
-                _require(key in allowed, path, f"{section}.{key}", f"unknown key; expected one of {sorted(allowed)}")
-    return raw
-
-
-def _known_gemeenten(reference: Path) -> set[str]:
+def known_gemeenten(reference: Path) -> frozenset[str]:
     """Gemeente codes of the RIVM 2020 reference file (the area classification the pipeline uses)."""
-    import duckdb
-
-    path = reference / "rivm_50090NED_gezondheid_wijk_buurt_2020_18plus_NL.csv"
+    path = reference / RIVM_2020
     if not path.exists():
         raise ConfigError(f"{path}: reference file missing; restore sample_data/reference from the repository")
+    stat = path.stat()
+    return _gemeenten_of(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.cache
+def _gemeenten_of(path: str, mtime_ns: int, size: int) -> frozenset[str]:
+    """Read once per file version: the file is 3.7 MB and every load of the settings asks for it."""
+    import duckdb
+
     with duckdb.connect() as con:
         rows = con.execute("SELECT DISTINCT trim(Codering_3) FROM read_csv(?, all_varchar=true) "
-                           "WHERE trim(SoortRegio_2) = 'Gemeente'", [str(path)]).fetchall()
-    return {r[0] for r in rows}
+                           "WHERE trim(SoortRegio_2) = 'Gemeente'", [path]).fetchall()
+    return frozenset(r[0] for r in rows)

@@ -10,11 +10,11 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
+from pydantic import PrivateAttr
 
 from pipelines.config import Settings, load_settings
 from pipelines.lock import region_lock
 from pipelines.partitions import RANGE_END, RANGE_START
-from quality.expectations import preload_great_expectations
 
 REGION_TAG = "phm/region"
 ROUTE_TAG = "phm/route"
@@ -58,26 +58,31 @@ def region_problems(settings: Settings, run, warehouse_database: str | None) -> 
 
 
 class PhmConfig(dg.ConfigurableResource):
-    """Where the run's `phm.toml` lives and which of its regions runs; assets read validated Settings."""
+    """Where the run's `phm.toml` lives and which of its regions runs; assets read validated Settings.
+
+    The settings are read, validated and resolved once per resource instance (in a run: once, when the run
+    starts) and every asset of the run gets that same object: a file edited during a run does not change it
+    halfway."""
 
     config_path: str
     data_dir: str = ""   # the region's own data directory ("" = as configured)
     region: str = ""     # a region code of the configuration ("" = its [region])
+    _settings: Settings | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        settings = self.settings()
         if context.run is not None:
             database = (context.run.run_config.get("resources", {}).get("warehouse", {}).get("config", {})
                         .get("database"))
-            problems = region_problems(self.settings(), context.run, database)
+            problems = region_problems(settings, context.run, database)
             if problems:
                 raise RegionMismatch(f"run {context.run.run_id} refused before any step: " + "; ".join(problems))
-        # Importing Great Expectations takes seconds of Python; started now, it overlaps with the run's
-        # DuckDB work instead of delaying the expectations step.
-        preload_great_expectations()
 
     def settings(self) -> Settings:
-        settings = load_settings(self.config_path, region=self.region or None)
-        return dataclasses.replace(settings, data_dir=Path(self.data_dir)) if self.data_dir else settings
+        if self._settings is None:
+            settings = load_settings(self.config_path, region=self.region or None)
+            self._settings = dataclasses.replace(settings, data_dir=Path(self.data_dir)) if self.data_dir else settings
+        return self._settings
 
 
 def phm_config(settings: Settings) -> dict:
@@ -124,6 +129,11 @@ class WarehouseResource(DuckDBResource):
         if run is None:  # a resource used outside a run (tests, notebooks): no lock
             yield self
             return
+        # Importing Great Expectations takes seconds of Python; started when the run opens its warehouse, it
+        # overlaps with the run's DuckDB work instead of delaying the expectations step.
+        from quality.expectations.preload import preload_great_expectations
+
+        preload_great_expectations()
         tagged = run.tags.get(REGION_TAG)
         if self.region and tagged and tagged != self.region:
             raise RegionMismatch(f"run {run.run_id} refused before any step: it is tagged {REGION_TAG}={tagged} "

@@ -29,6 +29,7 @@ import polars as pl
 from quality.contracts import CONTRACTS
 from quality.outcomes import CheckOutcome
 
+# The keys of `[completeness]` and their defaults (the configuration loader knows the keys from here).
 DEFAULTS: dict[str, Any] = {
     "optional": ["interventions", "intervention_participants"],
     "min_share_of_previous_year": 0.5,

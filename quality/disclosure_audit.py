@@ -2,7 +2,8 @@
 
 It attacks the publication the way an outsider with the published file would, and shares no code with the
 suppression (`indicators/disclosure.py`, `indicators/protection*.py`): it reads only the candidate (exact
-counts), the published rows, the areas, the policy and the catalogue's declarative links.
+counts), the published rows, the areas, the policy (`indicators/disclosure_policy.py`) and the catalogue's
+declarative links.
 
 1. rules      every published cell re-checked against the primary and dominance rules, masking, reasons,
               rounding (`quality/disclosure_rules.py`)
@@ -34,6 +35,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from indicators.disclosure_policy import DisclosurePolicy
 from quality.audit_cells import KEY, RULE_COLUMNS, joined_cells, link_frame
 from quality.bound_propagation import MAX_ITERATIONS, propagate_bounds, sharpen_with_lp
 from quality.counts_from_values import PublishedCells, recover_counts
@@ -42,13 +44,9 @@ from quality.disclosure_rules import rule_breaks, sensitive_magnitudes
 from quality.protection_requirement import margins, sensitive_quantities
 from quality.published_relations import AttackModel, build_model, empty_knowledge, grouped_strata
 
-# The defaults of the policy are repeated here on purpose (independence); a test keeps them equal to phm.toml.
-POLICY_DEFAULTS: dict[str, float] = {
-    "min_count": 10, "min_denominator": 50, "min_respondents": 30, "min_cost_persons": 10,
-    "dominance_share": 0.5, "rounding_base": 5,
-    "protection_width": 5, "magnitude_protection": 0.25, "min_units": 3, "unit_dominance_share": 0.5,
-}
-SHARES = ("dominance_share", "magnitude_protection", "unit_dominance_share")
+# The audit shares the policy's thresholds with the suppression it attacks (one policy, one place for its
+# defaults), never the code that enforces them.
+POLICY_DEFAULTS: dict[str, float] = DisclosurePolicy().as_dict()
 # How many of the narrowest protected quantities an exact LP re-bounds after propagation.
 LP_QUANTITIES = 25
 # Rules ranked by how directly they expose a person; within a rank the larger shortfall comes first.
@@ -137,21 +135,10 @@ class AuditReport:
         return counts
 
 
-def policy_from_mapping(mapping: Mapping[str, Any] | None) -> dict[str, float]:
-    """The audit's policy: [disclosure] of phm.toml over POLICY_DEFAULTS; unknown keys and bad values refused."""
-    unknown = sorted(set(mapping or {}) - set(POLICY_DEFAULTS))
-    if unknown:
-        raise ValueError(f"disclosure.{unknown[0]} is not a disclosure setting; expected one of "
-                         f"{sorted(POLICY_DEFAULTS)}")
-    policy = {**POLICY_DEFAULTS, **(mapping or {})}
-    for name, value in policy.items():
-        if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-            raise ValueError(f"disclosure.{name} = {value!r} is not a number")
-        if name in SHARES and not 0 < value <= 1:
-            raise ValueError(f"disclosure.{name} = {value} must lie in (0, 1]")
-        if name not in SHARES and value < (1 if name == "rounding_base" else 0):
-            raise ValueError(f"disclosure.{name} = {value} must be {'>= 1' if name == 'rounding_base' else '>= 0'}")
-    return policy
+def policy_from_mapping(policy: DisclosurePolicy | Mapping[str, Any] | None) -> dict[str, float]:
+    """The audit's policy by name: a DisclosurePolicy, or a `[disclosure]` table over the defaults (unknown keys
+    and bad values refused by DisclosurePolicy)."""
+    return (policy if isinstance(policy, DisclosurePolicy) else DisclosurePolicy.from_mapping(policy)).as_dict()
 
 
 def _named(cells: pl.DataFrame, found: list[tuple[int, str, str]]) -> list[tuple]:
@@ -305,7 +292,7 @@ def attack_publication(
     candidate: pl.DataFrame,
     published: pl.DataFrame,
     areas: pl.DataFrame,
-    policy_mapping: Mapping[str, Any] | None,
+    policy_mapping: DisclosurePolicy | Mapping[str, Any] | None,
     links: pl.DataFrame | Iterable[Mapping[str, Any]] | None = None,
     *,
     trends: pl.DataFrame | None = None,
@@ -386,7 +373,7 @@ def audit_disclosure(
     candidate: pl.DataFrame,
     published: pl.DataFrame,
     areas: pl.DataFrame,
-    policy_mapping: Mapping[str, Any] | None,
+    policy_mapping: DisclosurePolicy | Mapping[str, Any] | None,
     links: pl.DataFrame | Iterable[Mapping[str, Any]] | None = None,
     **derived: pl.DataFrame | None,
 ) -> list[Violation]:

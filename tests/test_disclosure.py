@@ -88,7 +88,7 @@ def primary_outcomes(rows: list[dict[str, Any]]) -> list[str | None]:
 
 def test_policy_defaults_follow_cbs_practice_and_the_audit_agrees():
     assert DisclosurePolicy() == DisclosurePolicy(10, 50, 30, 10, 0.5, 5, 5, 0.25, 3, 0.5)
-    # The audit keeps its own copy of the defaults (independence); they must not drift apart.
+    # The audit reads the same policy object; its dict form must name every threshold with its default.
     assert {f: getattr(POLICY, f) for f in POLICY.__dataclass_fields__} == POLICY_DEFAULTS
 
 

@@ -7,7 +7,7 @@ from dagster_duckdb import DuckDBResource
 
 from indicators.aggregation import build_cells, build_standardisation_cells, build_top_share_cells
 from indicators.catalogue import expansions_from_warehouse, load_catalogue
-from indicators.disclosure import DisclosurePolicy, flag_disclosure, mark_incomplete, publish_cells
+from indicators.disclosure import flag_disclosure, mark_incomplete, publish_cells
 from indicators.estimates import estimate_cells, round_statistics
 from indicators.grid import add_empty_cells, published_grid
 from indicators.quantities import links_frame
@@ -53,7 +53,7 @@ def indicator_cells(warehouse: DuckDBResource, phm: PhmConfig) -> dg.Materialize
                                                                   "(warns above half)")])
 def indicator_values(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig):
     s = phm.settings()
-    policy = DisclosurePolicy.from_mapping(s.disclosure)
+    policy = s.disclosure
     with warehouse.get_connection() as con:
         catalogue = load_catalogue(s.cutoffs, expansions_from_warehouse(con))
         unknown = sorted({src for i in catalogue.indicators for src in i.inputs} - set(SOURCES))

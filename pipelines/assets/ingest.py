@@ -60,7 +60,7 @@ def ingest_asset(source: str) -> dg.AssetsDefinition:
         })
         with warehouse.get_connection() as con:
             outcomes = [checks.ingest_balance(con, source),
-                        checks.quarantine_share(con, source, float(settings.checks.get("max_quarantine_share", 0.02)))]
+                        checks.quarantine_share(con, source, settings.checks.max_quarantine_share)]
         for outcome in outcomes:
             yield to_result(context.run.run_id, warehouse, outcome, context.asset_key)
 

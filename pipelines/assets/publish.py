@@ -8,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 
 from indicators.candidate import add_run_tables, build_candidate
 from indicators.catalogue import expansions_from_warehouse, load_catalogue
+from indicators.disclosure_policy import DisclosurePolicy
 from indicators.publication import publish
 from indicators.report.render import render_report
 from pipelines.assets.evaluation import EQUITY, EVALUATION, TRENDS
@@ -37,7 +38,7 @@ def _privacy(con, min_count: int) -> CheckOutcome:
                         "no pseudonym, person-level row, event date or small cell in the candidate")
 
 
-def _disclosure(con, policy: dict, links: list[dict]) -> CheckOutcome:
+def _disclosure(con, policy: DisclosurePolicy, links: list[dict]) -> CheckOutcome:
     """The attacker's audit of the candidate: everything an outsider can derive from the publication."""
     def table(sql: str):
         return con.execute(sql).pl()
@@ -69,20 +70,20 @@ def _disclosure(con, policy: dict, links: list[dict]) -> CheckOutcome:
                                                                     "change")])
 def publication_candidate(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig):
     s = phm.settings()
-    rounding = int(s.disclosure.get("rounding_base", 5))
+    rounding = s.disclosure.rounding_base
     with warehouse.get_connection() as con:
         catalogue = load_catalogue(s.cutoffs, expansions_from_warehouse(con))
-        counts = build_candidate(con, catalogue, rounding, int(s.disclosure.get("min_count", 10)))
+        counts = build_candidate(con, catalogue, rounding, s.disclosure.min_count)
         # quality_results and run_manifest are filled at publication; empty shapes let the gate check them now.
         con.execute(CHECK_RESULTS_DDL)
         add_run_tables(con, context.run.run_id, datetime.now(UTC), datetime.now(UTC), code_version(),
                        s.config_hash, code_list_versions())
     yield dg.MaterializeResult(metadata={"rows": counts["indicator_values"], **counts})
     with warehouse.get_connection() as con:
-        outcomes = [_privacy(con, int(s.disclosure.get("min_count", 10))),
+        outcomes = [_privacy(con, s.disclosure.min_count),
                     _disclosure(con, s.disclosure, catalogue.disclosure_links()),
                     *run_to_run(con, s.published_dir / "monitoring.duckdb",
-                                float(s.checks.get("run_to_run_tolerance", 1e-9)),
+                                s.checks.run_to_run_tolerance,
                                 {i.id: i.inputs for i in catalogue.indicators})]
     for outcome in outcomes:
         yield to_result(context.run.run_id, warehouse, outcome, context.asset_key)
@@ -100,7 +101,7 @@ def expectations(context: dg.AssetExecutionContext, warehouse: DuckDBResource, p
     with warehouse.get_connection() as con:
         outcomes = run_expectation_suites(con, s.data_dir / "gx", s.data_dir / "gx_docs",
                                           previous if previous.exists() else None,
-                                          rounding_base=int(s.disclosure.get("rounding_base", 5)))
+                                          rounding_base=s.disclosure.rounding_base)
     yield dg.MaterializeResult(metadata={"rows": len(outcomes), "data_docs": str(s.data_dir / "gx_docs"),
                                          "failed": sum(not o.passed for o in outcomes)})
     for outcome in outcomes:
@@ -118,7 +119,7 @@ def monitoring(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm
     with warehouse.get_connection() as con:
         add_run_tables(con, context.run.run_id, started, datetime.now(UTC), code_version(), s.config_hash,
                        code_list_versions())
-        found = privacy_violations(con, "candidate", int(s.disclosure.get("min_count", 10)))
+        found = privacy_violations(con, "candidate", s.disclosure.min_count)
         if found:
             raise dg.Failure(description="privacy check failed on the final candidate; nothing published: "
                                          + "; ".join(found[:5]))

@@ -63,7 +63,7 @@ def person_year_spine(context: dg.AssetExecutionContext, warehouse: DuckDBResour
         outcomes = [checks.spine_unique(con)]
         if all(_exists(con, "raw", t) for t in ("gp_episodes", "hospital_events", "zvw_costs", "health_survey",
                                                   "participatie")):
-            outcomes.append(checks.linkage_coverage(con, float(s.checks.get("min_linkage_coverage", 0.95))))
+            outcomes.append(checks.linkage_coverage(con, s.checks.min_linkage_coverage))
     for outcome in outcomes:
         yield to_result(context.run.run_id, warehouse, outcome, context.asset_key)
 
