@@ -110,7 +110,7 @@ def proportions_in_range(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
     bad = con.execute(
         """
         SELECT count(*), string_agg(DISTINCT indicator_id, ',')
-        FROM indicators.values v
+        FROM indicators.indicator_values v
         WHERE v.value IS NOT NULL AND (
               (v.unit = '%' AND (v.value < 0 OR v.value > 100))
            OR (v.ci_low IS NOT NULL AND (v.ci_low > v.value + 1e-9 OR v.ci_high < v.value - 1e-9)))
@@ -228,9 +228,9 @@ def rivm_plausibility(con: duckdb.DuckDBPyConnection, reference_dir, references:
     rows = con.execute(
         f"""
         WITH ours AS (
-            SELECT indicator_id, area_code, area_level, value, n FROM indicators.values
+            SELECT indicator_id, area_code, area_level, value, n FROM indicators.indicator_values
             WHERE stratum = 'totaal' AND area_level IN ('gemeente', 'wijk') AND value IS NOT NULL
-              AND n >= {RIVM_MIN_RESPONDENTS} AND period = (SELECT max(period) FROM indicators.values)
+              AND n >= {RIVM_MIN_RESPONDENTS} AND period = (SELECT max(period) FROM indicators.indicator_values)
         )
         SELECT o.indicator_id, o.area_code, o.value, r.rivm,
                (o.value - r.rivm) / nullif(sqrt(r.rivm * (100 - r.rivm) / o.n), 0) AS z,

@@ -303,7 +303,7 @@ def attack_publication(
 ) -> AuditReport:
     """Attack the publication as an outsider would and report every way it breaks the disclosure policy.
 
-    `candidate`: indicators.values (exact counts, contract of issue 13); `published`: the rows readers see;
+    `candidate`: indicators.indicator_values (exact counts, contract of issue 13); `published`: the rows readers see;
     `areas`: area_code, area_level, parent_code; `links`: `Catalogue.disclosure_links()` (list of dicts or a
     frame; without it indicators are not linked to each other and the report says so); the derived tables
     are optional and checked when given. `lp_quantities`: how many of the narrowest protected quantities an

@@ -23,7 +23,7 @@ def new_warehouse(gemeenten=("GM0399",)) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     ensure_schemas(con)
     build_areas(con, SETTINGS.reference_dir, list(gemeenten), "RG_T", "Test")
-    code_lists.load_code_lists(con)
+    code_lists.load_code_lists(con, SETTINGS.cutoffs)
     for source in CONTRACTS:
         prepare_tables(con, source)
     return con

@@ -102,7 +102,7 @@ def test_65_plus_is_the_residents_aged_65_and_over(small_run):
         for period in SMALL_YEARS:
             aged = wh.execute("SELECT count(*) FROM staging.person_year WHERE year = ? AND age >= 65",
                               [period]).fetchone()[0]
-            exact = wh.execute("SELECT denominator FROM indicators.values WHERE indicator_id = 'ph_multimorbiditeit' "
+            exact = wh.execute("SELECT denominator FROM indicators.indicator_values WHERE indicator_id = 'ph_multimorbiditeit' "
                                "AND area_level = 'regio' AND period = ? AND stratum = 'leeftijd:65+'",
                                [period]).fetchone()[0]
             assert exact == aged
@@ -112,7 +112,7 @@ def test_65_plus_is_the_residents_aged_65_and_over(small_run):
             assert abs(published - aged) <= 2.5 and published % 5 == 0
         # exact 65+ = 65-74 + 75+ in every cell that has all three, for every count
         off = wh.execute("""
-            WITH v AS (SELECT * FROM indicators.values WHERE suppression_reason IS DISTINCT FROM 'geen waarnemingen')
+            WITH v AS (SELECT * FROM indicators.indicator_values WHERE suppression_reason IS DISTINCT FROM 'geen waarnemingen')
             SELECT count(*), count(*) FILTER (WHERE abs(g.n - a.n - b.n) > 0
                                                  OR abs(g.denominator - a.denominator - b.denominator) > 1e-6
                                                  OR abs(g.numerator - a.numerator - b.numerator) > 1e-6)

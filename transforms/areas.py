@@ -13,6 +13,9 @@ from pathlib import Path
 
 import duckdb
 
+from transforms.sql import load_sql
+from transforms.warehouse import write_years
+
 RIVM_2020 = "rivm_50090NED_gezondheid_wijk_buurt_2020_18plus_NL.csv"
 NAMES_GLOB = "names_*.csv"  # area_level, area_code, name, gemeente_code (CBS 2020 names)
 LEVELS = ("buurt", "wijk", "gemeente", "regio")
@@ -64,60 +67,9 @@ def build_areas(con: duckdb.DuckDBPyConnection, reference_dir: Path, gemeenten: 
             f"(CBS 2020 classification); check the code, e.g. Alkmaar is GM0361"
         )
     load_names(con, reference_dir)
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE staging.areas AS
-        WITH rivm AS (
-            SELECT r.code, lower(r.kind) AS area_level, n.name AS own_name,
-                   'GM' || substr(r.code, 3, 4) AS gemeente_code
-            FROM _rivm r LEFT JOIN _names n ON n.area_code = r.code
-        ),
-        gemeente AS (  -- the names file first, the RIVM file where it has none
-            SELECT DISTINCT r.code AS gemeente_code, coalesce(n.name, r.gemeente_name) AS gemeente_name
-            FROM _rivm r LEFT JOIN _names n ON n.area_code = r.code WHERE r.kind = 'Gemeente'
-        ),
-        named AS (
-            SELECT r.code AS area_code, r.area_level, g.gemeente_name,
-                   CASE r.area_level
-                       WHEN 'gemeente' THEN g.gemeente_name
-                       WHEN 'wijk' THEN coalesce(r.own_name, 'Wijk ' || substr(r.code, 7, 2) || ' (' || g.gemeente_name || ')')
-                       ELSE coalesce(r.own_name, 'Buurt ' || substr(r.code, 9, 2) || ' (' || r.code || ')')
-                   END AS name,
-                   CASE r.area_level WHEN 'gemeente' THEN ? WHEN 'wijk' THEN r.gemeente_code
-                        ELSE 'WK' || substr(r.code, 3, 6) END AS parent_code,
-                   r.gemeente_code
-            FROM rivm r JOIN gemeente g USING (gemeente_code)
-        ),
-        with_gemeente AS (  -- a name seen twice in a level gets its gemeente ...
-            SELECT *, CASE WHEN count(*) OVER (PARTITION BY area_level, name) > 1
-                           THEN name || ' (' || gemeente_name || ')' ELSE name END AS shown
-            FROM named
-        )
-        SELECT area_code, area_level,
-               CASE WHEN count(*) OVER (PARTITION BY area_level, shown) > 1  -- ... or, twice in a gemeente, its code
-                    THEN name || ' (' || area_code || ')' ELSE shown END AS name,
-               parent_code, gemeente_code, ? AS classification_year
-        FROM with_gemeente
-        UNION ALL
-        SELECT ?, 'regio', ?, NULL, NULL, ?
-        ORDER BY area_level, area_code
-        """,
-        [region_code, CLASSIFICATION_YEAR, region_code, region_name, CLASSIFICATION_YEAR],
-    )
-    # Every area with itself and each ancestor: the join table for rolling cells up the hierarchy.
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE staging.area_ancestors AS
-        WITH RECURSIVE up(area_code, ancestor_code, ancestor_level) AS (
-            SELECT area_code, area_code, area_level FROM staging.areas
-            UNION ALL
-            SELECT up.area_code, a.parent_code, p.area_level
-            FROM up JOIN staging.areas a ON a.area_code = up.ancestor_code
-            JOIN staging.areas p ON p.area_code = a.parent_code
-        )
-        SELECT * FROM up ORDER BY area_code, ancestor_level
-        """
-    )
+    write_years(con, "staging.areas", load_sql("staging.areas"),
+                params=[region_code, CLASSIFICATION_YEAR, region_code, region_name, CLASSIFICATION_YEAR])
+    write_years(con, "staging.area_ancestors", load_sql("staging.area_ancestors"))
     return con.execute("SELECT count(*) FROM staging.areas").fetchone()[0]
 
 

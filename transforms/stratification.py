@@ -13,25 +13,8 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
+from transforms.sql import load_sql
 from transforms.warehouse import replace_view, write_years
-
-# A view, not a table: stratification and targeting each read it once, and writing a copy of the wide
-# person-year mart costs more than joining the survey and events again.
-BASE_SQL = """
-SELECT m.*,
-       sv.k10_score, sv.djg_score, sv.gali, sv.self_rated_health, sv.sbsq_mean, sv.smoker,
-       coalesce(ev.fall_fracture, false) AS fall_fracture, coalesce(ev.incontinence, false) AS incontinence,
-       (m.wmo OR m.jeugd OR m.bijstand OR m.schuldhulp) AS social_problem,
-       -- top 10 % of total cost (Zvw + Wmo + Jeugd + Wlz) among residents of the region in the year
-       r.cost_top10,
-       (sv.k10_score >= {k10_moderate} OR sv.djg_score >= {djg_lonely} OR sv.self_rated_health >= 4) AS survey_risk
-FROM marts.person_year m
--- ranked on the two columns it needs and joined back by rowid: a window carrying the whole wide row is slow
-JOIN (SELECT rowid AS rid, percent_rank() OVER (PARTITION BY year ORDER BY total_cost) > 0.9 AS cost_top10
-      FROM marts.person_year) r ON r.rid = m.rowid
-LEFT JOIN marts.survey_respondent sv USING (pseudo_id, year)
-LEFT JOIN staging.person_events ev USING (pseudo_id, year)
-"""
 
 
 @dataclass(frozen=True)
@@ -56,30 +39,22 @@ def _flag(rule: str) -> str:
 
 
 def stratification_sql(rules: Rules) -> str:
-    frailty = " + ".join(f"CAST({_flag(rule)} AS INTEGER)" for _, rule in rules.frailty)
-    cascade = " ".join(f"WHEN {_flag(rule)} THEN '{segment}'" for segment, rule in rules.segments)
-    domains = ", ".join(f"{_flag(rule)} AS domein_{domain}" for domain, rule in rules.domains)
-    n_domains = " + ".join(f"CAST(domein_{domain} AS INTEGER)" for domain, _ in rules.domains)
-    return f"""
-    CREATE OR REPLACE TABLE marts.person_stratification AS
-    WITH frail AS (
-        SELECT *, CASE WHEN age >= 75 THEN {frailty} END AS frailty_deficits FROM staging.phm_base
-    ),
-    ranked AS (
-        SELECT *, CASE {cascade} END AS segment, {domains} FROM frail
+    """The SELECT of `marts.person_stratification`, its template filled from the rule tables."""
+    return load_sql(
+        "marts.person_stratification",
+        frailty=" + ".join(f"CAST({_flag(rule)} AS INTEGER)" for _, rule in rules.frailty),
+        cascade=" ".join(f"WHEN {_flag(rule)} THEN '{segment}'" for segment, rule in rules.segments),
+        domains=", ".join(f"{_flag(rule)} AS domein_{domain}" for domain, rule in rules.domains),
+        domain_columns=", ".join(f"domein_{d}" for d, _ in rules.domains),
+        n_domains=" + ".join(f"CAST(domein_{domain} AS INTEGER)" for domain, _ in rules.domains),
     )
-    SELECT pseudo_id, year, frailty_deficits, segment, social_problem, cost_top10, survey_risk,
-           {', '.join(f'domein_{d}' for d, _ in rules.domains)},
-           {n_domains} AS n_domains
-    FROM ranked
-    """
 
 
 def build_stratification(con: duckdb.DuckDBPyConnection, cutoffs: dict,
                          only_years: Sequence[int] | None = None) -> pl.DataFrame:
     """Create `marts.person_stratification` (or only its rows of `only_years`); returns segment shares per year."""
-    replace_view(con, "staging.phm_base", BASE_SQL.format(**cutoffs))
-    write_years(con, stratification_sql(Rules.load(con)), only_years)
+    replace_view(con, "staging.phm_base", load_sql("staging.phm_base", **cutoffs))
+    write_years(con, "marts.person_stratification", stratification_sql(Rules.load(con)), only_years)
     missing = con.execute("SELECT count(*) FROM marts.person_stratification WHERE segment IS NULL").fetchone()[0]
     if missing:
         raise ValueError(f"{missing} person-years match no segment rule; the last rule in "
@@ -92,35 +67,10 @@ def build_stratification(con: duckdb.DuckDBPyConnection, cutoffs: dict,
     ).pl()
 
 
-SCENARIOS_SQL = """
-CREATE OR REPLACE TABLE marts.impact_scenarios AS
-WITH base AS (
-    SELECT m.year, a.ancestor_code AS area_code, a.ancestor_level AS area_level, s.segment,
-           m.acute_admissions, m.seh_visits
-    FROM marts.person_year m
-    JOIN marts.person_stratification s USING (pseudo_id, year)
-    JOIN staging.area_ancestors a ON a.area_code = m.buurt_code
-    WHERE a.ancestor_level IN ('gemeente', 'regio')
-)
-SELECT b.year AS period, b.area_code, b.area_level, r.scenario, r.segment, r.outcome,
-       count(*) AS persons,
-       sum(CASE r.outcome WHEN 'acute_admissions' THEN b.acute_admissions ELSE b.seh_visits END) AS baseline_events,
-       count(*) FILTER (WHERE CASE r.outcome WHEN 'acute_admissions' THEN b.acute_admissions ELSE b.seh_visits END > 0)
-           AS persons_with_events,
-       r.reach_share, r.assumed_effect,
-       count(*) * r.reach_share AS persons_reached,
-       sum(CASE r.outcome WHEN 'acute_admissions' THEN b.acute_admissions ELSE b.seh_visits END)
-           * r.reach_share * r.assumed_effect AS expected_change_in_events
-FROM base b JOIN ref.impact_scenarios r ON r.segment = b.segment
-GROUP BY b.year, b.area_code, b.area_level, r.scenario, r.segment, r.outcome, r.reach_share, r.assumed_effect
-ORDER BY ALL
-"""
-
-
 def build_impact_scenarios(con: duckdb.DuckDBPyConnection, only_years: Sequence[int] | None = None) -> int:
     """Scenario table of step 3: people in a segment x assumed reach x assumed effect on their care use.
 
     The assumptions live in `reference/impact_scenarios.csv`: a steering group can edit them and rerun.
     """
-    write_years(con, SCENARIOS_SQL, only_years, year_column="period")
+    write_years(con, "marts.impact_scenarios", load_sql("marts.impact_scenarios"), only_years, year_column="period")
     return con.execute("SELECT count(*) FROM marts.impact_scenarios").fetchone()[0]

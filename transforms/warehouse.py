@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import duckdb
@@ -35,30 +34,23 @@ def replace_view(con: duckdb.DuckDBPyConnection, name: str, select: str) -> None
     con.execute(f"CREATE OR REPLACE VIEW {name} AS {select}")
 
 
-CREATE_AS = re.compile(r"^\s*CREATE OR REPLACE TABLE\s+(\S+)\s+AS\s+(.*)$", re.S | re.I)
-
-
 class PartitionError(ValueError):
     """A year partition cannot be written into a table built differently: the operator must run all years."""
 
 
-def write_years(con: duckdb.DuckDBPyConnection, statement: str, only_years: Sequence[int] | None = None,
+def write_years(con: duckdb.DuckDBPyConnection, table: str, select_sql: str, years: Sequence[int] | None = None,
                 params: list | None = None, year_column: str = "year") -> None:
-    """Run `CREATE OR REPLACE TABLE t AS SELECT ...` whole, or replace only the rows of `only_years`.
+    """Create table `table` (schema.name) as `select_sql` whole, or replace only the rows of `years`.
 
     A year partition re-runs the same SELECT (which may read every year, e.g. episodes that span years)
-    but keeps only its own years' rows, so the other years of `t` stay exactly as they were.
+    but keeps only its own years' rows, so the other years of `table` stay exactly as they were.
     """
-    if only_years is None:
-        con.execute(statement, params)
+    if years is None:
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS {select_sql}", params)
         return
-    match = CREATE_AS.match(statement)
-    if match is None:
-        raise ValueError(f"not a CREATE OR REPLACE TABLE ... AS statement: {statement[:80]!r}")
-    table, select = match.group(1), match.group(2).strip().rstrip(";")
-    years = ", ".join(str(int(y)) for y in only_years)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _year_rows AS SELECT * FROM ({select}) WHERE {year_column} IN ({years})",
-                params)
+    listed = ", ".join(str(int(y)) for y in years)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _year_rows AS SELECT * FROM ({select_sql}\n) "
+                f"WHERE {year_column} IN ({listed})", params)
     try:
         schema, name = table.split(".")
         existing = [r[0] for r in con.execute(
@@ -72,7 +64,7 @@ def write_years(con: duckdb.DuckDBPyConnection, statement: str, only_years: Sequ
             raise PartitionError(f"{table} was built with other columns ({len(existing)} vs {len(new)}), probably "
                                  f"by an earlier version of phm-pipeline or other rule files; run all years once "
                                  f"(`phm run` without --year) before running a single year")
-        con.execute(f"DELETE FROM {table} WHERE {year_column} IN ({years})")
+        con.execute(f"DELETE FROM {table} WHERE {year_column} IN ({listed})")
         con.execute(f"INSERT INTO {table} SELECT * FROM _year_rows")
     finally:
         con.execute("DROP TABLE IF EXISTS _year_rows")

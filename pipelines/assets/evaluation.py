@@ -7,18 +7,18 @@ from indicators.catalogue import expansions_from_warehouse, load_catalogue
 from indicators.equity_gaps import equity_gaps
 from indicators.evaluation import evaluate
 from indicators.trends import trends
-from pipelines.assets.indicators import VALUES
+from pipelines.assets.indicators import PUBLISHED_VALUES
 from pipelines.assets.phm_steps import REACH, TARGETING
-from pipelines.metadata import markdown_table
+from pipelines.metadata import markdown_table, table_key, table_metadata
 from pipelines.resources import PhmConfig
 from transforms.warehouse import write_table
 
-EQUITY = dg.AssetKey(["indicators", "equity_gaps"])
-EVALUATION = dg.AssetKey(["indicators", "evaluation_results"])
-TRENDS = dg.AssetKey(["indicators", "trends"])
+EQUITY = table_key("indicators.equity_gaps")
+EVALUATION = table_key("indicators.evaluation_results")
+TRENDS = table_key("indicators.trends")
 
 
-@dg.asset(key=EQUITY, group_name="indicators", kinds={"duckdb"}, deps=[VALUES],
+@dg.asset(key=EQUITY, group_name="indicators", kinds={"duckdb"}, deps=[PUBLISHED_VALUES],
           description="Health equity per indicator, area and year: Q1 and Q5 values, gap, ratio, slope and "
                       "relative index of inequality with 95% intervals; suppressed when a quintile cell is.")
 def equity(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
@@ -29,7 +29,8 @@ def equity(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
         published = con.execute("SELECT * FROM indicators.published_values").pl()
         gaps = equity_gaps(published, published, {i.id: i.method for i in catalogue.indicators})
         write_table(con, "indicators.equity_gaps", gaps)
-    return dg.MaterializeResult(metadata={"rows": gaps.height,
+        metadata = table_metadata(con, "indicators.equity_gaps")
+    return dg.MaterializeResult(metadata={**metadata, "rows": gaps.height,
                                          "published": int((~gaps["suppressed"]).sum()) if gaps.height else 0})
 
 
@@ -41,14 +42,15 @@ def evaluation_results(warehouse: DuckDBResource) -> dg.MaterializeResult:
     with warehouse.get_connection() as con:
         results = evaluate(con)
         write_table(con, "indicators.evaluation_results", results)
-    return dg.MaterializeResult(metadata={
+        metadata = table_metadata(con, "indicators.evaluation_results")
+    return dg.MaterializeResult(metadata={**metadata,
         "rows": results.height,
         "results": markdown_table(results.select("intervention_id", "method", "estimate", "ci_low", "ci_high",
                                                  "status")),
     })
 
 
-@dg.asset(key=TRENDS, group_name="phm_step5_evaluation", kinds={"duckdb"}, deps=[VALUES],
+@dg.asset(key=TRENDS, group_name="phm_step5_evaluation", kinds={"duckdb"}, deps=[PUBLISHED_VALUES],
           description="PHM step 5: change of every indicator, area and stratum between consecutive years and over "
                       "the whole period, with a 95% interval and a significance flag; suppressed with its cells.")
 def indicator_trends(warehouse: DuckDBResource) -> dg.MaterializeResult:
@@ -57,7 +59,8 @@ def indicator_trends(warehouse: DuckDBResource) -> dg.MaterializeResult:
         result = trends(published, published)
         write_table(con, "indicators.trends", result)
         significant = int(result["significant"].fill_null(False).sum()) if result.height else 0
-    return dg.MaterializeResult(metadata={"rows": result.height, "significant_changes": significant})
+        metadata = table_metadata(con, "indicators.trends")
+    return dg.MaterializeResult(metadata={**metadata, "rows": result.height, "significant_changes": significant})
 
 
 EVALUATION_ASSETS = [equity, evaluation_results, indicator_trends]

@@ -13,44 +13,66 @@ from indicators.grid import add_empty_cells, published_grid
 from indicators.quantities import links_frame
 from indicators.report.labels import nl_text_expr
 from pipelines.assets.ingest import COMPLETENESS
-from pipelines.assets.phm_steps import REACH, TARGETING
-from pipelines.assets.staging import SURVEY, WORKFORCE
+from pipelines.assets.phm_steps import PERSON_YEAR_INDICATORS, REACH, TARGETING, ZVW_CATEGORY
+from pipelines.assets.staging import CARE, SURVEY, WORKFORCE
 from pipelines.checks import check_spec, to_result
-from pipelines.metadata import markdown_table
+from pipelines.metadata import key_in, markdown_table, table_key, table_results, table_spec
 from pipelines.resources import PhmConfig
 from quality import checks
 from quality.completeness import incomplete_indicator_years
 from quality.contracts import SOURCES
 from transforms.warehouse import write_table
 
-CELLS = dg.AssetKey(["indicators", "indicator_cells"])
-VALUES = dg.AssetKey(["indicators", "indicator_values"])
-CARE = dg.AssetKey(["staging", "person_care"])
+CELLS = table_key("indicators.cells")
+VALUES = table_key("indicators.indicator_values")
+PUBLISHED_VALUES = table_key("indicators.published_values")
+CELL_TABLES = ["indicators.cells", "indicators.std_cells", "indicators.top_share_cells", "indicators.base_cells",
+               "indicators.mart_strata"]
+VALUE_TABLES = ["indicators.indicator_values", "indicators.published_values"]
+# the marts the catalogue's indicators scan (indicators/catalogue.yaml: mart), read by Python, not by a .sql file
+CELL_INPUTS = [TARGETING, REACH, SURVEY, WORKFORCE, CARE, COMPLETENESS, PERSON_YEAR_INDICATORS, ZVW_CATEGORY,
+               table_key("staging.acute_admissions"), table_key("staging.wmo_requests"),
+               table_key("staging.area_ancestors"), table_key("marts.population_denominators")]
 
 
-@dg.asset(key=CELLS, group_name="indicators", kinds={"duckdb"},
-          deps=[TARGETING, REACH, SURVEY, WORKFORCE, CARE, COMPLETENESS],
-          description="Sufficient statistics (counts, weighted sums, exposures) for every catalogue indicator "
-                      "per year, area (buurt, wijk, gemeente, regio) and stratum, from one scan per mart.")
-def indicator_cells(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
+@dg.multi_asset(
+    name="indicators__cells", group_name="indicators",
+    specs=[table_spec("indicators.cells", "Sufficient statistics (counts, weighted sums, exposures) for every "
+                      "catalogue indicator per year, area (buurt, wijk, gemeente, regio) and stratum, from one scan "
+                      "per mart.", deps=CELL_INPUTS),
+           table_spec("indicators.std_cells", "Counts per 5-year age band and sex for direct standardisation.",
+                      deps=CELL_INPUTS),
+           table_spec("indicators.top_share_cells", "Share of a cell's total carried by its costliest 5% of persons.",
+                      deps=CELL_INPUTS),
+           table_spec("indicators.base_cells", "Statistics per indicator and buurt (or gemeente) before the roll-up "
+                      "to wijk, gemeente and regio.", deps=CELL_INPUTS),
+           table_spec("indicators.mart_strata", "The strata found in each mart: the grid of cells to publish.",
+                      deps=CELL_INPUTS)])
+def indicator_cells(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig):
     s = phm.settings()
     with warehouse.get_connection() as con:
         catalogue = load_catalogue(s.cutoffs, expansions_from_warehouse(con))
         rows = build_cells(con, catalogue, list(s.years))
         rows += build_standardisation_cells(con, catalogue, list(s.years))
         rows += build_top_share_cells(con, catalogue, list(s.years))
-    return dg.MaterializeResult(metadata={"rows": rows, "indicators": len(catalogue.indicators)})
+        yield from table_results(context, con, CELL_TABLES, {
+            "indicators.cells": {"rows": rows, "indicators": len(catalogue.indicators)}})
 
 
-@dg.asset(key=VALUES, group_name="indicators", kinds={"duckdb"}, deps=[CELLS],
-          description="Disclosure control on exact counts (primary rules; secondary suppression over every sum a "
-                      "reader can form, proven by an LP), then values and 95% intervals (Wilson, Kish, Garwood/Byar, "
-                      "t) and the comparison with the region computed from the counts rounded to 5.",
-          check_specs=[check_spec(VALUES, "values_in_range", "percentages in [0, 100] and CIs around values"),
-                       check_spec(VALUES, "rivm_plausibility", "survey indicators agree with the RIVM 2020 "
-                                                               "small-area estimates within sampling error"),
-                       check_spec(VALUES, "suppression_by_level", "share of cells suppressed per area level "
-                                                                  "(warns above half)")])
+@dg.multi_asset(
+    name="indicators__indicator_values", group_name="indicators",
+    specs=[table_spec("indicators.indicator_values", "Disclosure control on exact counts (primary rules; secondary "
+                      "suppression over every sum a reader can form, proven by an LP), then values and 95% intervals "
+                      "(Wilson, Kish, Garwood/Byar, t): the exact values the candidate's disclosure audit attacks.",
+                      deps=[CELLS, table_key("indicators.std_cells"), table_key("indicators.top_share_cells"),
+                            table_key("indicators.mart_strata"), table_key("staging.areas"), COMPLETENESS]),
+           table_spec("indicators.published_values", "The values as published: computed from the counts rounded "
+                      "to 5, with the comparison with the region; suppressed cells empty.", deps=[VALUES])],
+    check_specs=[check_spec(VALUES, "values_in_range", "percentages in [0, 100] and CIs around values"),
+                 check_spec(VALUES, "rivm_plausibility", "survey indicators agree with the RIVM 2020 "
+                                                         "small-area estimates within sampling error"),
+                 check_spec(VALUES, "suppression_by_level", "share of cells suppressed per area level "
+                                                            "(warns above half)")])
 def indicator_values(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig):
     s = phm.settings()
     policy = s.disclosure
@@ -74,17 +96,18 @@ def indicator_values(context: dg.AssetExecutionContext, warehouse: DuckDBResourc
         flagged = add_empty_cells(flagged, grid, exact=True)
         published = add_empty_cells(published, grid, exact=False)
         # a year whose inputs the operator allowed to be incomplete is published for nothing that needs them
-        incomplete = incomplete_indicator_years(con.execute("SELECT * FROM meta.source_completeness").pl(),
+        incomplete = incomplete_indicator_years(con.execute("SELECT * FROM quality.source_completeness").pl(),
                                                 {i.id: i.inputs for i in catalogue.indicators})
         flagged = mark_incomplete(flagged, incomplete, empty=False)
         published = mark_incomplete(published, incomplete, empty=True)
-        write_table(con, "indicators.values", flagged)
+        write_table(con, "indicators.indicator_values", flagged)
         write_table(con, "indicators.published_values", published)
         summary = con.execute(
             "SELECT area_level, count(*) AS cells, sum(CAST(suppressed AS INT)) AS suppressed, "
             "round(avg(CAST(suppressed AS INT)) * 100, 1) AS suppressed_pct FROM indicators.published_values "
             "GROUP BY 1 ORDER BY 1").pl()
-    yield dg.MaterializeResult(metadata={"rows": published.height, "suppression": markdown_table(summary)})
+        yield from table_results(context, con, VALUE_TABLES, {"indicators.published_values": {
+            "rows": published.height, "suppression": markdown_table(summary)}})
     references = {i.id: i.extra["rivm_reference"] for i in catalogue.indicators if "rivm_reference" in i.extra}
     # Dutch names as the report writes them (≥, decimal comma), for the Dutch message of the report
     names = dict(pl.DataFrame({"id": [i.id for i in catalogue.indicators],
@@ -94,7 +117,7 @@ def indicator_values(context: dg.AssetExecutionContext, warehouse: DuckDBResourc
         outcomes = [checks.proportions_in_range(con), checks.rivm_plausibility(con, s.reference_dir, references, names),
                     checks.suppression_by_level(con)]
     for outcome in outcomes:
-        yield to_result(context.run.run_id, warehouse, outcome, context.asset_key)
+        yield to_result(context.run.run_id, warehouse, outcome, key_in(context, "indicators.indicator_values"))
 
 
 INDICATOR_ASSETS = [indicator_cells, indicator_values]

@@ -6,7 +6,7 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from pipelines.checks import check_spec, to_result
-from pipelines.metadata import markdown_table
+from pipelines.metadata import key_in, markdown_table, table_key, table_metadata, table_results
 from pipelines.partitions import partition_years
 from pipelines.resources import PhmConfig
 from quality import checks
@@ -16,7 +16,7 @@ from transforms.areas import area_codes
 from transforms.ingest import ingest_source
 from transforms.warehouse import write_table
 
-COMPLETENESS = dg.AssetKey(["quality", "source_completeness"])
+COMPLETENESS = table_key("quality.source_completeness")
 
 
 def _files_table(results) -> str:
@@ -30,13 +30,17 @@ def _files_table(results) -> str:
 def ingest_asset(source: str) -> dg.AssetsDefinition:
     key = dg.AssetKey(["raw", source])
 
-    @dg.asset(
-        key=key,
+    @dg.multi_asset(
+        name=f"raw__{source}",
         group_name="ingest",
-        deps=[dg.AssetKey(["staging", "areas"])],
-        kinds={"duckdb"},
-        description=f"Landing files of `{source}` validated by their Pandera contract into raw.{source}; "
-                    f"rows that break it go to quarantine.{source} with file, row and reasons.",
+        specs=[
+            dg.AssetSpec(key, deps=[table_key("staging.areas")], kinds={"duckdb"},
+                         description=f"Landing files of `{source}` validated by their Pandera contract into "
+                                     f"raw.{source}."),
+            dg.AssetSpec(table_key(f"quarantine.{source}"), deps=[table_key("staging.areas")], kinds={"duckdb"},
+                         description=f"Rows of `{source}` landing files that break its contract, with file, row "
+                                     f"and reasons."),
+        ],
         check_specs=[
             check_spec(key, "rows_accounted_for", "rows read = loaded + quarantined for every file"),
             check_spec(key, "quarantine_share", "share of quarantined rows per file below the threshold"),
@@ -53,16 +57,17 @@ def ingest_asset(source: str) -> dg.AssetsDefinition:
         extra = sorted({c for r in results for c in r.extra_columns})
         if extra:
             context.log.warning(f"{source}: extra columns ignored: {', '.join(extra)}")
-        yield dg.MaterializeResult(metadata={
-            "rows": loaded, "rows_read": read, "rows_quarantined": quarantined, "files": len(results),
-            "extra_columns_ignored": ", ".join(extra) or "-",
-            "per_file": dg.MetadataValue.md(_files_table(results)),
-        })
+        with warehouse.get_connection() as con:
+            yield from table_results(context, con, [f"raw.{source}", f"quarantine.{source}"], {f"raw.{source}": {
+                "rows": loaded, "rows_read": read, "rows_quarantined": quarantined, "files": len(results),
+                "extra_columns_ignored": ", ".join(extra) or "-",
+                "per_file": dg.MetadataValue.md(_files_table(results)),
+            }})
         with warehouse.get_connection() as con:
             outcomes = [checks.ingest_balance(con, source),
                         checks.quarantine_share(con, source, settings.checks.max_quarantine_share)]
         for outcome in outcomes:
-            yield to_result(context.run.run_id, warehouse, outcome, context.asset_key)
+            yield to_result(context.run.run_id, warehouse, outcome, key_in(context, f"raw.{source}"))
 
     return _ingest
 
@@ -74,7 +79,7 @@ INGEST_ASSETS = [ingest_asset(source) for source in SOURCES]
           deps=[dg.AssetKey(["raw", source]) for source in SOURCES],
           description="The completeness gate: for every configured year, every source a file with a plausible "
                       "number of records of that year (against the year before and per resident; thresholds in "
-                      "[completeness] of phm.toml). Writes meta.source_completeness; a source-year the operator "
+                      "[completeness] of phm.toml). Writes quality.source_completeness; a source-year the operator "
                       "allowed to be incomplete is published as suppressed, reason 'bron onvolledig'.",
           check_specs=[check_spec(COMPLETENESS, "source_completeness",
                                   "every required source complete for every configured year (blocking)"),
@@ -84,10 +89,11 @@ def source_completeness(context: dg.AssetExecutionContext, warehouse: DuckDBReso
     s = phm.settings()
     with warehouse.get_connection() as con:
         assessed = assess(records_per_year(con, s.years), s.completeness, s.allow_incomplete, str(s.landing_dir))
-        write_table(con, "meta.source_completeness", assessed)
+        write_table(con, "quality.source_completeness", assessed)
+        metadata = table_metadata(con, "quality.source_completeness")
     incomplete = assessed.filter(pl.col("status") != "complete")
     yield dg.MaterializeResult(metadata={
-        "rows": assessed.height, "incomplete": incomplete.height,
+        **metadata, "rows": assessed.height, "incomplete": incomplete.height,
         "per_source_year": markdown_table(
             assessed.select("source", "year", "files", "records", "expected", "status", "allowed")),
     })

@@ -12,10 +12,11 @@ from indicators.disclosure_policy import DisclosurePolicy
 from indicators.publication import publish
 from indicators.report.render import render_report
 from pipelines.assets.evaluation import EQUITY, EVALUATION, TRENDS
-from pipelines.assets.indicators import VALUES
+from pipelines.assets.indicators import PUBLISHED_VALUES, VALUES
 from pipelines.assets.phm_steps import SCENARIOS
 from pipelines.assets.staging import AREAS, PERSON_YEAR_MART, SPINE
 from pipelines.checks import check_spec, to_result
+from pipelines.metadata import key_in, table_key, table_results
 from pipelines.provenance import code_version
 from pipelines.resources import PhmConfig
 from quality.disclosure_audit import attack_publication
@@ -29,6 +30,23 @@ from transforms.code_lists import versions as code_list_versions
 CANDIDATE = dg.AssetKey(["publish", "publication_candidate"])
 EXPECTATIONS = dg.AssetKey(["quality", "expectations"])
 MONITORING = dg.AssetKey(["publish", "monitoring"])
+# the tables of the candidate; the gate itself is `publish/publication_candidate`, the key its checks carry in
+# the published quality_results, so the tables are further specs of the same step
+CANDIDATE_TABLES = {
+    "candidate.indicator_values": ("Published values: rounded counts, values and intervals of the indicators.",
+                                   [PUBLISHED_VALUES]),
+    "candidate.areas": ("Areas with names, parents and rounded residents.", [AREAS]),
+    "candidate.indicator_catalogue": ("The catalogue as published, with the strata of every indicator.",
+                                      [PUBLISHED_VALUES]),
+    "candidate.equity_gaps": ("Equity gaps, rounded.", [EQUITY]),
+    "candidate.evaluation_results": ("Evaluation of interventions, rounded.", [EVALUATION]),
+    "candidate.impact_scenarios": ("Impact scenarios with small numbers hidden.", [SCENARIOS]),
+    "candidate.trends": ("Trends, rounded.", [TRENDS]),
+    "candidate.quality_results": ("Check results of the run (refilled at publication).",
+                                  []),
+    "candidate.run_manifest": ("Input files, code and code-list versions of the run (refilled at publication).",
+                               []),
+}
 
 
 def _privacy(con, min_count: int) -> CheckOutcome:
@@ -45,7 +63,7 @@ def _disclosure(con, policy: DisclosurePolicy, links: list[dict]) -> CheckOutcom
     # The unrounded values, trends and gaps: the candidate publishes them rounded (a function of these), so an
     # outsider learns no more from the published file than the audit attacks.
     report = attack_publication(
-        table("SELECT * FROM indicators.values"), table("SELECT * FROM indicators.published_values"),
+        table("SELECT * FROM indicators.indicator_values"), table("SELECT * FROM indicators.published_values"),
         table("SELECT area_code, area_level, parent_code FROM staging.areas"), policy, links,
         trends=table("SELECT * FROM indicators.trends"), equity_gaps=table("SELECT * FROM indicators.equity_gaps"),
         impact_scenarios=table("SELECT * FROM candidate.impact_scenarios"))
@@ -58,16 +76,22 @@ def _disclosure(con, policy: DisclosurePolicy, links: list[dict]) -> CheckOutcom
                         tuple(sorted({v.indicator_id for v in report.violations})))
 
 
-@dg.asset(key=CANDIDATE, group_name="publish", kinds={"duckdb"}, deps=[VALUES, EQUITY, EVALUATION, TRENDS, SCENARIOS, AREAS],
-          description="The publication candidate: the aggregate contract tables in the warehouse schema "
-                      "`candidate`, checked for privacy and disclosure before anything is published.",
-          check_specs=[check_spec(CANDIDATE, "privacy", "no pseudonym, person-level row, event date or small cell"),
+@dg.multi_asset(
+    name="publish__publication_candidate", group_name="publish",
+    specs=[dg.AssetSpec(CANDIDATE, kinds={"duckdb"}, deps=[VALUES, EQUITY, EVALUATION, TRENDS, SCENARIOS, AREAS],
+                        description="The publication candidate: the aggregate contract tables in the warehouse "
+                                    "schema `candidate`, checked for privacy and disclosure before anything is "
+                                    "published."),
+           *(dg.AssetSpec(table_key(t), kinds={"duckdb"}, deps=deps, description=text)
+             for t, (text, deps) in CANDIDATE_TABLES.items())],
+    check_specs=[check_spec(CANDIDATE, "privacy", "no pseudonym, person-level row, event date or small cell"),
                        check_spec(CANDIDATE, "disclosure_policy", "independent audit of the disclosure policy"),
                        check_spec(CANDIDATE, "run_to_run_values", "a value of a year published before moves only "
                                                                   "when its inputs, code or configuration changed"),
                        check_spec(CANDIDATE, "run_to_run_coverage", "no year, area or indicator of the previous "
                                                                     "publication disappears without a configuration "
-                                                                    "change")])
+                                                                    "change")],
+)
 def publication_candidate(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig):
     s = phm.settings()
     rounding = s.disclosure.rounding_base
@@ -78,7 +102,10 @@ def publication_candidate(context: dg.AssetExecutionContext, warehouse: DuckDBRe
         con.execute(CHECK_RESULTS_DDL)
         add_run_tables(con, context.run.run_id, datetime.now(UTC), datetime.now(UTC), code_version(),
                        s.config_hash, code_list_versions())
-    yield dg.MaterializeResult(metadata={"rows": counts["indicator_values"], **counts})
+        yield from table_results(context, con, list(CANDIDATE_TABLES))
+    yield dg.MaterializeResult(asset_key=key_in(context, "publish.publication_candidate"),
+                               metadata={"rows": counts["indicator_values"], **counts,
+                                         "tables": ", ".join(CANDIDATE_TABLES)})
     with warehouse.get_connection() as con:
         outcomes = [_privacy(con, s.disclosure.min_count),
                     _disclosure(con, s.disclosure, catalogue.disclosure_links()),
@@ -86,7 +113,7 @@ def publication_candidate(context: dg.AssetExecutionContext, warehouse: DuckDBRe
                                 s.checks.run_to_run_tolerance,
                                 {i.id: i.inputs for i in catalogue.indicators})]
     for outcome in outcomes:
-        yield to_result(context.run.run_id, warehouse, outcome, context.asset_key)
+        yield to_result(context.run.run_id, warehouse, outcome, key_in(context, "publish.publication_candidate"))
 
 
 @dg.asset(key=EXPECTATIONS, group_name="publish", kinds={"duckdb"}, deps=[CANDIDATE, SPINE, PERSON_YEAR_MART],

@@ -10,7 +10,7 @@ included) and peak resident memory from a sampler inside the process (every 0.1 
 The pandas comparison (tests/benchmark/pandas_baseline.py) computes the same cells as the pipeline for
 three core indicators (multimorbidity, Zvw cost per insured year, K10 high risk): every year, area level
 and stratum, from the landing files, the way an analyst would script it. Every cell is matched with
-`indicators.values` (none may be missing on either side) and the largest difference is reported.
+`indicators.indicator_values` (none may be missing on either side) and the largest difference is reported.
 `pipeline_core_s` is the pipeline's own aggregation of those indicators (indicators/aggregation.py on its
 marts); the pandas time includes reading the files, which the pipeline does in its ingest (stage columns).
 """
@@ -160,7 +160,7 @@ def bench(size: int, root: Path) -> dict:
         residents = con.execute("SELECT count(*) FROM staging.person_year WHERE year = ?", [YEARS[-1]]).fetchone()[0]
         areas = con.execute("SELECT a.area_code, a.ancestor_code, a.ancestor_level FROM staging.area_ancestors a "
                             "JOIN staging.areas b ON b.area_code = a.area_code AND b.area_level = 'buurt'").df()
-        ours = con.execute("SELECT indicator_id, period, area_code, stratum, value FROM indicators.values "
+        ours = con.execute("SELECT indicator_id, period, area_code, stratum, value FROM indicators.indicator_values "
                            "WHERE value IS NOT NULL AND list_contains(?, indicator_id)", [list(CORE)]).df()
     pandas_seconds, reading_seconds, theirs = pandas_core_indicators(settings.landing_dir, YEARS, areas)
     core_seconds = pipeline_core_indicators(settings)
