@@ -85,7 +85,7 @@ def indicator_values(context: dg.AssetExecutionContext, warehouse: DuckDBResourc
             "round(avg(CAST(suppressed AS INT)) * 100, 1) AS suppressed_pct FROM indicators.published_values "
             "GROUP BY 1 ORDER BY 1").pl()
     yield dg.MaterializeResult(metadata={"rows": published.height, "suppression": markdown_table(summary)})
-    references = {i.id: i.extra["rivm_reference"] for i in catalogue.indicators if "rivm_reference" in i.extra}
+    references = {i.id: i.rivm_reference for i in catalogue.indicators if i.rivm_reference}
     # Dutch names as the report writes them (≥, decimal comma), for the Dutch message of the report
     names = dict(pl.DataFrame({"id": [i.id for i in catalogue.indicators],
                                "name": [i.name_nl for i in catalogue.indicators]})
