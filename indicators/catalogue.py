@@ -374,12 +374,13 @@ def _read(path: Path) -> _Document:
     groups = _stratum_groups(doc.get("stratum_groups") or {}, marts, file)
     entries = []
     for node, values in zip(top["indicators"][1].value, doc["indicators"], strict=True):
-        lines = _keys(node, file, "an indicator entry")
+        what = f"indicator {values.get('id', '?')}" if isinstance(values, dict) else "an indicator entry"
+        lines = _keys(node, file, what)
         entry = _Entry(values, {k: line for k, (line, _) in lines.items()}, node.start_mark.line + 1, file)
-        _check(values, lines, INDICATOR_KEYS, file, f"indicator {values.get('id', '?')}")
+        _check(values, lines, INDICATOR_KEYS, file, what)
         if "report" in values:
-            _check(values["report"], _keys(lines["report"][1], file, "report"), REPORT_KEYS, file,
-                   f"indicator {values.get('id', '?')}: report")
+            _check(values["report"], _keys(lines["report"][1], file, f"{what}: report"), REPORT_KEYS, file,
+                   f"{what}: report")
         _validate(entry, marts)
         entries.append(entry)
     maps: dict[int, str] = {}
