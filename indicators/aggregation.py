@@ -226,7 +226,7 @@ def build_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: lis
             _insert_wide(con, ind, k, " OR ".join(["stratum = 'totaal'"] + [f"stratum LIKE '{d}:%'" for d in dims]))
         con.execute("DROP TABLE _wide")
     for ind in catalogue.indicators:
-        extra_mart = ind.extra.get("category_strata")
+        extra_mart = ind.category_strata
         if extra_mart:
             # Strata from a longer mart (e.g. Zvw cost per category): its own strata only, never its
             # `totaal`, which the indicator's own mart gives.
@@ -297,7 +297,7 @@ def build_top_share_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, 
     con.execute("CREATE OR REPLACE TABLE indicators.top_share_cells (indicator_id VARCHAR, period INTEGER, "
                 "area_code VARCHAR, area_level VARCHAR, n DOUBLE, total DOUBLE, top_total DOUBLE, mx DOUBLE)")
     for ind in inds:
-        share = float(ind.extra.get("top_fraction", 0.05))
+        share = float(ind.top_fraction)
         con.execute(
             f"""
             INSERT INTO indicators.top_share_cells

@@ -6,6 +6,7 @@ One declarative file defines every indicator; computation, the published
 
 from __future__ import annotations
 
+import difflib
 import string
 from dataclasses import dataclass, field
 from functools import cache
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 import yaml
+
+from quality.descriptions import DESCRIPTIONS, SUITES
 
 CATALOGUE_PATH = Path(__file__).parent / "catalogue.yaml"
 AIMS = {"population_health", "experienced_quality", "costs", "professional_wellbeing", "health_equity",
@@ -29,6 +32,33 @@ DISCLOSURE_KINDS = {"proportion", "survey", "rate", "mean", "cost", "count", "bu
 DEFAULT_MULTIPLIER = {"proportion": 100.0, "weighted_proportion": 100.0, "rate": 1000.0, "mean": 1.0,
                       "weighted_mean": 1.0, "ratio": 1.0, "direct_standardised": 100.0, "top_share": 100.0}
 REQUIRED = ("id", "name_nl", "name_en", "aim", "unit", "direction", "source", "mart", "method", "numerator")
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# What a key of catalogue.yaml may hold: (python types, how an error message names it). `bool` is an `int` in
+# Python, so a number never accepts true/false.
+TEXT = ((str,), "a text")
+SQL = ((str, int, float), "a SQL expression")
+NUMBER = ((int, float), "a number")
+INTEGER = ((int,), "a whole number")
+FLAG = ((bool,), "true or false")
+TEXTS = ((list,), "a list of texts")
+MAPPING = ((dict,), "a mapping (key: value lines)")
+
+# Every key an indicator entry may have; the top of catalogue.yaml says what each means.
+INDICATOR_KEYS = {
+    "id": TEXT, "expand": TEXT, "name_nl": TEXT, "name_en": TEXT, "aim": TEXT, "ph_dimension": TEXT, "unit": TEXT,
+    "direction": TEXT, "source": TEXT, "mart": TEXT, "inputs": TEXTS, "method": TEXT, "standard": TEXT,
+    "numerator": SQL, "denominator": SQL, "exposure": SQL, "weight": SQL, "multiplier": NUMBER, "strata": TEXTS,
+    "levels": TEXTS, "stratum_levels": TEXTS, "min_denominator": INTEGER, "disclosure": TEXT,
+    "numerator_key": TEXT, "partition": TEXT, "numerator_is_stratum": TEXT, "rivm_reference": TEXT,
+    "top_fraction": NUMBER, "category_strata": TEXT, "report": MAPPING, "affected_by": TEXTS,
+}
+REPORT_KEYS = {"headline": FLAG, "map": INTEGER}
+MART_KEYS = {"table": TEXT, "area_column": TEXT, "persons": TEXT, "strata": MAPPING, "weight": TEXT,
+             "description": TEXT, "sources": TEXTS}
+DEFAULT_KEYS = {"levels": TEXTS, "stratum_levels": TEXTS, "min_denominator": INTEGER}
+TOP_KEYS = {"version": ((str, int, float), "a version"), "marts": MAPPING, "stratum_groups": MAPPING,
+            "defaults": MAPPING, "indicators": ((list,), "a list of indicator entries")}
 
 
 class CatalogueError(ValueError):
@@ -80,7 +110,12 @@ class Indicator:
     partition: str | None = None          # numerators of one partition add up to their common denominator
     numerator_is_stratum: str | None = None  # the totaal numerator is the denominator count of this stratum
     own_inputs: tuple[str, ...] = ()  # landing sources this indicator needs beyond its mart's
-    extra: dict = field(default_factory=dict, compare=False)
+    rivm_reference: str | None = None  # column of the RIVM 2020 small-area estimates it is checked against
+    top_fraction: float | None = None  # top_share: the costliest fraction of residents (0.05 = 5 %)
+    category_strata: str | None = None  # a longer mart whose strata the indicator also publishes (Zvw categories)
+    headline: bool = False  # the report draws its trend on every area page
+    map_order: int | None = None  # the report's maps offer it, at this place in the menu (1 opens the map)
+    affected_by: tuple[str, ...] = ()  # quality checks whose failure puts this indicator at risk
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -163,7 +198,7 @@ class Catalogue:
                 # the total behind a mean, which value x denominator gives back (a ratio publishes it as numerator)
                 "magnitude_key": f"{i.mart.name}|{i.denominator}|sum:{i.numerator}" if i.method == "mean" else None,
                 "partition": i.partition, "numerator_is_stratum": i.numerator_is_stratum,
-                "top_fraction": float(i.extra["top_fraction"]) if "top_fraction" in i.extra else None,
+                "top_fraction": i.top_fraction,
                 "strata": list(i.strata), "levels": list(i.levels), "stratum_levels": list(i.stratum_levels),
                 # grouped strata of the indicator's dimensions, as the sums a reader knows (65+ = 65-74 + 75+)
                 "stratum_groups": [{"stratum": group, "member": member}
@@ -173,7 +208,7 @@ class Catalogue:
         return out
 
     def rows(self) -> list[dict]:
-        """The catalogue as published (DESIGN section 8 fields)."""
+        """The catalogue as published: the columns of `indicator_catalogue` (indicators/published_schema.py)."""
         return [
             {
                 "indicator_id": i.id, "name_nl": i.name_nl, "name_en": i.name_en, "aim": i.aim,
@@ -208,15 +243,202 @@ def load_catalogue(cutoffs: dict, expansions: dict[str, list[dict]] | None = Non
     return _load(path, tuple(sorted(cutoffs.items())), frozen)
 
 
-def _expand(entries: list[dict], expansions: dict[str, list[dict]]) -> list[tuple[dict, dict]]:
+def report_indicators(path: Path = CATALOGUE_PATH) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The report's headline indicators (catalogue order) and map indicators (by `report: map`), as ids.
+
+    Read without [cutoffs]: an id never holds a cut-off, and the report renders without settings.
+    """
+    entries = _read(path).entries
+    headline = tuple(e.values["id"] for e in entries if e.values.get("report", {}).get("headline"))
+    maps = sorted((e.values["report"]["map"], e.values["id"]) for e in entries if "map" in e.values.get("report", {}))
+    return headline, tuple(i for _, i in maps)
+
+
+def check_impact(check_name: str, expansions: dict[str, list[dict]] | None = None,
+                 path: Path = CATALOGUE_PATH) -> tuple[tuple[str, str], ...]:
+    """(id, source) of every indicator whose `affected_by` names the check, templates expanded, in catalogue order.
+
+    Quality checks call this with only a connection at hand, so it needs no [cutoffs] (ids hold none).
+    """
+    out = []
+    for entry in _read(path).entries:
+        if check_name not in entry.values.get("affected_by", ()):
+            continue
+        name = entry.values.get("expand")
+        for row in (expansions or {}).get(name, []) if name else [{}]:
+            out.append((_fill(entry.values["id"], row, entry.where("id")), entry.values["source"]))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One indicator entry as written in the file, with the line of each key for messages."""
+
+    values: dict
+    lines: dict[str, int]
+    line: int
+    file: str
+
+    def where(self, key: str | None = None) -> str:
+        return f"{self.file} line {self.lines.get(key, self.line)}: indicator {self.values.get('id', '?')}"
+
+
+@dataclass(frozen=True)
+class _Document:
+    """catalogue.yaml read and validated; cut-offs and templates are not filled in yet."""
+
+    version: str
+    marts: dict[str, Mart]
+    stratum_groups: dict[str, tuple[str, ...]]
+    defaults: dict
+    entries: tuple[_Entry, ...]
+
+
+def _display(path: Path) -> str:
+    """The file as a reader finds it: relative to the repository when it is in it."""
+    try:
+        return str(Path(path).resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _suggest(word: str, allowed) -> str:
+    close = difflib.get_close_matches(str(word), [str(a) for a in allowed], n=1)
+    return f"; did you mean '{close[0]}'?" if close else f"; allowed: {', '.join(sorted(map(str, allowed)))}"
+
+
+def _keys(node: yaml.Node, file: str, what: str) -> dict[str, tuple[int, yaml.Node]]:
+    """The keys of a mapping node with their (1-based) line; a key written twice is an error, not a silent last."""
+    if not isinstance(node, yaml.MappingNode):
+        raise CatalogueError(f"{file} line {node.start_mark.line + 1}: {what} must be a mapping (key: value lines)")
+    out: dict[str, tuple[int, yaml.Node]] = {}
+    for key, value in node.value:
+        line = key.start_mark.line + 1
+        if key.value in out:
+            raise CatalogueError(f"{file} line {line}: {what} has key '{key.value}' twice (also on line "
+                                 f"{out[key.value][0]})")
+        out[str(key.value)] = (line, value)
+    return out
+
+
+def _check(values: dict, lines: dict[str, tuple[int, yaml.Node]], allowed: dict, file: str, what: str) -> None:
+    """Every key known and of its type: an unknown key is a typo, never silently ignored."""
+    for key, value in values.items():
+        line = lines[str(key)][0]
+        if key not in allowed:
+            raise CatalogueError(f"{file} line {line}: {what} has unknown key '{key}'{_suggest(key, allowed)}")
+        types, name = allowed[key]
+        wrong_bool = isinstance(value, bool) and bool not in types
+        items_ok = allowed[key] is not TEXTS or all(isinstance(v, str) for v in value)
+        if value is None or not isinstance(value, types) or wrong_bool or not items_ok:
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+            raise CatalogueError(f"{file} line {line}: {what}: {key} must be {name}, not {shown}")
+
+
+def _one_of(value, allowed, where: str, key: str) -> None:
+    if value not in allowed:
+        raise CatalogueError(f"{where}: {key} {value!r} is not one of {sorted(allowed)}{_suggest(value, allowed)}")
+
+
+CHECK_NAMES = {*DESCRIPTIONS, *(f"gx_{suite}" for suite in SUITES)}
+
+
+@cache
+def _read(path: Path) -> _Document:
+    file = _display(path)
+    text = Path(path).read_text(encoding="utf-8")
+    root, doc = yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)
+    top = _keys(root, file, "the catalogue")
+    _check(doc, top, TOP_KEYS, file, "the catalogue")
+    for key in ("marts", "indicators"):
+        if key not in doc:
+            raise CatalogueError(f"{file}: the catalogue needs a top-level key '{key}'")
+    mart_nodes = _keys(top["marts"][1], file, "marts")
+    marts = {}
+    for name, spec in doc["marts"].items():
+        lines = _keys(mart_nodes[name][1], file, f"mart {name}")
+        _check(spec, lines, MART_KEYS, file, f"mart {name}")
+        for key in ("table", "area_column"):
+            if key not in spec:
+                raise CatalogueError(f"{file} line {mart_nodes[name][0]}: mart {name} needs '{key}'")
+        marts[name] = Mart(name, spec["table"], spec["area_column"], spec.get("persons", "count(*)"),
+                           {str(k): str(v) for k, v in spec.get("strata", {}).items()}, spec.get("weight"),
+                           spec.get("description", ""), tuple(spec.get("sources", ())))
+    defaults = doc.get("defaults") or {}
+    if defaults:
+        lines = _keys(top["defaults"][1], file, "defaults")
+        _check(defaults, lines, DEFAULT_KEYS, file, "defaults")
+        for key in ("levels", "stratum_levels"):
+            for level in defaults.get(key, ()):
+                _one_of(level, LEVELS, f"{file} line {lines[key][0]}: defaults", key)
+    groups = _stratum_groups(doc.get("stratum_groups") or {}, marts, file)
+    entries = []
+    for node, values in zip(top["indicators"][1].value, doc["indicators"], strict=True):
+        what = f"indicator {values.get('id', '?')}" if isinstance(values, dict) else "an indicator entry"
+        lines = _keys(node, file, what)
+        entry = _Entry(values, {k: line for k, (line, _) in lines.items()}, node.start_mark.line + 1, file)
+        _check(values, lines, INDICATOR_KEYS, file, what)
+        if "report" in values:
+            _check(values["report"], _keys(lines["report"][1], file, f"{what}: report"), REPORT_KEYS, file,
+                   f"{what}: report")
+        _validate(entry, marts)
+        entries.append(entry)
+    maps: dict[int, str] = {}
+    for entry in entries:
+        place = entry.values.get("report", {}).get("map")
+        if place in maps:
+            raise CatalogueError(f"{entry.where('report')}: report map {place} is taken by {maps[place]}")
+        if place is not None:
+            maps[place] = entry.values["id"]
+    return _Document(str(doc.get("version", "1")), marts, groups, defaults, tuple(entries))
+
+
+def _validate(entry: _Entry, marts: dict[str, Mart]) -> None:
+    """The values of one entry: names that must exist, numbers in their range, keys that need each other."""
+    e, where = entry.values, entry.where
+    for key in REQUIRED:
+        if key not in e:
+            raise CatalogueError(f"{where()}: field {key} is required")
+    for key, allowed in (("aim", AIMS), ("method", METHODS), ("direction", DIRECTIONS), ("mart", marts)):
+        _one_of(e[key], allowed, where(key), key)
+    mart = marts[e["mart"]]
+    unknown = [s for s in e.get("strata", ()) if s != "totaal" and s not in mart.strata]
+    if unknown:
+        raise CatalogueError(f"{where('strata')}: strata {unknown} are not defined for mart {mart.name}"
+                             f"{_suggest(unknown[0], ['totaal', *mart.strata])}")
+    for key in ("levels", "stratum_levels"):
+        for level in e.get(key, ()):
+            _one_of(level, LEVELS, where(key), key)
+    if "disclosure" in e:
+        _one_of(e["disclosure"], DISCLOSURE_KINDS, where("disclosure"), "disclosure")
+    link = e.get("numerator_is_stratum")
+    if link is not None and (":" not in link or link.split(":")[0] not in mart.strata):
+        raise CatalogueError(f"{where('numerator_is_stratum')}: numerator_is_stratum {link!r} is not a stratum "
+                             f"of mart {mart.name}")
+    if e["method"] == "direct_standardised" and e.get("standard") not in STANDARDS:
+        raise CatalogueError(f"{where('standard')}: direct_standardised needs standard: one of {sorted(STANDARDS)}")
+    if (e["method"] == "top_share") != ("top_fraction" in e):
+        raise CatalogueError(f"{where('top_fraction')}: top_fraction belongs to (and is needed by) method "
+                             "top_share")
+    if "top_fraction" in e and not 0 < e["top_fraction"] < 1:
+        raise CatalogueError(f"{where('top_fraction')}: top_fraction {e['top_fraction']} must lie between 0 and 1")
+    if "category_strata" in e:
+        _one_of(e["category_strata"], marts, where("category_strata"), "category_strata")
+    for check in e.get("affected_by", ()):
+        _one_of(check, CHECK_NAMES, where("affected_by"), "affected_by")
+    report = e.get("report", {})
+    if report and "expand" in e:
+        raise CatalogueError(f"{where('report')}: a template (expand) cannot be a report headline or map")
+    if report.get("map", 1) < 1:
+        raise CatalogueError(f"{where('report')}: report map {report['map']} must be 1 or more (1 opens the map)")
+
+
+def _expand(entries: tuple[_Entry, ...], expansions: dict[str, list[dict]]) -> list[tuple[_Entry, dict]]:
     out = []
     for entry in entries:
-        name = entry.get("expand")
-        if name is None:
-            out.append((entry, {}))
-            continue
-        for row in expansions.get(name, []):
-            out.append(({k: v for k, v in entry.items() if k != "expand"}, row))
+        name = entry.values.get("expand")
+        for row in expansions.get(name, []) if name else [{}]:
+            out.append((entry, row))
     return out
 
 
@@ -224,56 +446,20 @@ def _expand(entries: list[dict], expansions: dict[str, list[dict]]) -> list[tupl
 def _load(path: Path, cutoff_items: tuple, expansion_items: tuple) -> Catalogue:
     cutoffs = dict(cutoff_items)
     expansions = {k: [dict(r) for r in rows] for k, rows in expansion_items}
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    marts = {
-        name: Mart(name, spec["table"], spec["area_column"], spec.get("persons", "count(*)"),
-                   dict(spec.get("strata", {})), spec.get("weight"), spec.get("description", ""),
-                   tuple(spec.get("sources", ())))
-        for name, spec in doc["marts"].items()
-    }
-    defaults = doc.get("defaults", {})
-    groups = _stratum_groups(doc.get("stratum_groups") or {}, marts, path)
+    doc = _read(path)
+    defaults = doc.defaults
     seen: set[str] = set()
     indicators = []
-    for entry, row in _expand(doc["indicators"], expansions):
+    for raw, row in _expand(doc.entries, expansions):
         values = {**cutoffs, **row}
-        entry = {k: (_fill(v, values, f"{path.name}: {entry.get('id')}") if isinstance(v, str) else v)
-                 for k, v in entry.items()}
-        where = f"{path.name}: indicator {entry.get('id', '?')}"
-        for key in REQUIRED:
-            if key not in entry:
-                raise CatalogueError(f"{where}: field {key} is required")
+        entry = {k: (_fill(v, values, raw.where(k)) if isinstance(v, str) else v)
+                 for k, v in raw.values.items() if k != "expand"}
         if entry["id"] in seen:
-            raise CatalogueError(f"{where}: id used twice")
+            raise CatalogueError(f"{raw.where('id')}: id {entry['id']} used twice")
         seen.add(entry["id"])
-        checks = [("aim", AIMS), ("method", METHODS), ("direction", DIRECTIONS), ("mart", set(marts))]
-        for key, allowed in checks:
-            if entry[key] not in allowed:
-                raise CatalogueError(f"{where}: {key} {entry[key]!r} is not one of {sorted(allowed)}")
-        mart = marts[entry["mart"]]
-        strata = tuple(entry.get("strata", ["totaal", *mart.strata]))
-        unknown = [s for s in strata if s != "totaal" and s not in mart.strata]
-        if unknown:
-            raise CatalogueError(f"{where}: strata {unknown} are not defined for mart {mart.name}")
-        levels = tuple(entry.get("levels", defaults.get("levels", LEVELS)))
-        if any(level not in LEVELS for level in levels):
-            raise CatalogueError(f"{where}: levels {levels} must be among {LEVELS}")
-        known = set(REQUIRED) | {"expand", "ph_dimension", "denominator", "exposure", "weight", "multiplier", "strata",
-                                 "levels", "min_denominator", "disclosure", "standard", "stratum_levels",
-                                 "numerator_key", "partition", "numerator_is_stratum", "inputs"}
-        stratum_levels = tuple(entry.get("stratum_levels", defaults.get("stratum_levels", LEVELS)))
-        if any(level not in LEVELS for level in stratum_levels):
-            raise CatalogueError(f"{where}: stratum_levels {stratum_levels} must be among {LEVELS}")
-        kind = entry.get("disclosure", DISCLOSURE_KIND[entry["method"]])
-        if kind not in DISCLOSURE_KINDS:
-            raise CatalogueError(f"{where}: disclosure {kind!r} is not one of {sorted(DISCLOSURE_KINDS)}")
-        link = entry.get("numerator_is_stratum")
-        if link is not None and (":" not in str(link) or str(link).split(":")[0] not in mart.strata):
-            raise CatalogueError(f"{where}: numerator_is_stratum {link!r} is not a stratum of mart {mart.name}")
-        if entry["method"] == "direct_standardised" and entry.get("standard") not in STANDARDS:
-            raise CatalogueError(f"{where}: direct_standardised needs standard: one of {sorted(STANDARDS)}")
-        extra = {k: v for k, v in entry.items() if k not in known}
+        mart = doc.marts[entry["mart"]]
         weight = entry.get("weight") or (mart.weight if entry["method"].startswith("weighted") else None) or "1"
+        report = entry.get("report", {})
         indicators.append(Indicator(
             id=entry["id"],
             name_nl=entry["name_nl"],
@@ -285,32 +471,38 @@ def _load(path: Path, cutoff_items: tuple, expansion_items: tuple) -> Catalogue:
             exposure=str(entry.get("exposure", "1")),
             weight=str(weight),
             multiplier=float(entry.get("multiplier", DEFAULT_MULTIPLIER[entry["method"]])),
-            strata=strata, levels=levels,
+            strata=tuple(entry.get("strata", ["totaal", *mart.strata])),
+            levels=tuple(entry.get("levels", defaults.get("levels", LEVELS))),
             min_denominator=int(entry.get("min_denominator", defaults.get("min_denominator", 50))),
-            disclosure=kind,
+            disclosure=entry.get("disclosure", DISCLOSURE_KIND[entry["method"]]),
             ph_dimension=entry.get("ph_dimension"),
             standard=entry.get("standard"),
-            stratum_levels=stratum_levels,
+            stratum_levels=tuple(entry.get("stratum_levels", defaults.get("stratum_levels", LEVELS))),
             numerator_key=entry.get("numerator_key"),
             partition=entry.get("partition"),
             numerator_is_stratum=entry.get("numerator_is_stratum"),
             own_inputs=tuple(entry.get("inputs", ())),
-            extra=extra,
+            rivm_reference=entry.get("rivm_reference"),
+            top_fraction=float(entry["top_fraction"]) if "top_fraction" in entry else None,
+            category_strata=entry.get("category_strata"),
+            headline=bool(report.get("headline", False)),
+            map_order=report.get("map"),
+            affected_by=tuple(entry.get("affected_by", ())),
         ))
-    return Catalogue(str(doc.get("version", "1")), marts, tuple(indicators), groups)
+    return Catalogue(doc.version, doc.marts, tuple(indicators), doc.stratum_groups)
 
 
-def _stratum_groups(spec: dict, marts: dict[str, Mart], path: Path) -> dict[str, tuple[str, ...]]:
+def _stratum_groups(spec: dict, marts: dict[str, Mart], file: str) -> dict[str, tuple[str, ...]]:
     """`stratum_groups` of the catalogue: a grouped stratum and its members share a dimension that a mart has."""
     out = {}
     dimensions = {name for mart in marts.values() for name in mart.strata}
     for group, members in spec.items():
         dimension = str(group).split(":")[0]
-        where = f"{path.name}: stratum_groups {group!r}"
+        where = f"{file}: stratum_groups {group!r}"
         if ":" not in str(group) or dimension not in dimensions:
             raise CatalogueError(f"{where} must be <dimension>:<value> of a dimension in {sorted(dimensions)}")
-        if not members or len(members) < 2 or any(str(m).split(":")[0] != dimension or ":" not in str(m)
-                                                   or m == group for m in members):
+        if not isinstance(members, list) or len(members) < 2 or any(
+                str(m).split(":")[0] != dimension or ":" not in str(m) or m == group for m in members):
             raise CatalogueError(f"{where} needs two or more other strata of dimension {dimension}, e.g. "
                                  f"[{dimension}:a, {dimension}:b]")
         out[str(group)] = tuple(str(m) for m in members)

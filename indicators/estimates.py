@@ -90,7 +90,7 @@ def top_share_values(top_cells: pl.DataFrame, catalogue: Catalogue, rounding_bas
 
     Neither amount is published (the top group of a small area is a handful of persons): the value only,
     with the persons behind the cell and, as `persons_with_event`, the persons in the top group."""
-    fraction = {i.id: float(i.extra.get("top_fraction", 0.05)) for i in catalogue.indicators
+    fraction = {i.id: float(i.top_fraction) for i in catalogue.indicators
                 if i.method == "top_share"}
     n = pl.col("n").cast(pl.Float64)
     return top_cells.select(

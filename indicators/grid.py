@@ -59,7 +59,7 @@ def _specs(catalogue: Catalogue) -> tuple[pl.DataFrame, pl.DataFrame]:
     dims = []
     for i in catalogue.indicators:
         own = [(i.id, i.mart.name, d) for d in i.strata if d != "totaal"]
-        extra = i.extra.get("category_strata")
+        extra = i.category_strata
         if extra:
             own += [(i.id, extra, d) for d in catalogue.marts[extra].strata]
         dims += [(*row, k + 1) for k, row in enumerate(own)]

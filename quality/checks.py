@@ -1,13 +1,18 @@
 """Quality checks as pure functions over the warehouse: each returns a CheckOutcome.
 
-Severity `error` blocks publication, `warn` is reported; every check names its Kahn
-category (conformance, completeness, plausibility) and the indicators it puts at risk.
+Severity `error` blocks publication, `warn` is reported; every check names its Kahn category (conformance,
+completeness, plausibility). The indicators a check puts at risk are either those its data name (cells out of
+range, RIVM differences) or, for a check on the data behind many indicators, the catalogue entries whose
+`affected_by` names it (indicators/catalogue.yaml).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 import duckdb
 
+from indicators.catalogue import check_impact, expansions_from_warehouse
 from quality.descriptions import LEVELS, SEGMENT_BANDS, nl_number, nl_percent
 from quality.outcomes import CheckOutcome
 
@@ -32,7 +37,10 @@ MIN_QUARANTINED_TO_FAIL = 3  # a tiny file (a few organisations) may lose one ro
 
 
 def quarantine_share(con: duckdb.DuckDBPyConnection, source: str, max_share: float) -> CheckOutcome:
-    """A file with many broken rows is a broken delivery, not noise: fail the run."""
+    """A file with many broken rows is a broken delivery, not noise: fail the run.
+
+    A file fails when more than `max_share` of its rows and at least MIN_QUARANTINED_TO_FAIL rows are
+    quarantined; the observed value is the largest share of any file of the source."""
     rows = con.execute(
         "SELECT path, rows_quarantined, rows_read FROM meta.ingest_files WHERE source = ? "
         "ORDER BY rows_quarantined * 1.0 / greatest(rows_read, 1) DESC", [source]
@@ -58,27 +66,35 @@ def spine_unique(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
 
 
 MIN_UNLINKED = 10  # a source-year fails on its share only from this many unlinked records: one Wlz record of 19
+# The person-level sources and the year a record belongs to (its year column, or the year it starts). The
+# indicators a failing linkage endangers (catalogue `affected_by: [linkage_coverage]`) are listed by their
+# source in this order.
+LINKED_SOURCES = {"gp_episodes": "year(start_date)", "zvw_costs": "year", "hospital_events": "year(start_date)",
+                  "health_survey": "survey_year", "participatie": "year", "wmo": "year(start_date)",
+                  "jeugd": "year(start_date)", "wlz": "year(start_date)"}
+
+
+def _in_order(impact: Iterable[tuple[str, str]], order: Sequence[str]) -> tuple[str, ...]:
+    """Indicator ids of (id, key) pairs ordered by the place of their key in `order`; unknown keys last, ties and
+    the unknown in catalogue order."""
+    rank = {key: n for n, key in enumerate(order)}
+    return tuple(i for i, _ in sorted(impact, key=lambda pair: rank.get(pair[1], len(rank))))
 
 
 def linkage_coverage(con: duckdb.DuckDBPyConnection, minimum: float) -> CheckOutcome:
-    """Share of person-level records whose pseudonym is in the population of the record's own year.
+    """Share of person-level records whose pseudonym is in the population (staging.person_year) of the record's
+    own year, per source and year; fails when a source-year falls below `minimum`.
 
     Matching against any year would pass a source whose year lacks its population; each record is matched to
-    the residents of the year it belongs to (its year column, or the year it starts), for every person-level
-    source and year. Records of years outside the configured range are not judged; a source-year with fewer
-    than MIN_UNLINKED unlinked records is not failed on its share (a small region's handful of records)."""
+    the residents of the year it belongs to (LINKED_SOURCES). Records of a year without any resident in the
+    spine are not judged; a source-year with fewer than MIN_UNLINKED unlinked records is not failed on its
+    share (a small region's handful of records). The observed value is the lowest failing share, or the lowest
+    share of all when none fails."""
+    recs = " UNION ALL ".join(f"SELECT '{source}' AS source, pseudo_id, {year} AS year FROM raw.{source}"
+                              for source, year in LINKED_SOURCES.items())
     rows = con.execute(
-        """
-        WITH recs AS (
-            SELECT 'gp_episodes' AS source, pseudo_id, year(start_date) AS year FROM raw.gp_episodes
-            UNION ALL SELECT 'hospital_events', pseudo_id, year(start_date) FROM raw.hospital_events
-            UNION ALL SELECT 'zvw_costs', pseudo_id, year FROM raw.zvw_costs
-            UNION ALL SELECT 'health_survey', pseudo_id, survey_year FROM raw.health_survey
-            UNION ALL SELECT 'participatie', pseudo_id, year FROM raw.participatie
-            UNION ALL SELECT 'wmo', pseudo_id, year(start_date) FROM raw.wmo
-            UNION ALL SELECT 'jeugd', pseudo_id, year(start_date) FROM raw.jeugd
-            UNION ALL SELECT 'wlz', pseudo_id, year(start_date) FROM raw.wlz
-        ),
+        f"""
+        WITH recs AS ({recs}),
         residents AS (SELECT DISTINCT pseudo_id, year FROM staging.person_year),
         years AS (SELECT DISTINCT year FROM staging.person_year)
         SELECT r.source, r.year, count(*) AS n, count(s.pseudo_id) AS linked
@@ -101,12 +117,12 @@ def linkage_coverage(con: duckdb.DuckDBPyConnection, minimum: float) -> CheckOut
                          f"lowest linked share per source over the years: {detail}"),
                         message_nl=f"laagste gekoppelde aandeel: {nl_percent(100 * worst, 2)} "
                                    f"(grens {nl_percent(100 * minimum, 0)})",
-                        affected_indicators=("ph_multimorbiditeit", "co_zvw_per_verzekerdejaar", "eq_seh_per_1000",
-                         "co_wmo_per_inwoner", "co_jeugd_per_jeugdige", "co_wlz_per_inwoner"))
+                        affected_indicators=_in_order(check_impact("linkage_coverage"), list(LINKED_SOURCES)))
 
 
 def proportions_in_range(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
-    """Percentages lie in [0, 100] and intervals contain their value."""
+    """Values in % lie in [0, 100] and every interval contains its value (1e-9 slack), over all cells of
+    indicators.values; the indicators with such a cell are the ones at risk."""
     bad = con.execute(
         """
         SELECT count(*), string_agg(DISTINCT indicator_id, ',')
@@ -158,8 +174,7 @@ def suppression_by_level(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
                                       f"; meer dan {nl_percent(100 * MAX_SUPPRESSED_SHARE, 0)} op een niveau"))
 
 
-# Kaiser Permanente pyramid (DESIGN section 7): roughly 70-80 % healthy or at risk, 15-30 % chronic,
-# 1-5 % complex. "Far off" = outside these bands widened by the tolerance (percentage points).
+# Kaiser Permanente pyramid: roughly 70-80 % healthy or at risk, 15-30 % chronic, 1-5 % complex. "Far off" = outside these bands widened by the tolerance (percentage points).
 KAISER_BANDS = {"gezond_of_risico": (70.0, 80.0), "chronisch": (15.0, 30.0), "complex": (1.0, 5.0)}
 KAISER_TOLERANCE = 5.0
 KAISER_GROUPS = {"gezond": "gezond_of_risico", "risico": "gezond_of_risico", "chronisch": "chronisch",
@@ -168,7 +183,9 @@ KAISER_GROUPS = {"gezond": "gezond_of_risico", "risico": "gezond_of_risico", "ch
 
 
 def kaiser_pyramid(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
-    """Warn when the region's segment pyramid is far from Kaiser proportions (a rule or data problem)."""
+    """Warn when the region's segment pyramid of the latest year is far from Kaiser proportions (a rule or data
+    problem); the segment indicators (catalogue `affected_by: [kaiser_pyramid]`) are at risk, listed from
+    healthy to complex (KAISER_GROUPS)."""
     shares = dict(con.execute(
         "SELECT segment, 100.0 * count(*) / sum(count(*)) OVER () FROM marts.person_stratification "
         "WHERE year = (SELECT max(year) FROM marts.person_stratification) GROUP BY segment").fetchall())
@@ -186,7 +203,8 @@ def kaiser_pyramid(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
                         observed, "Kaiser bands +/- 5 points",
                         ("segment pyramid far from Kaiser proportions: " + "; ".join(off)) if off else
                         f"segment pyramid plausible: {observed}",
-                        tuple(f"phm_segment_{s}" for s in KAISER_GROUPS),
+                        _in_order(((i, i.removeprefix("phm_segment_")) for i, _ in
+                                   check_impact("kaiser_pyramid", expansions_from_warehouse(con))), list(KAISER_GROUPS)),
                         message_nl=("segmentpiramide wijkt af van de Kaiser-verhoudingen: " + "; ".join(off_nl)
                                     + ". Controleer de segmentregels of de brongegevens.") if off else
                         f"segmentpiramide aannemelijk: {shares_nl}")
@@ -215,9 +233,11 @@ def rivm_plausibility(con: duckdb.DuckDBPyConnection, reference_dir, references:
                       names: dict[str, str] | None = None) -> CheckOutcome:
     """Survey indicators per gemeente and wijk against the RIVM 2020 small-area estimates (external truth).
 
-    `references` maps indicator id -> RIVM column; `names` (indicator id -> Dutch name) makes the Dutch
-    message readable. Warns for cells whose difference exceeds 3 standard
-    errors of our own estimate (derived from its 95 % interval).
+    `references` maps indicator id -> RIVM column (catalogue `rivm_reference`); `names` (indicator id -> Dutch
+    name) makes the Dutch message readable. Compares the totaal of the latest period, in cells with at least
+    RIVM_MIN_RESPONDENTS respondents, and warns for cells whose difference exceeds RIVM_Z_LIMIT binomial
+    standard errors at the RIVM value: z = (ours - RIVM) / sqrt(RIVM x (100 - RIVM) / n), n our respondents
+    (not the weights' effective n, and not our own interval).
     """
     path = str(reference_dir / RIVM_2020)
     columns = ", ".join(f"TRY_CAST(trim(\"{col}\") AS DOUBLE) AS \"{ind}\"" for ind, col in references.items())

@@ -38,7 +38,7 @@ def _expected_strata(wh: duckdb.DuckDBPyConnection, catalogue) -> dict[str, set[
     out = {}
     for ind in catalogue.indicators:
         strata = {"totaal"} | {s for d in ind.strata if d != "totaal" for s in values[ind.mart.name, d]}
-        extra = ind.extra.get("category_strata")
+        extra = ind.category_strata
         if extra:
             strata |= {s for d in catalogue.marts[extra].strata for s in values[extra, d]}
         out[ind.id] = strata

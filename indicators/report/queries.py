@@ -12,33 +12,11 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
+from indicators.catalogue import report_indicators
 from indicators.report.labels import PH_DIMENSIONS, nl_text_expr
 from quality.descriptions import DESCRIPTIONS, SUITES, description
 
 KNOWN_CHECKS = {name: description(name) for name in [*DESCRIPTIONS, *(f"gx_{suite}" for suite in SUITES)]}
-
-# Shown as trends when present: one or two headline indicators per aim; other aims fall back to
-# their first indicator in catalogue order.
-KEY_INDICATORS = [
-    "ph_ervaren_gezondheid_goed",
-    "ph_eenzaam",
-    "ph_multimorbiditeit",
-    "eq_seh_per_1000",
-    "co_totaal_domeinen_per_inwoner",
-    "pw_ziekteverzuim",
-    "he_moeite_rondkomen",
-    "pg_kwaliteit_van_leven",
-]
-# The map opens on the first of these that has wijk values; the reader can switch between them.
-MAP_INDICATORS = [
-    "ph_eenzaam",
-    "ph_ervaren_gezondheid_goed",
-    "ph_multimorbiditeit",
-    "phm_opstapeling_2plus",
-    "he_moeite_rondkomen",
-    "pg_kwaliteit_van_leven",
-    "ph_k10_hoog_risico",
-]
 
 CATALOGUE = """
 SELECT indicator_id, name_nl, aim, unit, direction, ph_dimension, source,
@@ -149,8 +127,9 @@ class Published:
 
 
 def key_indicators(catalogue: pl.DataFrame, present: set[str]) -> list[str]:
-    """The preferred headline indicators that exist, plus the first indicator of any aim without one."""
-    chosen = [i for i in KEY_INDICATORS if i in present]
+    """The headline indicators (catalogue `report: {headline: true}`) that exist, plus the first indicator of
+    any aim without one, so that every aim shows a trend."""
+    chosen = [i for i in report_indicators()[0] if i in present]
     covered = set(catalogue.filter(pl.col("indicator_id").is_in(chosen))["aim"])
     fallback = (
         catalogue.filter(
@@ -163,6 +142,11 @@ def key_indicators(catalogue: pl.DataFrame, present: set[str]) -> list[str]:
         .first()
     )
     return chosen + fallback["indicator_id"].to_list()
+
+
+def map_indicators(present: set[str]) -> list[str]:
+    """The map indicators (catalogue `report: {map: N}`) that exist, in menu order: the map opens on the first."""
+    return [i for i in report_indicators()[1] if i in present]
 
 
 def _quality_failures(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -186,7 +170,7 @@ def read_published(con: duckdb.DuckDBPyConnection) -> Published:
     scorecard = con.execute(SCORECARD, {"period": period}).pl()
     present = set(con.execute("SELECT DISTINCT indicator_id FROM indicator_values").pl()["indicator_id"])
     keys = key_indicators(catalogue, present)
-    map_ids = [i for i in MAP_INDICATORS if i in present]
+    map_ids = map_indicators(present)
     map_values = con.execute(MAP_VALUES, {"period": period, "ids": map_ids}).pl()
     run_id, finished_at, code_version = con.execute(RUN).fetchone()
     return Published(

@@ -108,7 +108,7 @@ def indicator_values(context: dg.AssetExecutionContext, warehouse: DuckDBResourc
             "GROUP BY 1 ORDER BY 1").pl()
         yield from table_results(context, con, VALUE_TABLES, {"indicators.published_values": {
             "rows": published.height, "suppression": markdown_table(summary)}})
-    references = {i.id: i.extra["rivm_reference"] for i in catalogue.indicators if "rivm_reference" in i.extra}
+    references = {i.id: i.rivm_reference for i in catalogue.indicators if i.rivm_reference}
     # Dutch names as the report writes them (≥, decimal comma), for the Dutch message of the report
     names = dict(pl.DataFrame({"id": [i.id for i in catalogue.indicators],
                                "name": [i.name_nl for i in catalogue.indicators]})
