@@ -122,7 +122,7 @@ def linkage_coverage(con: duckdb.DuckDBPyConnection, minimum: float) -> CheckOut
 
 def proportions_in_range(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
     """Values in % lie in [0, 100] and every interval contains its value (1e-9 slack), over all cells of
-    indicators.values; the indicators with such a cell are the ones at risk."""
+    indicators.indicator_values; the indicators with such a cell are the ones at risk."""
     bad = con.execute(
         """
         SELECT count(*), string_agg(DISTINCT indicator_id, ',')
