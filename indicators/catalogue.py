@@ -254,6 +254,12 @@ def report_indicators(path: Path = CATALOGUE_PATH) -> tuple[tuple[str, ...], tup
     return headline, tuple(i for _, i in maps)
 
 
+def mart_tables(path: Path = CATALOGUE_PATH) -> tuple[str, ...]:
+    """The warehouse tables the catalogue's marts name: what the indicator cells read, so their asset's
+    dependencies (read without [cutoffs]: a table name holds none)."""
+    return tuple(sorted({mart.table for mart in _read(path).marts.values()}))
+
+
 def check_impact(check_name: str, expansions: dict[str, list[dict]] | None = None,
                  path: Path = CATALOGUE_PATH) -> tuple[tuple[str, str], ...]:
     """(id, source) of every indicator whose `affected_by` names the check, templates expanded, in catalogue order.

@@ -6,15 +6,13 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from indicators.aggregation import build_cells, build_standardisation_cells, build_top_share_cells
-from indicators.catalogue import expansions_from_warehouse, load_catalogue
+from indicators.catalogue import expansions_from_warehouse, load_catalogue, mart_tables
 from indicators.disclosure import flag_disclosure, mark_incomplete, publish_cells
 from indicators.estimates import estimate_cells, round_statistics
 from indicators.grid import add_empty_cells, published_grid
 from indicators.quantities import links_frame
 from indicators.report.labels import nl_text_expr
 from pipelines.assets.ingest import COMPLETENESS
-from pipelines.assets.phm_steps import PERSON_YEAR_INDICATORS, REACH, TARGETING, ZVW_CATEGORY
-from pipelines.assets.staging import CARE, SURVEY, WORKFORCE
 from pipelines.checks import check_spec, to_result
 from pipelines.metadata import key_in, markdown_table, table_key, table_results, table_spec
 from pipelines.resources import PhmConfig
@@ -29,10 +27,12 @@ PUBLISHED_VALUES = table_key("indicators.published_values")
 CELL_TABLES = ["indicators.cells", "indicators.std_cells", "indicators.top_share_cells", "indicators.base_cells",
                "indicators.mart_strata"]
 VALUE_TABLES = ["indicators.indicator_values", "indicators.published_values"]
-# the marts the catalogue's indicators scan (indicators/catalogue.yaml: mart), read by Python, not by a .sql file
-CELL_INPUTS = [TARGETING, REACH, SURVEY, WORKFORCE, CARE, COMPLETENESS, PERSON_YEAR_INDICATORS, ZVW_CATEGORY,
-               table_key("staging.acute_admissions"), table_key("staging.wmo_requests"),
-               table_key("staging.area_ancestors"), table_key("marts.population_denominators")]
+# What the cells read: the marts of the catalogue (indicators/catalogue.yaml: marts), the area roll-up, and the
+# rule tables and interventions that expand its templates (expansions_from_warehouse). The ingest's
+# completeness gate comes first: no cell of a year whose inputs are incomplete without permission.
+CELL_INPUTS = [*(table_key(t) for t in mart_tables()), table_key("staging.area_ancestors"),
+               table_key("ref.segment_rules"), table_key("ref.target_groups"), table_key("raw.interventions"),
+               COMPLETENESS]
 
 
 @dg.multi_asset(

@@ -20,3 +20,18 @@ def test_every_warehouse_table_is_an_asset(small_run):
     # and the views staging.phm_base, marts.person_targeting, marts.zvw_person_category
     assert len(built) == 75
     assert built - {t.replace(".", "/") for t in LOG_TABLES} <= keys, sorted(built - keys)
+
+
+def test_the_cells_depend_on_the_marts_the_catalogue_names():
+    """A mart added to catalogue.yaml is a new edge of the graph, without a list in pipelines/ to keep."""
+    import yaml
+
+    from indicators.catalogue import CATALOGUE_PATH
+    from pipelines.definitions import defs
+
+    marts = {spec["table"] for spec in yaml.safe_load(CATALOGUE_PATH.read_text(encoding="utf-8"))["marts"].values()}
+    assert len(marts) == 7  # person_year_indicators, survey, acute admissions, wmo requests, reach, zvw, workforce
+    graph = defs.resolve_asset_graph()
+    cells = next(k for k in graph.get_all_asset_keys() if k.path[1:] == ["indicators", "cells"])
+    parents = {".".join(k.path[1:]) for k in graph.get(cells).parent_keys}
+    assert marts <= parents
