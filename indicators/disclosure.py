@@ -1,4 +1,4 @@
-"""Disclosure control of published cells (DESIGN §10, §17): primary rules, secondary suppression, rounding.
+"""Disclosure control of published cells (README, "Disclosure control"): primary rules, secondary suppression, rounding.
 
 `flag_disclosure` decides, on exact counts, which cells are suppressed and why; `mask_and_round` gives what
 readers see. Published values and intervals are computed from the rounded counts (`indicators.estimates`), so

@@ -1,5 +1,5 @@
-"""Complete inputs or nothing (DESIGN §17): every configured year needs every source, with a plausible number
-of records of that year, before anything of that year is published.
+"""Complete inputs or nothing (README, "Complete inputs or nothing"): every configured year needs every source,
+with a plausible number of records of that year, before anything of that year is published.
 
 A year's records are those whose own year or start date lies in it (`Contract.record_year`): the first file of
 episodes or provisions also carries those still running from earlier years, so file sizes alone would compare

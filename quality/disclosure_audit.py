@@ -1,4 +1,4 @@
-"""Independent attacker's audit of a publication candidate (DESIGN §10, §17), the blocking check before publishing.
+"""Independent attacker's audit of a publication candidate, the blocking check before publishing.
 
 It attacks the publication the way an outsider with the published file would, and shares no code with the
 suppression (`indicators/disclosure.py`, `indicators/protection*.py`): it reads only the candidate (exact

@@ -259,12 +259,6 @@ class _Judged:
     extra: tuple[str, ...]
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract,
-                area_codes: Sequence[str] | None, landing_dir: Path) -> FileResult:
-    """Load one file into raw/quarantine; raises LandingFileError when the file is unusable."""
-    return _store_file(con, contract, _judge_file(con, path, contract, area_codes, landing_dir))
-
-
 def _judge_file(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract,
                 area_codes: Sequence[str] | None, landing_dir: Path) -> _Judged:
     """Read a file into temp tables of `con` and mark (`_typed._bad`) every row that goes to quarantine."""

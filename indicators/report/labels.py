@@ -133,11 +133,6 @@ def nl_text_expr(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def nl_list(items: list[str]) -> str:
-    """'2022, 2023 en 2024': a Dutch enumeration."""
-    return " en ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
-
-
 def nl_date(moment: datetime | None) -> str:
     """'7 december 2026': the publication date as a reader says it; 'onbekend' without a manifest."""
     if moment is None:
