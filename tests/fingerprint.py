@@ -3,7 +3,8 @@
 A refactoring must not change what users see. `python -m tests.fingerprint check <published_dir> <golden>`
 compares a publication with a committed fingerprint (`tests/golden/*.json`) and names every table that
 differs; `write` records a new one after an intended change. Run ids, times, the code version, the
-configuration hash and absolute file paths are left out: they differ between two runs of the same code.
+configuration hash, absolute file paths and what the run-to-run guard says about the previous publication
+are left out: they differ between two runs of the same code.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import duckdb
 # columns that identify a run or a machine, not its content
 RUN_COLUMNS = {"run_id", "started_at", "finished_at", "code_version", "config_hash", "path"}
 # messages name the machine's paths and the seconds a check took: both are blanked
+# what the run-to-run guard reports depends on whether a previous publication exists, not on the code
+RUN_STATE_CHECKS = ("run_to_run_values", "run_to_run_coverage")
 MESSAGE_COLUMNS = {"message", "message_nl"}
 MACHINE_TEXT = r"(/[^ ()]+)|(\b[0-9]+(\.[0-9]+)? s\b)"
 
@@ -29,7 +32,8 @@ def table_hash(con: duckdb.DuckDBPyConnection, table: str) -> str:
         "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index", [table]).fetchall()]
     kept = ", ".join(f"regexp_replace(\"{c}\", '{MACHINE_TEXT}', '…', 'g') AS \"{c}\"" if c in MESSAGE_COLUMNS
                      else f'"{c}"' for c in columns if c not in RUN_COLUMNS)
-    cursor = con.execute(f"SELECT {kept} FROM {table} ORDER BY ALL ASC NULLS LAST")
+    where = (f"WHERE check_name NOT IN {RUN_STATE_CHECKS}" if table == "quality_results" else "")
+    cursor = con.execute(f"SELECT {kept} FROM {table} {where} ORDER BY ALL ASC NULLS LAST")
     digest = hashlib.sha256()
     digest.update(json.dumps([d[0] for d in cursor.description]).encode())
     while rows := cursor.fetchmany(10_000):
