@@ -62,7 +62,7 @@ def publish_small_region(root: Path) -> Path:
     from pipelines.config import load_settings
     from pipelines.run import run_main_job
     from sample_data.generator import generate
-    from tests.conftest import SMALL_GEMEENTEN, SMALL_SCALE, SMALL_YEARS, write_config
+    from tests.regions import SMALL_GEMEENTEN, SMALL_SCALE, SMALL_YEARS, write_config
 
     settings = load_settings(write_config(root / "phm.toml", root / "data"))
     generate(settings.landing_dir, SMALL_GEMEENTEN, SMALL_YEARS, seed=7, scale=SMALL_SCALE)

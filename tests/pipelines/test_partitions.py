@@ -16,7 +16,7 @@ import pytest
 from pipelines.config import load_settings
 from pipelines.run import run_main_job
 from sample_data.generator import generate
-from tests.conftest import write_config
+from tests.regions import write_config
 
 PERSON_TABLES = ["staging.person_year", "staging.person_conditions", "staging.person_care",
                  "marts.survey_respondent", "marts.person_year", "marts.person_stratification",

@@ -21,7 +21,7 @@ from pipelines.partitions import run_tags
 from pipelines.resources import region_run_config
 from pipelines.run import run_main_job
 from pipelines.workspace import workspace_yaml
-from tests.conftest import write_config
+from tests.regions import write_config
 
 SECOND = '[regions.RG_TWEE]\nname = "Tweede regio"\ngemeenten = ["GM0373"]\n'
 HOLD = """

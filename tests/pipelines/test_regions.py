@@ -12,7 +12,7 @@ import pytest
 
 from pipelines.config import ConfigError, load_regions, load_settings
 from pipelines.definitions import build_definitions, job_name
-from tests.conftest import write_config
+from tests.regions import write_config
 
 SECOND = '[regions.RG_TWEE]\nname = "Tweede regio"\ngemeenten = ["GM0373"]\n'
 

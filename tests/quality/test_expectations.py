@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.config import REPO_ROOT
 from quality.expectations import run_expectation_suites
 from quality.expectations.suites import SUITE_NAMES, SUITES, SuiteOptions
 from quality.outcomes import CheckOutcome
@@ -378,7 +379,7 @@ if sys.argv[1] == "preload":
 import duckdb
 import polars as pl
 
-from tests.test_expectations import _run, _warehouse
+from tests.quality.test_expectations import _run, _warehouse
 
 con = _warehouse()
 counts = pl.from_arrow(con.execute("SELECT year, count(*) AS n FROM staging.person_year GROUP BY year").to_arrow_table())
@@ -396,5 +397,5 @@ print("passed")
 @pytest.mark.parametrize("start", ["preload", "cold"])
 def test_gx_imports_safely_from_threads_next_to_duckdb_polars_and_pandas(start, tmp_path):
     done = subprocess.run([sys.executable, "-c", STEP_SCRIPT, start, str(tmp_path)], capture_output=True,
-                          text=True, timeout=300, cwd=Path(__file__).parents[1])
+                          text=True, timeout=300, cwd=REPO_ROOT)
     assert done.returncode == 0 and done.stdout.strip() == "passed", done.stderr[-3000:]

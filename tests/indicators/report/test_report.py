@@ -18,10 +18,11 @@ import pytest
 from indicators.published_schema import TABLES, VIEWS
 from indicators.report import render_report
 from indicators.report.labels import nl_number, nl_number_expr, nl_text_expr
+from pipelines.config import REPO_ROOT
 from quality.descriptions import description
 from tests import browser
 
-REFERENCE = Path(__file__).resolve().parents[1] / "sample_data" / "reference"
+REFERENCE = REPO_ROOT / "sample_data" / "reference"
 CHROMIUM = browser.CHROMIUM
 PG = [
     "lichaamsfuncties",

@@ -15,7 +15,7 @@ import pytest
 
 from indicators.report import render_report
 from tests.browser import CHROMIUM, page_width, run
-from tests.test_report import ENGLISH, REFERENCE, build_published
+from tests.indicators.report.test_report import ENGLISH, REFERENCE, build_published
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists() and not os.environ.get("CI"),
