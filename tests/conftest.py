@@ -15,6 +15,16 @@ from tests.regions import SMALL_GEMEENTEN, SMALL_SCALE, SMALL_YEARS, write_confi
 hypothesis_settings.register_profile("phm", derandomize=True, deadline=None)
 hypothesis_settings.load_profile("phm")
 
+# Fixtures that run the whole job: a test that uses one without the `slow` mark would make `-m "not slow"` slow.
+JOB_FIXTURES = {"small_run"}
+
+
+def pytest_collection_modifyitems(config, items):
+    unmarked = [item.nodeid for item in items
+                if JOB_FIXTURES & set(item.fixturenames) and item.get_closest_marker("slow") is None]
+    if unmarked:
+        raise pytest.UsageError("runs the whole job but is not marked slow: " + ", ".join(unmarked))
+
 
 @pytest.fixture(scope="module")
 def module_tmp(tmp_path_factory):
