@@ -566,6 +566,7 @@ def regions(draw: st.DrawFn) -> tuple[list[dict[str, Any]], pl.DataFrame, list[d
     return rows, area_frame(tree), links
 
 
+@pytest.mark.slow  # 40 random regions, each suppressed and attacked by LP: 10-25 s, a third of the fast run
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(regions())
 def test_random_regions_leave_the_attacker_nothing(region):

@@ -192,6 +192,7 @@ CHROMIUM = Path("/usr/bin/chromium")
     not CHROMIUM.exists() and not os.environ.get("CI"),
     reason="/usr/bin/chromium is not installed here (apt-get install chromium); CI installs it in .ci/run",
 )
+@pytest.mark.slow  # headless Chromium
 def test_quality_pages_open_offline_in_chromium(good_run, tmp_path):
     """Chromium without a network (every request goes to a closed proxy port) shows the tables in full."""
     _, root = good_run
@@ -394,6 +395,7 @@ print("passed")
 """
 
 
+@pytest.mark.slow  # each starts a fresh interpreter that imports Great Expectations (15-20 s on 2 busy cores)
 @pytest.mark.parametrize("start", ["preload", "cold"])
 def test_gx_imports_safely_from_threads_next_to_duckdb_polars_and_pandas(start, tmp_path):
     done = subprocess.run([sys.executable, "-c", STEP_SCRIPT, start, str(tmp_path)], capture_output=True,

@@ -484,6 +484,7 @@ def chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess[str]
     reason="/usr/bin/chromium is not installed here (apt-get install chromium); CI installs it "
     "in .ci/run and always runs this test",
 )
+@pytest.mark.slow  # headless Chromium: 5-7 s on 2 busy cores
 def test_opens_in_headless_chromium_with_scorecard_chart_and_map(report, tmp_path):
     _, index = report
     dom = chromium(["--dump-dom", index.as_uri()], tmp_path / "profile")
