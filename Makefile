@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA_DIR ?= $(or $(PHM_DATA_DIR),data)
 
-.PHONY: run test install generate lint ui bench report status clean service-test screenshots fingerprint
+.PHONY: run test test-fast install generate lint ui bench report status clean service-test screenshots fingerprint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+# Everything but the tests marked slow (those that run the whole job): under a minute on 2 cores.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -59,15 +59,16 @@ GOLDEN = Path(__file__).parent / "golden"
 
 
 def publish_small_region(root: Path) -> Path:
-    """The test session's small region (tests/conftest.py: Heiloo at half size, 2022-2023, seed 7) published
+    """The test session's small region (tests/regions.py: Heiloo at half size, 2022-2023, seed 7) published
     into `root`; returns its published folder. Takes about a minute: the check to run after a refactoring."""
     import dagster as dg
 
     from pipelines.config import load_settings
     from pipelines.run import run_main_job
     from sample_data.generator import generate
-    from tests.conftest import SMALL_GEMEENTEN, SMALL_SCALE, SMALL_YEARS, write_config
+    from tests.regions import SMALL_GEMEENTEN, SMALL_SCALE, SMALL_YEARS, write_config
 
+    root.mkdir(parents=True, exist_ok=True)
     settings = load_settings(write_config(root / "phm.toml", root / "data"))
     generate(settings.landing_dir, SMALL_GEMEENTEN, SMALL_YEARS, seed=7, scale=SMALL_SCALE)
     outcome = run_main_job(settings, instance=dg.DagsterInstance.ephemeral())

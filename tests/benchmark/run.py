@@ -36,7 +36,7 @@ from pipelines.config import REPO_ROOT, load_settings
 from pipelines.run import run_main_job
 from sample_data.generator import generate
 from tests.benchmark.pandas_baseline import CORE, pandas_core_indicators
-from tests.conftest import write_config
+from tests.regions import write_config
 
 DEFAULT_REGION = ["GM0361", "GM0399", "GM0373", "GM0383"]  # about 203,000 residents at scale 1
 DEFAULT_RESIDENTS = 203_000

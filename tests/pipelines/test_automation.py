@@ -21,7 +21,7 @@ from pipelines.automation import (
 from pipelines.config import ConfigError, load_settings
 from pipelines.definitions import build_definitions, job_name
 from pipelines.partitions import RANGE_END, RANGE_START
-from tests.conftest import write_config
+from tests.regions import write_config
 
 JOB = job_name("RG_TEST")
 INSTANCE = dg.DagsterInstance.ephemeral()

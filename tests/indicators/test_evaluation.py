@@ -12,7 +12,7 @@ from indicators.evaluation import CAVEAT, Intervention, did_area
 from pipelines.config import load_settings
 from pipelines.run import run_main_job
 from sample_data.generator import generate
-from tests.conftest import write_config
+from tests.regions import write_config
 
 pytestmark = pytest.mark.slow
 GEMEENTEN, YEARS, SCALE = ["GM0361"], [2022, 2023], 0.4  # Alkmaar at 40 %: the intervention buurten are there

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.config import REPO_ROOT
 from quality.expectations import run_expectation_suites
 from quality.expectations.suites import SUITE_NAMES, SUITES, SuiteOptions
 from quality.outcomes import CheckOutcome
@@ -191,6 +192,7 @@ CHROMIUM = Path("/usr/bin/chromium")
     not CHROMIUM.exists() and not os.environ.get("CI"),
     reason="/usr/bin/chromium is not installed here (apt-get install chromium); CI installs it in .ci/run",
 )
+@pytest.mark.slow  # headless Chromium
 def test_quality_pages_open_offline_in_chromium(good_run, tmp_path):
     """Chromium without a network (every request goes to a closed proxy port) shows the tables in full."""
     _, root = good_run
@@ -378,7 +380,7 @@ if sys.argv[1] == "preload":
 import duckdb
 import polars as pl
 
-from tests.test_expectations import _run, _warehouse
+from tests.quality.test_expectations import _run, _warehouse
 
 con = _warehouse()
 counts = pl.from_arrow(con.execute("SELECT year, count(*) AS n FROM staging.person_year GROUP BY year").to_arrow_table())
@@ -393,8 +395,9 @@ print("passed")
 """
 
 
+@pytest.mark.slow  # each starts a fresh interpreter that imports Great Expectations (15-20 s on 2 busy cores)
 @pytest.mark.parametrize("start", ["preload", "cold"])
 def test_gx_imports_safely_from_threads_next_to_duckdb_polars_and_pandas(start, tmp_path):
     done = subprocess.run([sys.executable, "-c", STEP_SCRIPT, start, str(tmp_path)], capture_output=True,
-                          text=True, timeout=300, cwd=Path(__file__).parents[1])
+                          text=True, timeout=300, cwd=REPO_ROOT)
     assert done.returncode == 0 and done.stdout.strip() == "passed", done.stderr[-3000:]

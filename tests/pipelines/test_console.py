@@ -20,7 +20,7 @@ from pipelines.config import REPO_ROOT, load_settings
 from pipelines.definitions import build_definitions
 from pipelines.run_display import stage_label
 from quality.severities import severity_of
-from tests.conftest import write_config
+from tests.regions import write_config
 
 pytestmark = pytest.mark.slow
 GEMEENTEN, YEARS = ["GM0399"], [2022, 2023]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import tomllib
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +20,7 @@ from hypothesis import strategies as st
 
 from indicators.methods.poisson import poisson_interval
 from indicators.methods.wilson import wilson_interval
+from pipelines.config import REPO_ROOT
 from quality.bound_propagation import LinearRelations, propagate_bounds, sharpen_with_lp
 from quality.counts_from_values import PublishedCells, recover_counts
 from quality.disclosure_audit import (
@@ -517,7 +517,7 @@ def test_an_empty_publication_and_one_without_links_pass():
 
 
 def test_policy_of_phm_toml_is_known_to_the_audit_with_the_same_defaults():
-    with open(Path(__file__).resolve().parent.parent / "phm.toml", "rb") as fh:
+    with open(REPO_ROOT / "phm.toml", "rb") as fh:
         configured = tomllib.load(fh)["disclosure"]
     assert {k: POLICY_DEFAULTS[k] for k in configured} == configured
 

@@ -21,7 +21,7 @@ from pipelines.run import run_main_job
 from quality.completeness import assess, completeness_outcomes, incomplete_indicator_years
 from quality.contracts import SOURCES
 from tests.builders import file_hashes
-from tests.conftest import publish_small_region, write_config
+from tests.regions import publish_small_region, write_config
 
 GEMEENTEN, YEARS = ["GM0399"], [2022, 2023]
 BOUNDS = {"min_records_per_resident": {"gp_episodes": 0.1, "zvw_costs": 0.8, "wlz": 0.0005}}

@@ -15,12 +15,15 @@ import pytest
 
 from indicators.report import render_report
 from tests.browser import CHROMIUM, page_width, run
-from tests.test_report import ENGLISH, REFERENCE, build_published
+from tests.indicators.report.test_report import ENGLISH, REFERENCE, build_published
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("CI"),
-    reason="/usr/bin/chromium is not installed here (apt-get install chromium); CI installs it in .ci/run",
-)
+pytestmark = [
+    pytest.mark.slow,  # a headless Chromium per page: about 15 s of the fast run's minute
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and not os.environ.get("CI"),
+        reason="/usr/bin/chromium is not installed here (apt-get install chromium); CI installs it in .ci/run",
+    ),
+]
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import pytest
 from pipelines.config import load_settings
 from pipelines.run import run_main_job
 from sample_data.generator import generate
-from tests.conftest import write_config
+from tests.regions import write_config
 
 PERSON_TABLES = ["staging.person_year", "staging.person_conditions", "staging.person_care",
                  "marts.survey_respondent", "marts.person_year", "marts.person_stratification",
@@ -73,11 +73,13 @@ def runs(module_tmp):
             "full_settings": full}
 
 
+@pytest.mark.slow
 def test_only_the_new_year_partition_is_materialised(runs):
     assert _partitions(runs["instance"], runs["first"].run_id) == {"2022", "2023"}
     assert _partitions(runs["instance"], runs["second"].run_id) == {"2024"}
 
 
+@pytest.mark.slow
 def test_earlier_years_are_left_exactly_as_they_were(runs):
     before, after = runs["before"], runs["after"]
     for table in PERSON_TABLES:
@@ -86,11 +88,13 @@ def test_earlier_years_are_left_exactly_as_they_were(runs):
         assert (table, 2024) not in before and after[(table, 2024)][0] > 0
 
 
+@pytest.mark.slow
 def test_the_new_year_equals_a_run_that_had_every_year(runs):
     for table in PERSON_TABLES:
         assert runs["after"][(table, 2024)] == runs["full"][(table, 2024)], table
 
 
+@pytest.mark.slow
 def test_publication_covers_every_year_and_2024_matches_the_full_run(runs):
     query = ("SELECT indicator_id, area_code, stratum, numerator, denominator, value, ci_low, ci_high, suppressed, "
              "suppression_reason, comparison "

@@ -4,14 +4,13 @@ Each protection test seeds one pattern of issue 13 into a tiny region, runs the 
 it would publish twice: with the suppression's own exact LP (`indicators.protection.attacker_bounds`), and with
 the independent audit (`quality.disclosure_audit`), which shares no code with the suppression. Publications
 are made the way the pipeline makes them: counts rounded half up to 5, values computed from the rounded counts
-(`tests.test_disclosure_audit.publish`).
+(`tests.quality.test_disclosure_audit.publish`).
 """
 
 from __future__ import annotations
 
 import random
 import tomllib
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,9 +27,10 @@ from indicators.disclosure import (
 )
 from indicators.protection import EQ, LE, Relations, attacker_bounds
 from indicators.quantities import build_model, links_frame, requirements
+from pipelines.config import REPO_ROOT
 from quality.disclosure_audit import POLICY_DEFAULTS, attack_publication
-from tests.test_disclosure_audit import areas as area_frame
-from tests.test_disclosure_audit import link, publish
+from tests.quality.test_disclosure_audit import areas as area_frame
+from tests.quality.test_disclosure_audit import link, publish
 
 POLICY = DisclosurePolicy()
 SCHEMA = {
@@ -93,7 +93,7 @@ def test_policy_defaults_follow_cbs_practice_and_the_audit_agrees():
 
 
 def test_policy_reads_the_disclosure_table_of_phm_toml():
-    with open(Path(__file__).resolve().parent.parent / "phm.toml", "rb") as fh:
+    with open(REPO_ROOT / "phm.toml", "rb") as fh:
         assert DisclosurePolicy.from_mapping(tomllib.load(fh)["disclosure"]) == DisclosurePolicy()
 
 
@@ -566,6 +566,7 @@ def regions(draw: st.DrawFn) -> tuple[list[dict[str, Any]], pl.DataFrame, list[d
     return rows, area_frame(tree), links
 
 
+@pytest.mark.slow  # 40 random regions, each suppressed and attacked by LP: 10-25 s, a third of the fast run
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(regions())
 def test_random_regions_leave_the_attacker_nothing(region):

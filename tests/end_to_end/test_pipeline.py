@@ -17,8 +17,8 @@ from pipelines.config import load_settings
 from pipelines.run import run_main_job
 from tests.browser import CHROMIUM, page_width, run
 from tests.builders import file_hashes
-from tests.conftest import SMALL_GEMEENTEN, SMALL_YEARS, write_config
-from tests.test_report import ENGLISH
+from tests.indicators.report.test_report import ENGLISH
+from tests.regions import SMALL_GEMEENTEN, SMALL_YEARS, write_config
 
 pytestmark = pytest.mark.slow
 

@@ -30,7 +30,7 @@ from pipelines.alerts import (
 from pipelines.automation import build_automation
 from pipelines.config import load_settings
 from pipelines.definitions import job_name
-from tests.conftest import write_config
+from tests.regions import write_config
 from transforms.readers import LandingFileError
 
 JOB = job_name("RG_TEST")

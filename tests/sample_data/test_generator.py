@@ -16,11 +16,12 @@ import numpy as np
 import polars as pl
 import pytest
 
+from pipelines.config import REPO_ROOT
 from sample_data.generator import generate
 from sample_data.reference_data import gemeente_names, kwb_wijken, rivm_buurten
 
 GEMEENTEN, YEARS, SEED, SCALE = ["GM0399"], [2022, 2023], 5, 0.2
-REFERENCE = Path(__file__).resolve().parents[1] / "sample_data" / "reference"
+REFERENCE = REPO_ROOT / "sample_data" / "reference"
 
 # DESIGN section 5, column by column, in order
 DESIGN_COLUMNS = {

@@ -18,10 +18,11 @@ import pytest
 from indicators.published_schema import TABLES, VIEWS
 from indicators.report import render_report
 from indicators.report.labels import nl_number, nl_number_expr, nl_text_expr
+from pipelines.config import REPO_ROOT
 from quality.descriptions import description
 from tests import browser
 
-REFERENCE = Path(__file__).resolve().parents[1] / "sample_data" / "reference"
+REFERENCE = REPO_ROOT / "sample_data" / "reference"
 CHROMIUM = browser.CHROMIUM
 PG = [
     "lichaamsfuncties",
@@ -483,6 +484,7 @@ def chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess[str]
     reason="/usr/bin/chromium is not installed here (apt-get install chromium); CI installs it "
     "in .ci/run and always runs this test",
 )
+@pytest.mark.slow  # headless Chromium: 5-7 s on 2 busy cores
 def test_opens_in_headless_chromium_with_scorecard_chart_and_map(report, tmp_path):
     _, index = report
     dom = chromium(["--dump-dom", index.as_uri()], tmp_path / "profile")

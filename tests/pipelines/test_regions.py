@@ -12,7 +12,7 @@ import pytest
 
 from pipelines.config import ConfigError, load_regions, load_settings
 from pipelines.definitions import build_definitions, job_name
-from tests.conftest import write_config
+from tests.regions import write_config
 
 SECOND = '[regions.RG_TWEE]\nname = "Tweede regio"\ngemeenten = ["GM0373"]\n'
 
@@ -42,6 +42,7 @@ def two_regions(module_tmp):
     return config, regions, results
 
 
+@pytest.mark.slow
 def test_config_lists_regions_each_with_its_own_data_folder(two_regions):
     config, regions, _ = two_regions
     assert [(s.region_code, s.gemeenten) for s in regions] == [("RG_TEST", ("GM0399",)), ("RG_TWEE", ("GM0373",))]
@@ -49,6 +50,7 @@ def test_config_lists_regions_each_with_its_own_data_folder(two_regions):
     assert regions[0].years == regions[1].years == (2022, 2023)  # [run].years unless the region sets its own
 
 
+@pytest.mark.slow
 def test_one_code_location_per_region_bound_to_its_own_warehouse(two_regions):
     _, regions, _ = two_regions
     databases, keys = set(), []
@@ -68,6 +70,7 @@ def test_one_code_location_per_region_bound_to_its_own_warehouse(two_regions):
     assert keys == [{"rg_test"}, {"rg_twee"}]
 
 
+@pytest.mark.slow
 def test_two_regions_run_side_by_side_and_publish_separately(two_regions):
     _, regions, results = two_regions
     for success, failures, _, _ in results:

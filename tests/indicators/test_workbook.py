@@ -13,9 +13,12 @@ import re
 from pathlib import Path
 
 import duckdb
+import pytest
 from openpyxl import load_workbook
 
 from indicators.published_schema import TABLES
+
+pytestmark = pytest.mark.slow  # every test reads the workbook of the session's small run
 
 THEME_SHEETS = ["Gezondheid van de bevolking", "Ervaren kwaliteit van zorg", "Kosten",
                 "Werkplezier van professionals", "Gezondheidsgelijkheid", "Positieve Gezondheid",

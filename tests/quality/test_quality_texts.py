@@ -4,18 +4,18 @@ Dutch message writes numbers the Dutch way and segments by name."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import duckdb
 
 from indicators.candidate import QUALITY_SQL
 from indicators.published_schema import TABLES
+from pipelines.config import REPO_ROOT
 from quality import checks
 from quality.descriptions import DESCRIPTIONS, SUITES, description, nl_number
 from quality.expectations.suites import SUITE_NAMES
 from quality.outcomes import record
 
-PIPELINES = Path(__file__).resolve().parents[1] / "pipelines"
+PIPELINES = REPO_ROOT / "pipelines"
 
 
 def test_every_check_of_the_pipeline_has_a_dutch_description():

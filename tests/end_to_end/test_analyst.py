@@ -10,7 +10,7 @@ import pytest
 
 from indicators.catalogue import expansions_from_warehouse, load_catalogue
 from pipelines.config import REPO_ROOT
-from tests.conftest import SMALL_YEARS
+from tests.regions import SMALL_YEARS
 
 pytestmark = pytest.mark.slow
 

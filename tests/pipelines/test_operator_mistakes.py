@@ -17,7 +17,7 @@ from pipelines.cli import app
 from pipelines.config import ConfigError, load_settings
 from pipelines.run import run_main_job
 from tests.builders import file_hashes
-from tests.conftest import publish_small_region, write_config
+from tests.regions import publish_small_region, write_config
 
 pytestmark = pytest.mark.slow
 GEMEENTEN, YEARS = ["GM0399"], [2022, 2023]

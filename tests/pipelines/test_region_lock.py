@@ -21,7 +21,7 @@ from pipelines.partitions import run_tags
 from pipelines.resources import region_run_config
 from pipelines.run import run_main_job
 from pipelines.workspace import workspace_yaml
-from tests.conftest import write_config
+from tests.regions import write_config
 
 SECOND = '[regions.RG_TWEE]\nname = "Tweede regio"\ngemeenten = ["GM0373"]\n'
 HOLD = """
@@ -92,6 +92,7 @@ def test_runs_that_name_another_region_or_no_year_are_refused_before_any_step(re
     assert not first.warehouse_path.exists() and not second.warehouse_path.exists()
 
 
+@pytest.mark.slow  # two fresh Dagster processes load the workspace (about 20 s on 2 busy cores)
 def test_workspace_has_one_location_per_region_and_dagster_loads_each(regions, tmp_path):
     config, settings = regions
     workspace = yaml.safe_load(workspace_yaml(settings))
