@@ -20,8 +20,9 @@ import duckdb
 # columns that identify a run or a machine, not its content
 RUN_COLUMNS = {"run_id", "started_at", "finished_at", "code_version", "config_hash", "path"}
 # messages name the machine's paths and the seconds a check took: both are blanked
-# what the run-to-run guard reports depends on whether a previous publication exists, not on the code
-RUN_STATE_CHECKS = ("run_to_run_values", "run_to_run_coverage")
+# what these checks report depends on whether a previous publication exists, not on the code: the run-to-run
+# guard, and the candidate's GX suite, which has one expectation more (values stable since the last run) then
+RUN_STATE_CHECKS = ("run_to_run_values", "run_to_run_coverage", "gx_candidate_indicator_values")
 MESSAGE_COLUMNS = {"message", "message_nl"}
 MACHINE_TEXT = r"(/[^ ()]+)|(\b[0-9]+(\.[0-9]+)? s\b)"
 

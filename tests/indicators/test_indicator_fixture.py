@@ -138,8 +138,8 @@ def test_top_five_percent_share(values):
 
 
 def test_standardised_rate_needs_ten_events(values):
-    # DESIGN section 9: direct standardisation only when O >= 10; here O = 2 multimorbid persons, so the cell
-    # keeps its counts (2 observed of 4) but has no value or interval
+    # a standardised rate needs O >= 10 (docs/architecture.md, "Statistical methods"); here O = 2 multimorbid
+    # persons, so the cell keeps its counts (2 observed of 4) but has no value or interval
     cell = _cell(values, "ph_multimorbiditeit_gestand")
     assert (cell["numerator"], cell["denominator"]) == (2, 4)
     assert cell["value"] is None and cell["ci_low"] is None and cell["ci_high"] is None

@@ -1,12 +1,14 @@
 """The asset graph covers the warehouse: every table and view a run builds is an asset of the same name."""
 
 import duckdb
+import pytest
 
 # appended to by many assets (each raw/<source> logs its files; every check records its outcome), so no one
 # asset owns them: Dagster shows the ingest metadata and the checks themselves
 LOG_TABLES = {"meta.ingest_files", "quality.check_results"}
 
 
+@pytest.mark.slow
 def test_every_warehouse_table_is_an_asset(small_run):
     from pipelines.definitions import defs
 

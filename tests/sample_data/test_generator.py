@@ -23,8 +23,8 @@ from sample_data.reference_data import gemeente_names, kwb_wijken, rivm_buurten
 GEMEENTEN, YEARS, SEED, SCALE = ["GM0399"], [2022, 2023], 5, 0.2
 REFERENCE = REPO_ROOT / "sample_data" / "reference"
 
-# DESIGN section 5, column by column, in order
-DESIGN_COLUMNS = {
+# The landing contract as written down independently of quality/contracts.py, column by column, in order
+CONTRACT_COLUMNS = {
     "population": ["pseudo_id", "year", "birth_year", "sex", "buurt_code", "household_type",
                    "income_quintile", "death_date"],
     "gp_episodes": ["pseudo_id", "practice_id", "icpc_code", "start_date", "end_date"],
@@ -108,7 +108,7 @@ def test_same_arguments_give_byte_identical_files_and_another_seed_differs(regio
 def test_manifest_row_counts_equal_the_rows_in_the_files(region):
     out, manifest = region
     # all 12 sources; interventions and participants only from the first start year (2023)
-    assert {info["source"] for info in manifest["files"].values()} == set(DESIGN_COLUMNS)
+    assert {info["source"] for info in manifest["files"].values()} == set(CONTRACT_COLUMNS)
     for name, info in manifest["files"].items():
         path = out / name
         if info["format"] == "parquet":
@@ -122,7 +122,7 @@ def test_every_file_has_exactly_the_design_columns(region):
     from quality.contracts import CONTRACTS
 
     # the ingest contracts expect the same columns as the design (so the files fit both)
-    assert {source: list(c.columns) for source, c in CONTRACTS.items()} == DESIGN_COLUMNS
+    assert {source: list(c.columns) for source, c in CONTRACTS.items()} == CONTRACT_COLUMNS
     out, manifest = region
     for name, info in manifest["files"].items():
         if info["format"] == "parquet":
@@ -131,7 +131,7 @@ def test_every_file_has_exactly_the_design_columns(region):
             header = (out / name).read_bytes().split(b"\n", 1)[0].decode("cp1252" if info["encoding"] ==
                                                                           "windows-1252" else "utf-8")
             columns = header.split(info["delimiter"])
-        assert columns == DESIGN_COLUMNS[info["source"]], name
+        assert columns == CONTRACT_COLUMNS[info["source"]], name
 
 
 def test_formats_are_as_documented(region):
@@ -207,14 +207,14 @@ def test_residents_are_the_population_rows_without_defects(region):
         - manifest["defects"]["population/population_2022.csv"]["duplicate_key"] == 4864
 
 
-# --- realism (DESIGN section 14) -------------------------------------------------------------------
+# --- realism (sample_data/README.md) ----------------------------------------------------------------
 
 def test_age_pyramid_is_close_to_the_national_one(region):
     out, manifest = region
     age = _population(out, manifest, 2022)["age"]
     shares = {"0-17": (age < 18).mean(), "18-64": ((age >= 18) & (age < 65)).mean(),
               "65-74": ((age >= 65) & (age < 75)).mean(), "75+": (age >= 75).mean()}
-    # DESIGN section 14: 19 / 60 / 11 / 10 %, within 3 percentage points
+    # sample_data/README.md: 19 / 60 / 11 / 10 %, within 3 percentage points
     for band, expected in {"0-17": 0.19, "18-64": 0.60, "65-74": 0.11, "75+": 0.10}.items():
         assert abs(shares[band] - expected) < 0.03, (band, shares[band])
 
@@ -237,7 +237,7 @@ def test_survey_reaches_three_to_five_percent_of_adults(region):
     for year in YEARS:
         adults = (_population(out, manifest, year)["age"] >= 18).sum()
         respondents = manifest["files"][f"health_survey/health_survey_{year}.csv"]["rows"]
-        # DESIGN section 14: about 4 % of adults per survey round
+        # sample_data/README.md: about 4 % of adults per survey round
         assert 0.03 <= respondents / adults <= 0.05, (year, respondents, adults)
 
 
@@ -247,7 +247,7 @@ def test_costliest_five_percent_carry_about_half_of_zvw_cost(region):
         amount=pl.col("amount_eur").str.replace(",", ".").cast(pl.Float64))
     per_person = claims.group_by("pseudo_id").agg(pl.col("amount").sum()).sort("amount", descending=True)
     top = per_person.head(int(per_person.height * 0.05))["amount"].sum()
-    # DESIGN section 14: costliest 5 % about half of the total
+    # sample_data/README.md: costliest 5 % about half of the total
     assert 0.40 <= top / per_person["amount"].sum() <= 0.60
 
 
