@@ -18,6 +18,7 @@ from transforms.warehouse import write_years
 # pass as the total, so the per-category strata need no second grouping of the claims.
 CATEGORY_COSTS = ", ".join(f"sum(amount_eur) FILTER (WHERE cost_category = '{c}')" for c in COST_CATEGORIES)
 
+
 def build_care_use(con: duckdb.DuckDBPyConnection, years: list[int],
                    only_years: Sequence[int] | None = None) -> dict[str, int]:
     """Create the hospital, provision and per-person-year care tables (or only their rows of `only_years`).
