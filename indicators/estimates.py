@@ -16,8 +16,12 @@ import polars as pl
 
 from indicators.catalogue import Catalogue
 from indicators.methods import (
-    compare_to_reference_expr,
+    Z95,
+    compare_to_limits,
     estimate,
+    funnel_normal,
+    funnel_poisson,
+    funnel_proportion,
     load_esp2013,
     population_as_standard,
     standardise_frame,
@@ -133,6 +137,7 @@ def estimate_cells(cells: pl.DataFrame, catalogue: Catalogue, std_cells: pl.Data
             if ind.method == "weighted_mean":  # scores weighted by respondents: the respondents are the denominator
                 est["denominator"] = stats["sw"]
         exposure = part["se"] if ind.method == "ratio" else part["sw"]
+        family, size = _funnel_family(ind.method, stats)
         parts.append(part.select("indicator_id", "period", "area_code", "area_level", "stratum").with_columns(
             *(pl.Series(k, np.where(np.isfinite(v), v, np.nan)).fill_nan(None) for k, v in est.items()),
             n=part["n"].cast(pl.Int64),
@@ -144,6 +149,8 @@ def estimate_cells(cells: pl.DataFrame, catalogue: Catalogue, std_cells: pl.Data
             units=part["cnt"].cast(pl.Int64) if business else pl.lit(None, pl.Int64),
             max_exposure=part["mxe"].cast(pl.Float64) if business else pl.lit(None, pl.Float64),
             exposure_total=exposure.cast(pl.Float64) if business else pl.lit(None, pl.Float64),
+            _family=pl.lit(family, pl.String), _size=pl.Series(np.where(np.isfinite(size), size, np.nan)),
+            _multiplier=pl.lit(float(ind.multiplier)),
         ))
     values = pl.concat(parts, how="vertical_relaxed")
     if standardised is not None and standardised.height:
@@ -153,18 +160,60 @@ def estimate_cells(cells: pl.DataFrame, catalogue: Catalogue, std_cells: pl.Data
         is_std = pl.col("value_std").is_not_null() | pl.col("numerator_std").is_not_null()
         values = values.with_columns(
             [pl.when(is_std).then(pl.col(f"{c}_std")).otherwise(pl.col(c)).alias(c)
-             for c in VALUE_COLUMNS]
+             for c in VALUE_COLUMNS],
+            _family=pl.when(is_std).then(pl.lit("own")).otherwise(pl.col("_family")),
         ).drop([f"{c}_std" for c in VALUE_COLUMNS])
         std_ids = [i.id for i in catalogue.indicators if i.method == "direct_standardised"]
         values = values.filter(~pl.col("indicator_id").is_in(std_ids) | (pl.col("stratum") == "totaal"))
     if top_cells is not None and top_cells.height:
-        values = pl.concat([values, top_share_values(top_cells, catalogue, rounding_base).select(values.columns)],
-                           how="vertical_relaxed")
+        tops = top_share_values(top_cells, catalogue, rounding_base).with_columns(
+            _family=pl.lit(None, pl.String), _size=pl.lit(None, pl.Float64), _multiplier=pl.lit(None, pl.Float64))
+        values = pl.concat([values, tops.select(values.columns)], how="vertical_relaxed")
+    return compare_with_region(values).drop("_family", "_size", "_multiplier")
+
+
+def _funnel_family(method: str, stats: dict[str, np.ndarray]) -> tuple[str, np.ndarray]:
+    """The funnel limits a method's cells get, and the area size they depend on: the denominator of a
+    proportion, the exposure of a rate, the Kish effective n (sw^2 / sw2) of a survey share, mean or ratio."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kish = stats["sw"] ** 2 / stats["sw2"]
+    if method in ("proportion", "direct_standardised"):
+        return "binomial", stats["cnt"]
+    if method == "weighted_proportion":
+        return "binomial", kish
+    if method == "rate":
+        return "poisson", stats["se"]
+    return "normal", kish
+
+
+def compare_with_region(values: pl.DataFrame) -> pl.DataFrame:
+    """`comparison` of every non-region cell: its value against the 99.8 % funnel limits around the region's
+    value of the same indicator, year and stratum (Spiegelhalter 2005; `indicators.methods.comparison`).
+
+    `values` carries per cell `_family` (binomial, poisson, normal, own), `_size` and `_multiplier`."""
     region = values.filter(pl.col("area_level") == "regio").select(
-        "indicator_id", "period", "stratum", pl.col("value").alias("region_value"))
-    return (
-        values.join(region, on=["indicator_id", "period", "stratum"], how="left")
-        .with_columns(comparison=pl.when(pl.col("area_level") == "regio").then(None)
-                      .otherwise(compare_to_reference_expr("ci_low", "ci_high", "region_value")))
-        .drop("region_value")
-    )
+        "indicator_id", "period", "stratum", pl.col("value").alias("_ref"),
+        ((pl.col("ci_high") - pl.col("ci_low")) / (2 * Z95)).alias("_ref_se"), pl.col("_size").alias("_ref_size"))
+    joined = values.join(region, on=["indicator_id", "period", "stratum"], how="left")
+    col = {c: joined[c].cast(pl.Float64).fill_null(np.nan).to_numpy()
+           for c in ("value", "ci_low", "ci_high", "_ref", "_ref_se", "_ref_size", "_size", "_multiplier")}
+    family = joined["_family"].fill_null("").to_numpy()
+    mult, ref, size = col["_multiplier"], col["_ref"], col["_size"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        binomial = funnel_proportion(ref / mult, size)
+        poisson = funnel_poisson(ref / mult, size)
+        normal = funnel_normal(ref, col["_ref_se"] * np.sqrt(col["_ref_size"] / size))
+        own = funnel_normal(ref, (col["ci_high"] - col["ci_low"]) / (2 * Z95))
+    low, high = np.full(len(family), np.nan), np.full(len(family), np.nan)
+    for name, limits, scale in (("binomial", binomial, mult), ("poisson", poisson, mult),
+                                ("normal", normal, 1.0), ("own", own, 1.0)):
+        pick = family == name
+        low[pick] = (limits.low998 * scale)[pick]
+        high[pick] = (limits.high998 * scale)[pick]
+    # a cell without its own interval (suppressed, a census of organisations, a top share) is not compared
+    no_interval = np.isnan(col["ci_low"]) | np.isnan(col["ci_high"])
+    low[no_interval] = np.nan
+    labels = compare_to_limits(col["value"], low, high)
+    labels[(joined["area_level"] == "regio").to_numpy()] = None
+    return joined.drop("_ref", "_ref_se", "_ref_size").with_columns(
+        comparison=pl.Series(labels.tolist(), dtype=pl.String))

@@ -69,7 +69,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
                                   "ontbreekt of is onvolledig) of geen waarnemingen (niemand in deze cel) / Reason "
                                   "for suppression: primary, secondary, dominance, bron onvolledig (a source of this "
                                   "year is missing or incomplete) or geen waarnemingen (nobody in this cell)",
-            "comparison": "Vergeleken met de regio: hoger, lager, geen_verschil / Compared with the region",
+            "comparison": "Vergeleken met de regio: hoger of lager = buiten de 99,8%-controlegrens rond de regiowaarde "
+                          "(trechterdiagram, Spiegelhalter 2005), anders geen_verschil / Compared with the region: "
+                          "beyond the 99.8% funnel limit around the region's value, else geen_verschil",
         },
     ),
     "equity_gaps": (

@@ -2,28 +2,47 @@
 the whole period, with a 95 % interval and a flag when the change is significant.
 
 The standard error of a change combines the two years' standard errors (read back from their 95 %
-intervals) as if the years were independent samples; for registry counts of largely the same persons
-this is conservative.
+intervals). Register proportions of the person-year mart count largely the same persons in both years, so
+their change has Var = Var1 + Var2 - 2 Cov, with Cov(p1, p2) = sum over persons in both years of the
+covariance of their two answers / (N1 N2) (the variance of a difference of overlapping samples; Kish 1965,
+Survey Sampling, section 12.4; the paired case when every person is in both years). The covariance needs per
+cell the persons in the denominator in both years and their numerator sums (`overlap_cells`, computed in the
+warehouse, rounded to the publication's base like every published count, used only for the interval). Other
+register indicators (rates, means, events) and survey trends keep the independent-samples standard error:
+conservative for the former, right for the latter (other respondents each year).
 """
 
 from __future__ import annotations
 
+import duckdb
 import polars as pl
 
+from indicators.catalogue import Catalogue
 from indicators.methods import Z95
 
 KEY = ["indicator_id", "area_code", "area_level", "stratum"]
+OVERLAP_MART = "person_year"
+OVERLAP_COLUMNS = ("nb", "s1", "s2", "s12")
 
 
-def trends(values: pl.DataFrame, published: pl.DataFrame) -> pl.DataFrame:
-    """One row per indicator x area x stratum x (from_period, to_period): consecutive years and first-to-last."""
-    cells = values.select(*KEY, "period", "value", "ci_low", "ci_high").join(
+def year_pairs(periods: list[int]) -> list[tuple[int, int]]:
+    """Consecutive years, and first to last when there are more than two."""
+    periods = sorted(periods)
+    pairs = list(zip(periods, periods[1:], strict=False))
+    return pairs + [(periods[0], periods[-1])] if len(periods) > 2 else pairs
+
+
+def trends(values: pl.DataFrame, published: pl.DataFrame, overlap: pl.DataFrame | None = None) -> pl.DataFrame:
+    """One row per indicator x area x stratum x (from_period, to_period): consecutive years and first-to-last.
+
+    `overlap` (from `overlap_cells`: per indicator, area, stratum and year pair the persons nb in the
+    denominator in both years, their numerator sums s1, s2 and s12 and the indicator's multiplier) turns the
+    change's variance into the paired one for those cells; `values` then needs its `denominator` column."""
+    cells = values.select(*KEY, "period", "value", "ci_low", "ci_high",
+                          *(["denominator"] if overlap is not None else [])).join(
         published.select(*KEY, "period", "suppressed"), on=[*KEY, "period"], how="left"
     ).with_columns(se=(pl.col("ci_high") - pl.col("ci_low")) / (2 * Z95))
-    periods = sorted(cells["period"].unique().to_list())
-    pairs = [(a, b) for a, b in zip(periods, periods[1:], strict=False)]
-    if len(periods) > 2:
-        pairs.append((periods[0], periods[-1]))
+    pairs = year_pairs(cells["period"].unique().to_list())
     # a single year has no change to show: the same columns, no rows (the table keeps its schema)
     frames = [(cells.filter(pl.col("period") == start), cells.filter(pl.col("period") == end), start, end)
               for start, end in pairs] or [(cells.clear(), cells.clear(), 0, 0)]
@@ -31,12 +50,21 @@ def trends(values: pl.DataFrame, published: pl.DataFrame) -> pl.DataFrame:
     parts = []
     for a, b, start, end in frames:  # a handful of year pairs; each is one set-based join
         a, b = a.drop("period"), b.drop("period")
-        parts.append(a.join(b, on=KEY, suffix="_to").select(
+        joined = a.join(b, on=KEY, suffix="_to")
+        covariance = pl.lit(0.0)
+        if overlap is not None:
+            joined = joined.join(overlap.filter((pl.col("from_period") == start) & (pl.col("to_period") == end))
+                                 .select(*KEY, *OVERLAP_COLUMNS, "multiplier"), on=KEY, how="left")
+            covariance = paired_covariance(pl.col("nb"), pl.col("s1"), pl.col("s2"), pl.col("s12"),
+                                           pl.col("denominator"), pl.col("denominator_to"),
+                                           pl.col("multiplier")).fill_null(0.0).fill_nan(0.0)
+        parts.append(joined.select(
             *KEY, pl.lit(start, dtype=period_type).alias("from_period"),
             pl.lit(end, dtype=period_type).alias("to_period"),
             pl.col("value").alias("from_value"), pl.col("value_to").alias("to_value"),
             (pl.col("value_to") - pl.col("value")).alias("change"),
-            (pl.col("se") ** 2 + pl.col("se_to") ** 2).sqrt().alias("se_change"),
+            (pl.col("se") ** 2 + pl.col("se_to") ** 2 - 2 * covariance).clip(lower_bound=0.0).sqrt()
+            .alias("se_change"),
             (pl.col("suppressed").fill_null(True) | pl.col("suppressed_to").fill_null(True)).alias("suppressed"),
         ))
     out = pl.concat(parts).with_columns(
@@ -46,3 +74,70 @@ def trends(values: pl.DataFrame, published: pl.DataFrame) -> pl.DataFrame:
     return out.with_columns(
         [pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c) for c in hidden]
     ).drop("se_change").sort([*KEY, "from_period", "to_period"])
+
+
+def paired_covariance(nb: pl.Expr, s1: pl.Expr, s2: pl.Expr, s12: pl.Expr, n1: pl.Expr, n2: pl.Expr,
+                      multiplier: pl.Expr) -> pl.Expr:
+    """Cov(p1, p2) of two proportions sharing nb persons, in the indicator's units (x multiplier^2):
+    (s12 - s1 s2 / nb) / (N1 N2), the sum over shared persons of their answers' covariance over N1 N2."""
+    return pl.when(nb > 0).then(multiplier ** 2 * (s12 - s1 * s2 / nb) / (n1 * n2)).otherwise(0.0)
+
+
+def _round(expr: str, base: int | None) -> str:
+    return f"floor(round({expr}, 6) / {base} + 0.5) * {base}" if base else expr
+
+
+def overlap_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: list[int],
+                  rounding_base: int | None = None) -> pl.DataFrame:
+    """Per proportion indicator of the person-year mart, area, stratum and year pair: the persons nb in the
+    cell's denominator in both years and, among them, the numerator sums s1 (first year), s2 (second year) and
+    s12 (both), each rounded to `rounding_base` (they bound counts of persons, like a published count).
+
+    A person counts for an area when living in it in both years (a move between buurten of one wijk keeps
+    them in the wijk), for a stratum when in it in both years. One join of the mart with itself per year pair."""
+    indicators = [i for i in catalogue.for_mart(OVERLAP_MART) if i.method == "proportion"]
+    schema = {**dict.fromkeys(KEY, pl.String), "from_period": pl.Int32, "to_period": pl.Int32,
+              **dict.fromkeys(OVERLAP_COLUMNS, pl.Float64), "multiplier": pl.Float64}
+    if not indicators or len(years) < 2:
+        return pl.DataFrame(schema=schema)
+    mart = catalogue.marts[OVERLAP_MART]
+    names = list(mart.strata)
+    groups = {name: catalogue.groups_of(name) for name in names}
+    side = ", ".join(["pseudo_id", f"{mart.area_column} AS area",
+                      *(f"({mart.strata[n]}) AS _s{j}" for j, n in enumerate(names)),
+                      *(f"CASE WHEN ({i.denominator}) AND ({i.numerator}) IS NOT NULL "
+                        f"THEN CAST(({i.numerator}) AS DOUBLE) END AS x{k}" for k, i in enumerate(indicators))])
+    both = [f"a.x{k} IS NOT NULL AND b.x{k} IS NOT NULL" for k in range(len(indicators))]
+    stats = ", ".join(f"count(*) FILTER (WHERE {w}) AS nb{k}, sum(a.x{k}) FILTER (WHERE {w}) AS s1{k}, "
+                      f"sum(b.x{k}) FILTER (WHERE {w}) AS s2{k}, sum(a.x{k} * b.x{k}) FILTER (WHERE {w}) AS s12{k}"
+                      for k, w in enumerate(both))
+    same = ", ".join(f"CASE WHEN a._s{j} = b._s{j} THEN a._s{j} END AS _s{j}" for j in range(len(names)))
+    cols = [f"{c}{k}" for k in range(len(indicators)) for c in OVERLAP_COLUMNS]
+    rolled = ", ".join(f"sum({c}) AS {c}" for c in cols)
+    parts = []
+    for start, end in year_pairs(years):  # a handful of year pairs
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _pair_fine AS SELECT a.area AS area_a, b.area AS area_b, {same}, {stats} "
+            f"FROM (SELECT {side} FROM {mart.table} WHERE year = {int(start)}) a "
+            f"JOIN (SELECT {side} FROM {mart.table} WHERE year = {int(end)}) b USING (pseudo_id) GROUP BY ALL")
+        strata = [f"SELECT area_a, area_b, 'totaal' AS stratum, {rolled} FROM _pair_fine GROUP BY ALL"]
+        strata += [f"SELECT area_a, area_b, '{n}:' || _s{j}, {rolled} FROM _pair_fine WHERE _s{j} IS NOT NULL "
+                   f"GROUP BY area_a, area_b, _s{j}" for j, n in enumerate(names)]
+        strata += [f"SELECT area_a, area_b, '{n}:{value}', {rolled} FROM _pair_fine "
+                   f"WHERE _s{j} IN ({', '.join(repr(m) for m in members)}) GROUP BY area_a, area_b"
+                   for j, n in enumerate(names) for value, members in groups[n].items()]
+        wide = con.execute(
+            "SELECT x.ancestor_code AS area_code, x.ancestor_level AS area_level, s.stratum, "
+            + ", ".join(f"{_round(f'sum({c})', rounding_base)} AS {c}" for c in cols)
+            + " FROM (" + " UNION ALL ".join(strata) + ") s "
+            "JOIN staging.area_ancestors x ON x.area_code = s.area_a "
+            "JOIN staging.area_ancestors y ON y.area_code = s.area_b "
+            "AND y.ancestor_level = x.ancestor_level AND y.ancestor_code = x.ancestor_code GROUP BY ALL").pl()
+        con.execute("DROP TABLE _pair_fine")
+        for k, ind in enumerate(indicators):
+            parts.append(wide.select(
+                pl.lit(ind.id).alias("indicator_id"), "area_code", "area_level", "stratum",
+                pl.lit(start, pl.Int32).alias("from_period"), pl.lit(end, pl.Int32).alias("to_period"),
+                *(pl.col(f"{c}{k}").cast(pl.Float64).alias(c) for c in OVERLAP_COLUMNS),
+                pl.lit(float(ind.multiplier)).alias("multiplier")))
+    return pl.concat(parts).select(list(schema)).cast(schema) if parts else pl.DataFrame(schema=schema)

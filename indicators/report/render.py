@@ -366,8 +366,8 @@ def _page(region: Region, area: Area, template: Template, css: str, how_to_read:
     page.add(
         "scorekaart",
         "Scorekaart quintuple aim",
-        '<p class="note">Laatste jaar, alle inwoners (totaal). Pijl: verschil met de regio; groen gunstig, '
-        "rood ongunstig.</p>" + scorecard_table(region.scorecard, series),
+        '<p class="note">Laatste jaar, alle inwoners (totaal). Pijl: opvallend verschil met de regio '
+        "(buiten de 99,8%-controlegrens); groen gunstig, rood ongunstig.</p>" + scorecard_table(region.scorecard, series),
     )
     page.add("positieve-gezondheid", "Positieve Gezondheid", _positive_health(page, region, area, series))
     if not data.phm.filter(pl.col("kind").is_in(["segment", "opstapeling", "doelgroep"])).is_empty():

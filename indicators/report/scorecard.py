@@ -30,6 +30,9 @@ NO_INTERVAL_WORKFORCE = "geen interval: telling van organisaties"
 def _comparison_expr(decimals: pl.Expr) -> pl.Expr:
     """Arrow and colour: 'lager' is good when lower is better, bad when higher is better, grey if neutral.
 
+    An arrow is an "opvallend" difference: beyond the 99.8 % funnel limit around the region's value
+    (indicators/methods/comparison.py), so a page of some 64 comparisons shows few arrows by chance.
+
     No arrow where the value reads the same as the region's once rounded as shown: a reader would see an
     arrow between two equal numbers.
     """
@@ -69,8 +72,8 @@ def _comparison_expr(decimals: pl.Expr) -> pl.Expr:
     )
     title = (
         pl.when(cmp == "geen_verschil")
-        .then(pl.lit("geen duidelijk verschil met de regio"))
-        .otherwise(pl.concat_str([cmp, pl.lit(" dan de regio"), verdict]))
+        .then(pl.lit("geen opvallend verschil met de regio"))
+        .otherwise(pl.concat_str([pl.lit("opvallend "), cmp, pl.lit(" dan de regio"), verdict]))
     )
     return (
         pl.when(cmp.is_null())

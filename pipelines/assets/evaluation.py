@@ -6,7 +6,7 @@ from dagster_duckdb import DuckDBResource
 from indicators.catalogue import expansions_from_warehouse, load_catalogue
 from indicators.equity_gaps import equity_gaps
 from indicators.evaluation import evaluate
-from indicators.trends import trends
+from indicators.trends import overlap_cells, trends
 from pipelines.assets.indicators import PUBLISHED_VALUES
 from pipelines.assets.phm_steps import REACH, TARGETING
 from pipelines.metadata import markdown_table, table_key, table_metadata
@@ -53,10 +53,14 @@ def evaluation_results(warehouse: DuckDBResource) -> dg.MaterializeResult:
 @dg.asset(key=TRENDS, group_name="phm_step5_evaluation", kinds={"duckdb"}, deps=[PUBLISHED_VALUES],
           description="PHM step 5: change of every indicator, area and stratum between consecutive years and over "
                       "the whole period, with a 95% interval and a significance flag; suppressed with its cells.")
-def indicator_trends(warehouse: DuckDBResource) -> dg.MaterializeResult:
+def indicator_trends(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
+    s = phm.settings()
     with warehouse.get_connection() as con:
+        catalogue = load_catalogue(s.cutoffs, expansions_from_warehouse(con))
         published = con.execute("SELECT * FROM indicators.published_values").pl()
-        result = trends(published, published)
+        # persons in both years (register proportions): the paired variance of the change
+        overlap = overlap_cells(con, catalogue, published["period"].unique().to_list(), s.disclosure.rounding_base)
+        result = trends(published, published, overlap)
         write_table(con, "indicators.trends", result)
         significant = int(result["significant"].fill_null(False).sum()) if result.height else 0
         metadata = table_metadata(con, "indicators.trends")

@@ -37,10 +37,13 @@ def row(values: pl.DataFrame, ind: str, area: str) -> dict:
 
 
 def test_proportions_and_their_comparison_with_the_region():
-    # region 100 / 1,000 = 10 %; A 40 / 200 = 20 %, Wilson (15.0 %, 26.0 %) above 10 % -> hoger;
-    # B 2 / 100 = 2 %, Wilson (0.6 %, 7.0 %) below -> lager; C 10 / 100 = 10 % -> geen_verschil
+    # region 100 / 1,000 = 10 %; A 40 / 200 = 20 %, Wilson (15.0 %, 26.0 %)
+    # funnel limits around 10 % (Spiegelhalter 2005), 99.8 %: 10 -/+ 100 * 3.0902 sqrt(0.09 / n):
+    # A 40 / 200 = 20 % > 16.56 % (n = 200) -> hoger; B 0 / 100 = 0 % < 0.73 % (n = 100) -> lager;
+    # C 17 / 100 = 17 %: its Wilson interval (10.9 %, 25.6 %) excludes 10 % (the old flag), but 17 % is inside the
+    # 99.8 % limit (19.27 %) -> geen_verschil
     values = estimate_cells(frame([cell("p", "R", "regio", cnt=1000, sx=100), cell("p", "A", "buurt", cnt=200, sx=40),
-                                   cell("p", "B", "buurt", cnt=100, sx=2), cell("p", "C", "buurt", cnt=100, sx=10)]),
+                                   cell("p", "B", "buurt", cnt=100, sx=0), cell("p", "C", "buurt", cnt=100, sx=17)]),
                             CATALOGUE)
     a = row(values, "p", "A")
     assert a["value"] == pytest.approx(20.0)
@@ -48,6 +51,23 @@ def test_proportions_and_their_comparison_with_the_region():
                                                         rel=1e-9)
     assert (a["numerator"], a["denominator"], a["n"], a["kind"]) == (40, 200, 200, "proportion")
     assert [row(values, "p", area)["comparison"] for area in "RABC"] == [None, "hoger", "lager", "geen_verschil"]
+
+
+def test_rates_and_means_are_compared_on_their_own_funnels():
+    # rate: region 30 / 1,500 = 0.02; area A 9 events in 100 person-years: expected 2, the 99.9 % Poisson
+    # quantile of 2 is 8 (F(7) < 0.999 <= F(8)), upper limit 8 - (F(8) - 0.999) / (F(8) - F(7)) < 9 -> hoger.
+    f = stats.poisson(2).cdf
+    assert f(7) < 0.999 <= f(8) and 8 - (f(8) - 0.999) / (f(8) - f(7)) < 9
+    # mean: region 3 values 2, 4, 9 (mean 5, s^2 13, se t-based); area B 1 value of 30 cannot be judged by its own
+    # interval (n = 1), but against the region's spread: sigma0 = se_region sqrt(3), limit 5 + 3.09 sigma0 / 1
+    values = estimate_cells(frame([cell("r", "R", "regio", cnt=1000, sx=30, se=1500, npos=25),
+                                   cell("r", "A", "buurt", cnt=100, sx=9, se=100, npos=9),
+                                   cell("m", "R", "regio", cnt=3, sx=15, sx2=101, mx=9),
+                                   cell("m", "B", "buurt", cnt=2, sx=60, sx2=1800, mx=30)]), CATALOGUE)
+    assert row(values, "r", "A")["comparison"] == "hoger"
+    se_region = stats.t.ppf(0.975, 2) * np.sqrt(13 / 3) / stats.norm.ppf(0.975)
+    limit = 5 + stats.norm.ppf(0.999) * se_region * np.sqrt(3) / np.sqrt(2)
+    assert limit < 30 and row(values, "m", "B")["comparison"] == "hoger"
 
 
 def test_rates_and_means_go_through_their_own_estimators():
