@@ -61,7 +61,8 @@ KEY = ["indicator_id", "period", "area_code", "area_level"]
 
 def standardised_values(std_cells: pl.DataFrame, catalogue: Catalogue, rounding_base: int | None = None
                         ) -> pl.DataFrame:
-    """Directly standardised rates (Dobson interval; null when O < 10) for the `totaal` stratum.
+    """Directly standardised rates (Dobson interval) and shares (binomial, Wilson) for the `totaal` stratum; null
+    when O < 10.
 
     With `rounding_base` (the published estimate), the region's own standard population is rounded too, and
     the Dobson limits scale the Poisson limits of the rounded observed count: at the region, a standard equal
@@ -77,8 +78,9 @@ def standardised_values(std_cells: pl.DataFrame, catalogue: Catalogue, rounding_
             standard = population_as_standard(frame.filter(pl.col("area_level") == "regio"), by=["period"])
             if rounding_base:
                 standard = standard.with_columns(_round_half_up(pl.col("standard"), rounding_base))
+        # a standardised share of persons (unit %) has a binomial variance; events per person keep Dobson
         result = standardise_frame(frame, standard, KEY, multiplier=ind.multiplier,
-                                   count_rounding=rounding_base)
+                                   count_rounding=rounding_base, variance="binomial" if ind.unit == "%" else "poisson")
         parts.append(result.select(*KEY, pl.col("observed").alias("numerator"), pl.col("population").alias("denominator"),
                                    "value", pl.col("low").alias("ci_low"), pl.col("high").alias("ci_high")))
     return pl.concat(parts) if parts else pl.DataFrame()
