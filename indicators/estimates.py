@@ -134,6 +134,10 @@ def estimate_cells(cells: pl.DataFrame, catalogue: Catalogue, std_cells: pl.Data
             est["ci_low"] = est["ci_high"] = np.full_like(est["value"], np.nan)
             if ind.method == "weighted_mean":  # scores weighted by respondents: the respondents are the denominator
                 est["denominator"] = stats["sw"]
+        if ind.method == "mean":  # a mean of a skewed amount needs more persons than disclosure does
+            imprecise = part["n"].cast(pl.Float64).fill_null(0).to_numpy() < ind.min_denominator
+            for c in ("value", "ci_low", "ci_high"):
+                est[c] = np.where(imprecise, np.nan, est[c])
         exposure = part["se"] if ind.method == "ratio" else part["sw"]
         parts.append(part.select("indicator_id", "period", "area_code", "area_level", "stratum").with_columns(
             *(pl.Series(k, np.where(np.isfinite(v), v, np.nan)).fill_nan(None) for k, v in est.items()),
