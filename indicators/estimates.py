@@ -65,7 +65,8 @@ KEY = ["indicator_id", "period", "area_code", "area_level"]
 
 def standardised_values(std_cells: pl.DataFrame, catalogue: Catalogue, rounding_base: int | None = None
                         ) -> pl.DataFrame:
-    """Directly standardised rates (Dobson interval; null when O < 10) for the `totaal` stratum.
+    """Directly standardised rates (Dobson interval) and shares (binomial, Wilson) for the `totaal` stratum; null
+    when O < 10.
 
     With `rounding_base` (the published estimate), the region's own standard population is rounded too, and
     the Dobson limits scale the Poisson limits of the rounded observed count: at the region, a standard equal
@@ -81,8 +82,9 @@ def standardised_values(std_cells: pl.DataFrame, catalogue: Catalogue, rounding_
             standard = population_as_standard(frame.filter(pl.col("area_level") == "regio"), by=["period"])
             if rounding_base:
                 standard = standard.with_columns(_round_half_up(pl.col("standard"), rounding_base))
+        # a standardised share of persons (unit %) has a binomial variance; events per person keep Dobson
         result = standardise_frame(frame, standard, KEY, multiplier=ind.multiplier,
-                                   count_rounding=rounding_base)
+                                   count_rounding=rounding_base, variance="binomial" if ind.unit == "%" else "poisson")
         parts.append(result.select(*KEY, pl.col("observed").alias("numerator"), pl.col("population").alias("denominator"),
                                    "value", pl.col("low").alias("ci_low"), pl.col("high").alias("ci_high")))
     return pl.concat(parts) if parts else pl.DataFrame()
@@ -136,6 +138,10 @@ def estimate_cells(cells: pl.DataFrame, catalogue: Catalogue, std_cells: pl.Data
             est["ci_low"] = est["ci_high"] = np.full_like(est["value"], np.nan)
             if ind.method == "weighted_mean":  # scores weighted by respondents: the respondents are the denominator
                 est["denominator"] = stats["sw"]
+        if ind.method == "mean":  # a mean of a skewed amount needs more persons than disclosure does
+            imprecise = part["n"].cast(pl.Float64).fill_null(0).to_numpy() < ind.min_denominator
+            for c in ("value", "ci_low", "ci_high"):
+                est[c] = np.where(imprecise, np.nan, est[c])
         exposure = part["se"] if ind.method == "ratio" else part["sw"]
         family, size = _funnel_family(ind.method, stats)
         parts.append(part.select("indicator_id", "period", "area_code", "area_level", "stratum").with_columns(

@@ -85,12 +85,17 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "q5_value": "Waarde in inkomenskwintiel 5 (hoogste) / Value in the highest income quintile",
             "gap": "Verschil Q1 - Q5 / Absolute gap Q1 - Q5",
             "ratio": "Verhouding Q1 / Q5 / Ratio Q1 / Q5",
-            "sii": "Slope index of inequality (laagste min hoogste inkomen) / Slope index of inequality",
+            "sii": "Hellingsindex SII: verschil tussen laagste en hoogste inkomen volgens de regressielijn over de "
+                   "kwintielen, geplaatst naar hun bevolkingsaandeel (bij enquête-indicatoren: volwassen inwoners, "
+                   "niet respondenten) / Slope index of inequality, lowest minus highest income, quintiles placed by "
+                   "their population share (survey indicators: adult residents, not respondents)",
             "sii_ci_low": "Ondergrens 95%-interval SII / Lower 95% limit of the SII",
             "sii_ci_high": "Bovengrens 95%-interval SII / Upper 95% limit of the SII",
-            "rii": "Relative index of inequality = SII / totaal / Relative index of inequality",
-            "rii_ci_low": "Ondergrens 95%-interval RII / Lower 95% limit of the RII",
-            "rii_ci_high": "Bovengrens 95%-interval RII / Upper 95% limit of the RII",
+            "rii": "Relatieve ongelijkheidsindex RII = SII / waarde van de hele bevolking (totaal), niet de "
+                   "verhouding van de geschatte waarden bij laagste en hoogste inkomen / Relative index of "
+                   "inequality RII = SII / overall (totaal) value, not the ratio of the fitted values at both ends",
+            "rii_ci_low": "Ondergrens 95%-interval RII (deltamethode) / Lower 95% limit of the RII (delta method)",
+            "rii_ci_high": "Bovengrens 95%-interval RII (deltamethode) / Upper 95% limit of the RII (delta method)",
             "suppressed": "Onderdrukt (een kwintiel- of totaalcel onderdrukt of < 10 gebeurtenissen) / Suppressed "
                           "(a quintile or totaal cell suppressed, or fewer than 10 events)",
         },

@@ -294,7 +294,8 @@ def _equity_sheet(con: duckdb.DuckDBPyConnection, catalogue: pl.DataFrame, areas
         *(rounded(pl.col(c), RATIO_DECIMALS) for c in ("ratio", "rii", "rii_ci_low", "rii_ci_high")),
     ).sort("catalogue_order", "level_order", "gemeente", "area_code", "period", nulls_last=False)
     return Sheet("Verschillen naar inkomen", "Verschil tussen de laagste en de hoogste inkomensgroep (kwintiel 1 en "
-                 "5) en de ongelijkheidsindex over alle vijf kwintielen samen (absoluut: SII, relatief: RII).",
+                 "5) en de ongelijkheidsindex over alle vijf kwintielen samen (absoluut: SII, relatief: RII = SII / "
+                 "waarde van alle inwoners).",
                  frame,
                  [Column("Indicator", "indicator"), Column("Eenheid", "eenheid", width=10), *AREA_COLUMNS,
                   Column("Jaar", "period", width=7),
@@ -305,7 +306,7 @@ def _equity_sheet(con: duckdb.DuckDBPyConnection, catalogue: pl.DataFrame, areas
                   Column("Ongelijkheidsindex absoluut (SII)", "sii", "decimals", "suppressed", 14),
                   Column("SII ondergrens", "sii_ci_low", "decimals", None, 11),
                   Column("SII bovengrens", "sii_ci_high", "decimals", None, 11),
-                  Column("Ongelijkheidsindex relatief (RII)", "rii", RATIO_DECIMALS, "suppressed", 14),
+                  Column("RII (SII / totaal)", "rii", RATIO_DECIMALS, "suppressed", 14),
                   Column("RII ondergrens", "rii_ci_low", RATIO_DECIMALS, None, 11),
                   Column("RII bovengrens", "rii_ci_high", RATIO_DECIMALS, None, 11)])
 

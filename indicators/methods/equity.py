@@ -1,4 +1,4 @@
-"""Health equity across income quintiles: Q1-Q5 gap and ratio, slope and relative index of inequality."""
+"""Health equity across income quintiles: Q1-Q5 gap and ratio, slope index (SII) and RII = SII / overall value."""
 
 from __future__ import annotations
 
@@ -49,8 +49,11 @@ def sii_rii(
     population share), weights = population shares (Low & Low 2004, J Public Health 26:388; the
     PHE SII method). Sign as the gap: SII = fitted value at the low-income end (x = 0) minus the
     high-income end (x = 1), i.e. minus the slope; positive when the poorest fare higher.
-    RII = SII / overall value; the overall value defaults to the
-    population-weighted mean of the group values.
+    RII = SII / overall value (the PHE definition, Low & Low 2004), which is a share of the overall level,
+    not the fitted-ratio RII (fitted value at x = 0 over x = 1, Mackenbach & Kunst 1997) that the Q1/Q5
+    `ratio` resembles; the overall value defaults to the population-weighted mean of the group values.
+    `population_shares_q1_to_q5` are the groups' shares of the population (for a survey: of the residents,
+    not of the respondents).
 
     CIs are analytic, not Monte Carlo: the SII is linear in the group values, SII = sum c_i y_i,
     so with independent group estimates var(SII) = sum c_i^2 se_i^2 exactly (a simulation, as

@@ -1,7 +1,10 @@
-"""Direct age-sex standardisation with Dobson confidence limits, and the European Standard Population 2013.
+"""Direct age-sex standardisation, and the European Standard Population 2013.
 
 Standardised to the region's own population to compare areas inside the region, or to the ESP
-2013 to compare regions; published only from 10 events. `standardise_frame` is the one implementation:
+2013 to compare regions; published only from 10 events. A standardised rate (events per person) gets
+Dobson limits on a Poisson variance; a standardised prevalence (a share of persons, at most 1 per person)
+gets a binomial variance and a Wilson interval on its effective sample size, since a Poisson variance
+overstates the variance of a share by 1 / (1 - p) per stratum (issue 18: intervals 1.36x too wide). `standardise_frame` is the one implementation:
 it takes the long frame the pipeline has (one row per area and stratum) rather than dense arrays.
 """
 
@@ -13,9 +16,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+from scipy import stats
 
 from indicators.methods.intervals import Interval, as_float
 from indicators.methods.poisson import poisson_interval
+from indicators.methods.wilson import weighted_wilson_interval
 
 ESP2013_PATH = Path(__file__).resolve().parent.parent / "reference" / "esp2013.csv"
 ESP2013_TOTAL = 100_000.0
@@ -23,6 +28,8 @@ STRATA = ("age_band", "sex")
 # PHE/APHO practice: a DSR on fewer events is too unstable to publish.
 DSR_MIN_OBSERVED = 10
 OUTPUT_COLUMNS = ("observed", "population", "value", "low", "high")
+# variance of a stratum's observed share: events per person (Poisson) or a share of persons (binomial)
+VARIANCES = ("poisson", "binomial")
 
 
 def dobson_interval(
@@ -39,6 +46,24 @@ def dobson_interval(
     with np.errstate(divide="ignore", invalid="ignore"):
         k = np.where(o > 0, np.sqrt(var / o), np.nan)
     return Interval(v + k * (o_low - o), v + k * (o_high - o))
+
+
+def binomial_dsr_interval(value: npt.ArrayLike, variance: npt.ArrayLike, population: npt.ArrayLike,
+                          alpha: float = 0.05) -> Interval:
+    """Limits of a directly standardised proportion: Wilson on its effective sample size.
+
+    `variance` is the binomial DSR variance sum(w_i^2 p_i (1 - p_i) / n_i) / (sum w_i)^2 (Chiang 1961; the
+    variance of a standardised proportion in Breslow & Day 1987, ch. 2). The effective sample size
+    n_eff = p (1 - p) / var (Korn & Graubard 1998, as NCHS uses for age-adjusted prevalences, Parker et al.
+    2017) turns it into a Wilson (1927) interval, which stays inside [0, 1], like the weighted survey
+    proportions (`weighted_wilson_interval`). A zero variance (every stratum 0 % or 100 %) takes the
+    population as n_eff. NaN where the value is outside [0, 1].
+    """
+    v, var, n = np.broadcast_arrays(as_float(value), as_float(variance), as_float(population))
+    z = float(stats.norm.isf(alpha / 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_eff = np.where(var > 0, v * (1 - v) / var, n)
+    return weighted_wilson_interval(v, n_eff, z)
 
 
 def load_esp2013(sexes: Sequence[str] | None = None) -> pl.DataFrame:
@@ -78,8 +103,9 @@ def standardise_frame(
     min_observed: float = DSR_MIN_OBSERVED,
     strata: Sequence[str] = STRATA,
     count_rounding: int | None = None,
+    variance: str = "poisson",
 ) -> pl.DataFrame:
-    """Directly standardised value with Dobson limits for every group of a long frame at once.
+    """Directly standardised value with its 95 % limits for every group of a long frame at once.
 
     `frame` holds `group_by` columns, the `strata` columns (age_band, sex), `observed` and
     `population`; rows are summed per group and stratum first, so finer rows (e.g. buurten for a
@@ -91,13 +117,17 @@ def standardise_frame(
     (events without population, negative or missing counts).
 
     DSR = sum(w_i O_i / n_i) / sum(w_i) x multiplier, var(DSR) = sum(w_i^2 O_i / n_i^2) / (sum w_i)^2
-    (Dobson et al. 1991; APHO Technical Briefing 3), limits by `dobson_interval`. A stratum without
-    population and without events contributes rate 0.
+    (Dobson et al. 1991; APHO Technical Briefing 3), limits by `dobson_interval`: `variance="poisson"`, for
+    rates. `variance="binomial"`, for proportions (observed = persons with the condition, at most one per
+    person): var(DSR) = sum(w_i^2 p_i (1 - p_i) / n_i) / (sum w_i)^2, p_i = O_i / n_i, limits by
+    `binomial_dsr_interval`. A stratum without population and without events contributes rate 0.
 
     `count_rounding` (disclosure control): the group's observed and population totals are returned rounded
     half up to that base, and the Dobson limits use the rounded observed count, so that value and interval
     together give back no finer count than the rounded one.
     """
+    if variance not in VARIANCES:
+        raise ValueError(f"variance must be one of {VARIANCES}, not {variance!r}")
     group_by, strata = list(group_by), list(strata)
     std_keys = [c for c in standard.columns if c not in (*strata, "standard")]
     if not set(std_keys) <= set(group_by):
@@ -129,7 +159,8 @@ def standardise_frame(
         o.sum().alias("observed"),
         n.sum().alias("population"),
         pl.when(n > 0).then(w * o / n).otherwise(0.0).sum().alias("_wr"),
-        pl.when(n > 0).then(w * w * o / (n * n)).otherwise(0.0).sum().alias("_wv"),
+        pl.when(n > 0).then(w * w * o / (n * n) * (1 - o / n if variance == "binomial" else 1.0))
+        .otherwise(0.0).sum().alias("_wv"),
         unusable.any().alias("_unusable"),
     )
     totals = (
@@ -149,7 +180,10 @@ def standardise_frame(
             for c in ("observed", "population"))
     dsr = groups["_dsr"].to_numpy()
     observed = groups["observed"].to_numpy()
-    low, high = dobson_interval(dsr, groups["_var"].to_numpy(), observed, alpha)
+    if variance == "binomial":  # on the exact stratum shares, as the value itself
+        low, high = binomial_dsr_interval(dsr, groups["_var"].to_numpy(), groups["population"].to_numpy(), alpha)
+    else:
+        low, high = dobson_interval(dsr, groups["_var"].to_numpy(), observed, alpha)
     ok = ~groups["_unusable"].to_numpy() & (groups["_w"].to_numpy() > 0) & enough
     publish = {
         name: np.where(ok, x * multiplier, np.nan)

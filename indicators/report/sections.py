@@ -321,7 +321,10 @@ def equity(gaps: pl.DataFrame, catalogue: pl.DataFrame) -> dict[str, str]:
     )
     note = (
         '<p class="note">De hellingsindex van ongelijkheid (SII) is het geschatte verschil tussen de laagste '
-        "en de hoogste inkomensgroep over alle vijf kwintielen samen.</p>"
+        "en de hoogste inkomensgroep over alle vijf kwintielen samen, elk kwintiel naar zijn aandeel in de "
+        "bevolking. De relatieve index (RII, in de tabel equity_gaps) is de SII gedeeld door de waarde voor alle "
+        "inwoners samen: een RII van 0,5 betekent een verschil van de helft van het gemiddelde, niet dat de "
+        "laagste inkomensgroep 0,5 keer zo vaak scoort.</p>"
     )
     return {
         code: f"<details><summary>Toon {n} indicatoren naar inkomen</summary>"

@@ -4,7 +4,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from indicators.catalogue import expansions_from_warehouse, load_catalogue
-from indicators.equity_gaps import equity_gaps
+from indicators.equity_gaps import equity_gaps, survey_population
 from indicators.evaluation import evaluate
 from indicators.trends import overlap_cells, trends
 from pipelines.assets.indicators import PUBLISHED_VALUES
@@ -27,7 +27,8 @@ def equity(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
         catalogue = load_catalogue(s.cutoffs, expansions_from_warehouse(con))
         # from the published cells: the values of rounded counts, so no gap reveals a finer number
         published = con.execute("SELECT * FROM indicators.published_values").pl()
-        gaps = equity_gaps(published, published, {i.id: i.method for i in catalogue.indicators})
+        gaps = equity_gaps(published, published, {i.id: i.method for i in catalogue.indicators},
+                           survey_population(con))
         write_table(con, "indicators.equity_gaps", gaps)
         metadata = table_metadata(con, "indicators.equity_gaps")
     return dg.MaterializeResult(metadata={**metadata, "rows": gaps.height,

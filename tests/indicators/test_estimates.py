@@ -1,5 +1,7 @@
 """estimate_cells and round_statistics on a few hand-made cells: the frame plumbing around the estimators."""
 
+import dataclasses
+
 import numpy as np
 import polars as pl
 import pytest
@@ -19,7 +21,8 @@ def indicator(id_: str, method: str, multiplier: float, disclosure: str) -> Indi
 
 CATALOGUE = Catalogue(version="test", marts={"m": MART}, indicators=(
     indicator("p", "proportion", 100.0, "proportion"), indicator("r", "rate", 1000.0, "rate"),
-    indicator("m", "mean", 1.0, "mean")))
+    # the worked means below rest on 3 or 4 persons: no minimum (the rule has its own test)
+    dataclasses.replace(indicator("m", "mean", 1.0, "mean"), min_denominator=1)))
 
 
 def cell(ind: str, area: str, level: str, *, cnt=0.0, sx=0.0, sx2=0.0, se=0.0, npos=0, mx=0.0) -> dict:
@@ -95,6 +98,17 @@ def test_the_published_estimate_is_computed_from_counts_rounded_per_method():
     assert (p["value"], p["numerator"], p["denominator"]) == (pytest.approx(8.0), 10, 125)
     assert (r["value"], r["numerator"], r["denominator"]) == (pytest.approx(20.0), 30, 1500)
     assert (m["value"], m["denominator"], m["total"]) == (pytest.approx(3.0), 5, 15)
+
+
+def test_a_mean_gets_a_value_only_from_its_minimum_persons():
+    # min_denominator 100: 99 waiting times give counts but no mean; 100 give mean 4,000 / 100 = 40
+    wait = dataclasses.replace(indicator("w", "mean", 1.0, "mean"), min_denominator=100)
+    catalogue = Catalogue(version="test", marts={"m": MART}, indicators=(wait,))
+    values = estimate_cells(frame([cell("w", "R", "regio", cnt=100, sx=4_000, sx2=200_000),
+                                   cell("w", "A", "buurt", cnt=99, sx=3_960, sx2=198_000)]), catalogue)
+    region, small = row(values, "w", "R"), row(values, "w", "A")
+    assert region["value"] == pytest.approx(40.0)
+    assert (small["value"], small["ci_low"], small["ci_high"], small["denominator"]) == (None, None, None, 99)
 
 
 def test_an_unknown_method_names_itself_and_the_known_ones():

@@ -180,3 +180,28 @@ def test_esp2013_reference_table():
     assert (weights["0-4"], weights["85-89"], weights["90+"]) == (5_000, 1_500, 1_000)
     both = load_esp2013(sexes=("M", "V"))
     assert both.height == 38 and both.columns == ["age_band", "sex", "standard"]
+
+
+def test_standardised_proportion_has_a_binomial_variance_and_a_wilson_interval():
+    # Area A of the example above read as a prevalence (10 of 1,000 and 20 of 500 persons have the condition):
+    #   DSR = 0.022 as before
+    #   var = 0.6^2 x 0.01 x 0.99 / 1,000 + 0.4^2 x 0.04 x 0.96 / 500 = 3.564e-6 + 1.2288e-5 = 1.5852e-5
+    #         (the Poisson variance above, 1.64e-5, lacks the factors 1 - p_i)
+    #   n_eff = 0.022 x 0.978 / 1.5852e-5 = 1,357.3050...
+    #   Wilson on n_eff, checked against statsmodels' Wilson interval for 0.022 n_eff successes in n_eff trials
+    from statsmodels.stats.proportion import proportion_confint
+
+    var = 0.6**2 * 0.01 * 0.99 / 1_000 + 0.4**2 * 0.04 * 0.96 / 500
+    assert var == pytest.approx(1.5852e-5, rel=1e-12)
+    n_eff = 0.022 * 0.978 / var
+    low, high = proportion_confint(0.022 * n_eff, n_eff, alpha=0.05, method="wilson")
+    standard = pl.DataFrame({"age_band": ["0-64", "65+"], "sex": ["V", "V"], "standard": STANDARD})
+    out = standardise_frame(long_frame(), standard, ["area"], multiplier=100.0, variance="binomial")
+    a = out.row(0, named=True)
+    assert a["value"] == pytest.approx(2.2, rel=1e-12)
+    assert (a["low"], a["high"]) == (pytest.approx(100 * low, rel=1e-9), pytest.approx(100 * high, rel=1e-9))
+    # narrower than the Poisson (Dobson) interval of the same counts, which is also skewed
+    dobson = standardise_frame(long_frame(), standard, ["area"], multiplier=100.0).row(0, named=True)
+    assert dobson["high"] - dobson["low"] > a["high"] - a["low"]
+    with pytest.raises(ValueError, match="variance"):
+        standardise_frame(long_frame(), standard, ["area"], variance="normal")
