@@ -16,11 +16,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pandas as pd
 import polars as pl
-import statsmodels.formula.api as smf
 
-from indicators.methods.few_clusters import REPLICATIONS, minimum_detectable_effect, wild_cluster_inference
+from indicators.methods.few_clusters import (
+    REPLICATIONS,
+    cluster_robust_t,
+    minimum_detectable_effect,
+    wild_cluster_inference,
+)
 
 CAVEAT = ("Monitoring laat samenhang zien, geen bewijs van effect: andere veranderingen in dezelfde buurten "
           "en periode kunnen het verschil verklaren. / Monitoring shows association, not proof of effect.")
@@ -170,16 +175,15 @@ def did_area(panel: pl.DataFrame, intervention: Intervention, indicator_id: str,
                 mde=minimum_detectable_effect(fit.se, df=fit.clusters - 1))
 
 
-def did_participants(con: duckdb.DuckDBPyConnection, intervention: Intervention, indicator_id: str) -> dict:
-    """Participants against matched never-participants of the same target group, in event time.
+def participant_panel(con: duckdb.DuckDBPyConnection, intervention: Intervention) -> pd.DataFrame:
+    """Person-years of each start-year cohort's participants and matched never-participants, with every outcome.
 
-    Each start-year cohort is its own comparison (a stacked difference-in-differences, Cengiz, Dube, Lindner &
-    Zipperer 2019): the cohort's participants and the target group's never-participants of the year before
-    the start (event time -1, exact matching on age group x sex), followed in every later year (event time
-    0, 1, ...). Fixed effects per cohort x group and cohort x year; SE clustered by person, t(G-1).
+    Each cohort's participants and the target group's never-participants of the year before its start
+    (event time -1), exactly matched on age group x sex within the cohort, followed in every later year
+    (event time 0, 1, ...). One query for all outcomes: `events_<outcome>` and `exposure_<outcome>`.
     """
-    method = "did_participants_matched"
-    outcome = OUTCOMES[indicator_id]
+    values = ", ".join(f"CAST(coalesce(m.{o.value}, 0) AS DOUBLE) AS events_{i}, "
+                       f"CAST({o.exposure} AS DOUBLE) AS exposure_{i}" for i, o in OUTCOMES.items())
     data = con.execute(
         f"""
         WITH starts AS (
@@ -200,61 +204,71 @@ def did_participants(con: duckdb.DuckDBPyConnection, intervention: Intervention,
             SELECT mb.*, s.pseudo_id IS NOT NULL AS participant
             FROM members mb LEFT JOIN starts s USING (pseudo_id)
             WHERE s.pseudo_id IS NULL OR s.cohort = mb.cohort
+        ),
+        matched AS (  -- exact matching on age group x sex per cohort: only strata that have participants
+            SELECT * FROM stacked
+            WHERE (cohort, age_group, sex) IN (SELECT (cohort, age_group, sex) FROM stacked WHERE participant)
         )
-        SELECT st.cohort, st.pseudo_id, st.participant, st.age_group, st.sex, m.year,
-               CAST(coalesce(m.{outcome.value}, 0) AS DOUBLE) AS events,
-               CAST({outcome.exposure} AS DOUBLE) AS exposure
-        FROM stacked st JOIN marts.person_year m ON m.pseudo_id = st.pseudo_id AND m.year >= st.cohort - 1
+        SELECT st.cohort, st.pseudo_id, st.participant, st.age_group, st.sex, m.year, {values}
+        FROM matched st JOIN marts.person_year m ON m.pseudo_id = st.pseudo_id AND m.year >= st.cohort - 1
         """,
         [intervention.intervention_id, intervention.start_year],
     ).df()
+    return data.assign(person=pd.factorize(data["pseudo_id"])[0], post=(data["year"] >= data["cohort"]).astype(int))
+
+
+def did_participants(panel: pd.DataFrame, intervention: Intervention, indicator_id: str) -> dict:
+    """Participants against matched never-participants of the same target group, in event time
+    (`participant_panel`): a stacked difference-in-differences (Cengiz, Dube, Lindner & Zipperer 2019) with
+    fixed effects per cohort x group and cohort x year, age group and sex; SE clustered by person (a
+    never-participant can sit in several cohorts' comparisons), t(G-1).
+    """
+    method = "did_participants_matched"
+    outcome = OUTCOMES[indicator_id]
+    data = panel.rename(columns={f"events_{indicator_id}": "events", f"exposure_{indicator_id}": "exposure"})
     if data.empty or data["participant"].sum() == 0:
         return _not_estimable(intervention.intervention_id, indicator_id, method,
                               "no participants with a year before their start in the data")
     pre = sorted(int(c) - 1 for c in data["cohort"].unique())
-    post = sorted(int(y) for y in data.loc[data["year"] >= data["cohort"], "year"].unique())
+    post = sorted(int(y) for y in data.loc[data["post"] == 1, "year"].unique())
     periods = f"pre {pre} / post {post}"
-    # exact matching on age group x sex within each cohort: comparison persons only from strata with participants
-    keys = ["cohort", "age_group", "sex"]
-    strata = data.loc[data["participant"], keys].drop_duplicates()
-    data = data.merge(strata, on=keys)
     persons = data.groupby("participant")["pseudo_id"].nunique()
     if persons.get(True, 0) < MIN_PARTICIPANTS or persons.get(False, 0) < MIN_PARTICIPANTS:
         return _not_estimable(intervention.intervention_id, indicator_id, method,
                               f"too few persons: fewer than {MIN_PARTICIPANTS} participants or matched "
                               f"non-participants (exact counts are not published)", periods=periods)
-    data = data[data["exposure"] > 0].copy()
-    data["post"] = (data["year"] >= data["cohort"]).astype(int)
+    data = data[data["exposure"] > 0]
     cases = data.assign(case=data["events"] > 0).groupby(["participant", "post"])["case"].sum()
     if len(cases) < 4 or cases.min() < MIN_EVENTS:
         return _not_estimable(intervention.intervention_id, indicator_id, method,
                               f"too few events: at least {MIN_EVENTS} needed in each group and period",
                               periods=periods)
-    data["rate"] = data["events"] / data["exposure"] * outcome.multiplier
-    data["did"] = data["participant"].astype(int) * data["post"]
-    data["treated"] = data["participant"].astype(int)
-    data["cohort_year"] = data["cohort"].astype(str) + "_" + data["year"].astype(str)
-    groups = pd.factorize(data["pseudo_id"])[0]
-    fit = smf.wls("rate ~ did + C(cohort):treated + C(cohort_year) + C(age_group) + C(sex)", data=data,
-                  weights=data["exposure"]).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
-    low, high = fit.conf_int().loc["did"]
-    return _row(intervention.intervention_id, indicator_id, method, estimate=float(fit.params["did"]),
-                ci_low=float(low), ci_high=float(high), n_areas_treated=int(persons.get(True, 0)),
+    rate = data["events"] / data["exposure"] * outcome.multiplier
+    treated = data["participant"].astype(float)
+    # fixed effects: cohort x group, cohort x year, age group and sex (dummies; collinear ones are dropped)
+    controls = np.column_stack([
+        pd.get_dummies(data["cohort"].astype(str)).to_numpy(float) * treated.to_numpy()[:, None],
+        pd.get_dummies(data[["age_group", "sex"]].astype(str)).to_numpy(float),
+        pd.get_dummies(data["cohort"].astype(str) + "_" + data["year"].astype(str)).to_numpy(float)])
+    fit = cluster_robust_t(rate, treated * data["post"], controls, data["person"], data["exposure"])
+    return _row(intervention.intervention_id, indicator_id, method, estimate=fit.estimate, ci_low=fit.ci[0],
+                ci_high=fit.ci[1], n_areas_treated=int(persons.get(True, 0)),
                 n_areas_comparison=int(persons.get(False, 0)), periods=periods,
                 reason="participant-level analysis: n_areas_* count persons, not areas (published rounded to 5); "
                        "event time: every year from each participant's start year",
-                inference=INFERENCE_PARTICIPANTS, p_value=float(fit.pvalues["did"]),
-                mde=minimum_detectable_effect(float(fit.bse["did"]), df=int(groups.max())))
+                inference=INFERENCE_PARTICIPANTS, p_value=fit.p_value,
+                mde=minimum_detectable_effect(fit.se, df=fit.clusters - 1))
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, min_treated: int = MIN_TREATED_AREAS) -> pl.DataFrame:
     """Every intervention x outcome: the area-panel DiD and the participant-level comparison."""
     rows = []
-    for indicator_id in OUTCOMES:
-        panel = area_panel(con, indicator_id)
-        for intervention in interventions(con):
-            rows.append(did_area(panel, intervention, indicator_id, min_treated))
-            rows.append(did_participants(con, intervention, indicator_id))
+    areas = {indicator_id: area_panel(con, indicator_id) for indicator_id in OUTCOMES}
+    for intervention in interventions(con):
+        participants = participant_panel(con, intervention)
+        for indicator_id in OUTCOMES:
+            rows.append(did_area(areas[indicator_id], intervention, indicator_id, min_treated))
+            rows.append(did_participants(participants, intervention, indicator_id))
     numbers = ("estimate", "ci_low", "ci_high", "p_value", "mde")
     schema = {c: pl.Utf8 for c in EVALUATION_COLUMNS} | {c: pl.Float64 for c in numbers} | {
         "n_areas_treated": pl.Int64, "n_areas_comparison": pl.Int64}

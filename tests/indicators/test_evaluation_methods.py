@@ -15,6 +15,7 @@ from indicators.evaluation import (
     Intervention,
     did_area,
     did_participants,
+    participant_panel,
 )
 
 
@@ -29,18 +30,23 @@ def _participants_db(visits: dict[bool, dict[int, int]], starts: dict[int, int] 
                 "start_date DATE, referral_date DATE)")
     con.execute("CREATE TABLE marts.person_targeting (pseudo_id VARCHAR, year INTEGER, doelgroep_g BOOLEAN)")
     con.execute("CREATE TABLE marts.person_year (pseudo_id VARCHAR, year INTEGER, age_group VARCHAR, sex VARCHAR, "
-                "seh_visits INTEGER, person_years DOUBLE)")
+                "seh_visits INTEGER, person_years DOUBLE, zvw_cost DOUBLE, insured_years DOUBLE, wmo_cost DOUBLE)")
     starts = starts or {}
     for i in range(10):
         con.execute("INSERT INTO raw.intervention_participants VALUES ('x', ?, make_date(?, 3, 1), NULL)",
                     [f"P{i}", starts.get(i, 2023)])
         for group, prefix in ((True, "P"), (False, "C")):
             for year in (2022, 2023, 2024):
-                con.execute("INSERT INTO marts.person_year VALUES (?, ?, '45-64', 'v', ?, 1.0)",
+                con.execute("INSERT INTO marts.person_year VALUES (?, ?, '45-64', 'v', ?, 1.0, 0, 1.0, 0)",
                             [f"{prefix}{i}", year, visits[group][year] + (i % 2) * (year - 2021)])
                 if year < 2024:
                     con.execute("INSERT INTO marts.person_targeting VALUES (?, ?, true)", [f"{prefix}{i}", year])
     return con
+
+
+def _did_participants(con):
+    intervention = Intervention("x", 2023, ("B1",), "g")
+    return did_participants(participant_panel(con, intervention), intervention, "eq_seh_per_1000")
 
 
 def test_participant_analysis_uses_every_post_year():
@@ -48,7 +54,7 @@ def test_participant_analysis_uses_every_post_year():
     # post mean of (P - C) = ((2 - 2) + (1 - 2)) / 2 = -0.5; pre (P - C) = 3 - 2 = 1
     # DiD = -0.5 - 1 = -1.5 visits per person-year = -1500 per 1,000 (the start year alone would give -1000)
     con = _participants_db({True: {2022: 3, 2023: 2, 2024: 1}, False: {2022: 2, 2023: 2, 2024: 2}})
-    row = did_participants(con, Intervention("x", 2023, ("B1",), "g"), "eq_seh_per_1000")
+    row = _did_participants(con)
     assert row["status"] == "estimated"
     assert row["estimate"] == pytest.approx(-1500.0)
     assert row["periods"] == "pre [2022] / post [2023, 2024]"
@@ -68,7 +74,7 @@ def test_a_later_start_cohort_is_compared_in_its_own_event_time():
     #   (80/27 x -1.5 + 5/6 x -1) / (80/27 + 5/6) = -285/205 = -1.390244 visits per person-year
     con = _participants_db({True: {2022: 3, 2023: 2, 2024: 1}, False: {2022: 2, 2023: 2, 2024: 2}},
                            starts={8: 2024, 9: 2024})
-    row = did_participants(con, Intervention("x", 2023, ("B1",), "g"), "eq_seh_per_1000")
+    row = _did_participants(con)
     assert row["estimate"] == pytest.approx(-1000 * 285 / 205)
     assert row["periods"] == "pre [2022, 2023] / post [2023, 2024]"
     assert row["n_areas_treated"] == 10
@@ -78,7 +84,7 @@ def test_too_few_participants_is_not_estimable():
     con = _participants_db({True: {2022: 3, 2023: 2, 2024: 1}, False: {2022: 2, 2023: 2, 2024: 2}})
     con.execute("DELETE FROM raw.intervention_participants WHERE pseudo_id = 'P0'")
     con.execute("DELETE FROM marts.person_targeting WHERE pseudo_id = 'P0'")
-    row = did_participants(con, Intervention("x", 2023, ("B1",), "g"), "eq_seh_per_1000")
+    row = _did_participants(con)
     assert row["status"] == "not_estimable" and row["estimate"] is None
     assert row["reason"].startswith("too few persons: fewer than 10 participants")
 
