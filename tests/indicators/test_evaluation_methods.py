@@ -12,11 +12,14 @@ from indicators.evaluation import (
     ESTIMANDS,
     INFERENCE_AREA,
     INFERENCE_PARTICIPANTS,
+    MIN_TREATED_AREAS,
     Intervention,
     did_area,
     did_participants,
     participant_panel,
 )
+from pipelines.config import ConfigError, load_settings
+from tests.pipelines.test_config import write
 
 
 def _participants_db(visits: dict[bool, dict[int, int]], starts: dict[int, int] | None = None):
@@ -125,3 +128,34 @@ def test_cost_outcome_is_evaluated_per_euro():
     visits = did_area(_panel(treated=3, effect=-5.0), Intervention("x", 2023, buurten, "g"), "eq_seh_per_1000")
     # euro per insured year (multiplier 1) on 1000x the events: the same number as visits per 1,000
     assert row["estimate"] == pytest.approx(visits["estimate"])
+
+
+def test_min_treated_areas_is_configured_in_the_evaluation_table(tmp_path):
+    assert load_settings(write(tmp_path)).min_treated_areas == MIN_TREATED_AREAS == 3  # one default, two places
+    assert load_settings(write(tmp_path, "[evaluation]\nmin_treated_areas = 5\n")).min_treated_areas == 5
+    with pytest.raises(ConfigError, match="evaluation.min_treated_areas"):
+        load_settings(write(tmp_path, "[evaluation]\nmin_treated_areas = 0\n"))
+    with pytest.raises(ConfigError, match="min_treated_area"):
+        load_settings(write(tmp_path, "[evaluation]\nmin_treated_area = 4\n"))
+    # the configured minimum reaches did_area: 3 treated buurten are refused when 4 are required
+    row = did_area(_panel(treated=3), Intervention("x", 2023, ("B00", "B01", "B02"), "g"), "eq_seh_per_1000", 4)
+    assert row["status"] == "not_estimable" and "at least 4 treated" in row["reason"]
+
+
+def test_report_shows_estimand_mde_and_the_new_reasons_in_dutch():
+    from indicators.report.sections import evaluation
+
+    rows = pl.DataFrame({
+        "intervention_id": ["v", "v", "w"], "indicator_id": ["eq_seh_per_1000"] * 3,
+        "method": ["did_area_panel", "did_participants_matched", "did_area_panel"],
+        "estimate": [1.37, 84.2, None], "ci_low": [-11.7, -95.2, None], "ci_high": [13.6, 263.6, None],
+        "mde": [20.93, 256.46, None], "n_areas_treated": [3, 105, 2], "n_areas_comparison": [9, 8605, 6],
+        "periods": ["pre [2022, 2023] / post [2024]"] * 3, "status": ["estimated", "estimated", "not_estimable"],
+        "reason": ["few treated areas (3): the wild bootstrap interval is conservative", None,
+                   "too few areas: 2 treated, 6 comparison (at least 3 treated and 2 comparison)"],
+        "estimand": ["intention_to_treat_buurt", "effect_on_participants", "intention_to_treat_buurt"]})
+    page = evaluation(rows, {})
+    assert "effect op alle inwoners van de interventiebuurten" in page and "effect op de deelnemers" in page
+    assert "kleinste aantoonbare effect" in page and "20,9" in page and "256,5" in page
+    assert "weinig buurten met de interventie (3)" in page
+    assert "te weinig buurten: 2 met de interventie, 6 ter vergelijking (minstens 3 met de interventie en 2" in page
