@@ -73,7 +73,7 @@ SELECT intervention_id, indicator_id, method,
             ELSE n_areas_treated END AS n_areas_treated,
        CASE WHEN method LIKE 'did_participants%' THEN CAST(floor(n_areas_comparison / {base} + 0.5) * {base} AS BIGINT)
             ELSE n_areas_comparison END AS n_areas_comparison,
-       periods, status, reason, caveat
+       periods, status, reason, caveat, estimand, inference, round(p_value, 4) AS p_value, round(mde, {d}) AS mde
 FROM indicators.evaluation_results ORDER BY intervention_id, indicator_id, method
 """
 

@@ -115,6 +115,15 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "status": "estimated of not_estimable / estimated or not_estimable",
             "reason": "Reden als niet schatbaar, of toelichting / Reason when not estimable, or a note",
             "caveat": "Voorbehoud: monitoring is geen bewijs / Caveat: monitoring is not proof",
+            "estimand": "Wat geschat wordt: intention_to_treat_buurt (alle inwoners van de interventiebuurten) of "
+                        "effect_on_participants (deelnemers tegen gematchte niet-deelnemers) / Estimand: "
+                        "intention-to-treat in the buurt or effect on participants",
+            "inference": "Inferentie: wild cluster bootstrap (Webb-gewichten, nulhypothese opgelegd) bij weinig "
+                         "buurten, of cluster-robuust met t(G-1) / Inference: restricted wild cluster bootstrap "
+                         "(Webb weights) or cluster-robust t(G-1)",
+            "p_value": "Tweezijdige p-waarde voor geen effect / Two-sided p-value for no effect",
+            "mde": "Kleinste effect dat met 80% onderscheidingsvermogen (5% tweezijdig) te zien is, in de eenheid "
+                   "van de schatting / Minimum detectable effect at 80% power, 5% two-sided",
         },
     ),
     "trends": (

@@ -34,6 +34,7 @@ KNOWN_SECTIONS = {
     "cutoffs": None,  # free-form numbers, read by the indicator catalogue
     "automation": {"sensor_interval_seconds", "yearly_cron", "monthly_cron"},
     "alerts": {"file", "webhook", "email_to", "email_from", "smtp_host", "smtp_port"},
+    "evaluation": {"min_treated_areas"},
 }
 # Operational settings: how and when runs start and whom a failure reaches. They change no published number,
 # so they stay out of the configuration hash (changing a webhook is no reason for published values to move).
@@ -93,6 +94,7 @@ class Settings:
     automation: AutomationSettings = field(default_factory=AutomationSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     max_runtime_minutes: int = 240   # [run]: the daemon's run monitoring fails a run that runs longer
+    min_treated_areas: int = 3       # [evaluation]: as indicators/evaluation.py: MIN_TREATED_AREAS
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -213,6 +215,8 @@ def resolve(raw: dict, path: Path, region: str | None = None, data_dir: Path | s
         automation=_automation(raw.get("automation", {}), path),
         alerts=_alerts(raw.get("alerts", {}), path),
         max_runtime_minutes=_positive_int(run.get("max_runtime_minutes", 240), path, "run.max_runtime_minutes"),
+        min_treated_areas=_positive_int(raw.get("evaluation", {}).get("min_treated_areas", 3), path,
+                                        "evaluation.min_treated_areas"),
         raw={**raw, "region": {"code": code, **chosen}},
     )
 

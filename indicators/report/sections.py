@@ -21,6 +21,11 @@ SEVERITIES = {"error": "blokkerend", "warn": "waarschuwing"}
 KAHN_CATEGORIES = {"conformance": "vorm", "completeness": "volledigheid", "plausibility": "aannemelijkheid"}
 # What the area panel and the participant analysis count in n_areas_treated / n_areas_comparison.
 COUNTED = {"did_area_panel": "buurten", "did_participants_matched": "personen"}
+# Who the estimate is about (indicators/evaluation.py: ESTIMANDS).
+ESTIMANDS = {
+    "intention_to_treat_buurt": "effect op alle inwoners van de interventiebuurten",
+    "effect_on_participants": "effect op de deelnemers",
+}
 # The reasons indicators/evaluation.py gives (English, for operators) as a reader reads them; a reason not
 # listed here is not shown (the status says 'niet te schatten').
 REASONS = [
@@ -28,6 +33,19 @@ REASONS = [
     (
         r"^too few areas: (\d+) treated, (\d+) comparison \(at least (\d+) each\)$",
         "te weinig buurten: ${1} met de interventie, ${2} ter vergelijking (minstens ${3} elk nodig)",
+    ),
+    (
+        r"^too few areas: (\d+) treated, (\d+) comparison \(at least (\d+) treated and (\d+) comparison\)$",
+        "te weinig buurten: ${1} met de interventie, ${2} ter vergelijking (minstens ${3} met de interventie en "
+        "${4} ter vergelijking nodig)",
+    ),
+    (
+        r"^interval unbounded: too few areas for the bootstrap to rule out any effect$",
+        "interval onbegrensd: te weinig buurten om een effect uit te sluiten",
+    ),
+    (
+        r"^few treated areas \((\d+)\): the wild bootstrap interval is conservative$",
+        "weinig buurten met de interventie (${1}): het interval is ruim (voorzichtig)",
     ),
     (
         r"^too few events: at least (\d+) needed in each group and period$",
@@ -229,6 +247,7 @@ def evaluation(results: pl.DataFrame, names: dict[str, str]) -> str:
             "methode",
             "schatting",
             "95%-interval",
+            "kleinste aantoonbare effect",
             "met interventie / ter vergelijking",
             "jaren",
             "status",
@@ -236,9 +255,25 @@ def evaluation(results: pl.DataFrame, names: dict[str, str]) -> str:
         [
             escape_expr(pl.col("interventie")),
             escape_expr(pl.col("uitkomst")),
-            pl.col("method").replace_strict(METHODS, default=pl.lit("andere methode")),
+            pl.concat_str(
+                [
+                    pl.col("method").replace_strict(METHODS, default=pl.lit("andere methode")),
+                    pl.when(pl.col("estimand").is_in(list(ESTIMANDS)))
+                    .then(
+                        pl.concat_str(
+                            [
+                                pl.lit('<br><span class="note">'),
+                                pl.col("estimand").replace_strict(ESTIMANDS, default=None),
+                                pl.lit("</span>"),
+                            ]
+                        )
+                    )
+                    .otherwise(pl.lit("")),
+                ]
+            ),
             nl_number_expr(pl.col("estimate"), 1),
             interval("ci_low", "ci_high"),
+            nl_number_expr(pl.col("mde").cast(pl.Float64), 1).fill_null(""),
             pl.concat_str(
                 [
                     nl_number_expr(pl.col("n_areas_treated"), 0),
@@ -262,12 +297,15 @@ def evaluation(results: pl.DataFrame, names: dict[str, str]) -> str:
                 ]
             ),
         ],
-        numeric={3, 4, 5},
+        numeric={3, 4, 5, 6},
     )
     note = (
-        '<p class="note">Buurtvergelijking: buurten met de interventie tegen vergelijkbare buurten zonder. '
+        '<p class="note">Buurtvergelijking: buurten met de interventie tegen vergelijkbare buurten zonder; het '
+        "interval komt uit een wild cluster bootstrap (Webb-gewichten), omdat er maar enkele buurten zijn. "
         "Deelnemersvergelijking: deelnemers tegen niet-deelnemers uit dezelfde doelgroep met dezelfde leeftijd en "
-        "hetzelfde geslacht; de aantallen zijn personen, afgerond op 5.</p>"
+        "hetzelfde geslacht, in elk jaar vanaf hun start; de aantallen zijn personen, afgerond op 5. "
+        "Kleinste aantoonbare effect: het effect dat met 80% kans (5% tweezijdig) zichtbaar zou zijn; een "
+        "kleiner werkelijk effect valt binnen de onzekerheid.</p>"
     )
     return f"<h3>Evaluatie</h3>{body}{note}"
 

@@ -36,18 +36,19 @@ def equity(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
 
 
 @dg.asset(key=EVALUATION, group_name="phm_step5_evaluation", kinds={"duckdb"}, deps=[TARGETING, REACH],
-          description="PHM step 5: difference-in-differences per intervention and outcome on buurt panels "
-                      "(intervention vs matched comparison buurten, SE clustered by buurt) and a participant-level "
-                      "comparison; not_estimable with the reason when too few areas or events.")
-def evaluation_results(warehouse: DuckDBResource) -> dg.MaterializeResult:
+          description="PHM step 5: difference-in-differences per intervention and outcome (ED visits, Zvw and Wmo "
+                      "cost) on buurt panels (intervention vs matched comparison buurten, wild cluster bootstrap "
+                      "by buurt) and a participant-level comparison in event time, with the estimand and the "
+                      "minimum detectable effect; not_estimable with the reason when too few areas or events.")
+def evaluation_results(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
     with warehouse.get_connection() as con:
-        results = evaluate(con)
+        results = evaluate(con, phm.settings().min_treated_areas)
         write_table(con, "indicators.evaluation_results", results)
         metadata = table_metadata(con, "indicators.evaluation_results")
     return dg.MaterializeResult(metadata={**metadata,
         "rows": results.height,
-        "results": markdown_table(results.select("intervention_id", "method", "estimate", "ci_low", "ci_high",
-                                                 "status")),
+        "results": markdown_table(results.select("intervention_id", "indicator_id", "method", "estimate", "ci_low",
+                                                 "ci_high", "mde", "status")),
     })
 
 

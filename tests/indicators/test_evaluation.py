@@ -26,7 +26,8 @@ def _evaluate(tmp_path, effect: float | None):
     with duckdb.connect(str(settings.published_dir / "monitoring.duckdb"), read_only=True) as con:
         results = con.execute("SELECT * FROM evaluation_results").pl()
     truth = manifest["interventions"][0]
-    rows = results.filter(pl.col("intervention_id") == truth["intervention_id"])
+    rows = results.filter(pl.col("intervention_id") == truth["intervention_id"],
+                          pl.col("indicator_id") == "eq_seh_per_1000")  # the outcome the generator seeds
     return {r["method"]: r for r in rows.to_dicts()}, truth
 
 
@@ -57,6 +58,18 @@ def test_every_row_carries_the_caveat(seeded):
     assert all(r["caveat"] == CAVEAT for r in rows.values())
 
 
+def test_rows_publish_estimand_inference_and_mde(seeded):
+    rows, _ = seeded
+    area, participants = rows["did_area_panel"], rows["did_participants_matched"]
+    assert area["estimand"] == "intention_to_treat_buurt" and area["inference"].startswith("wild_cluster_bootstrap")
+    assert participants["estimand"] == "effect_on_participants"
+    # participants: hundreds of person clusters, so t(G-1) ~ normal; the interval's half-width is 1.959964 SE
+    # and the MDE (1.959964 + 0.841621) SE: MDE = half-width x 2.801585 / 1.959964 = half-width x 1.429408
+    half = (participants["ci_high"] - participants["ci_low"]) / 2
+    assert participants["mde"] == pytest.approx(half * 1.429408, rel=2e-3)
+    assert area["mde"] > 0 and 0 <= area["p_value"] <= 1 and 0 <= participants["p_value"] <= 1
+
+
 def test_no_effect_gives_an_interval_around_zero(tmp_path):
     rows, truth = _evaluate(tmp_path, 0.0)
     assert truth["expected_area_effect_per_1000_residents"] == 0.0
@@ -65,7 +78,7 @@ def test_no_effect_gives_an_interval_around_zero(tmp_path):
 
 
 def test_too_few_areas_is_not_estimable_with_reason():
-    # one treated buurt: a difference-in-differences needs at least two areas on each side
+    # one treated buurt: few-cluster inference needs at least MIN_TREATED_AREAS (3) treated buurten
     panel = pl.DataFrame({
         "buurt_code": ["B1", "B1", "B2", "B2", "B3", "B3"], "year": [2022, 2023] * 3,
         "events": [50.0] * 6, "exposure": [1000.0] * 6, "residents": [1000] * 6,

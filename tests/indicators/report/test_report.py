@@ -263,7 +263,8 @@ def build_published(path: Path, optional_tables: bool = False) -> Path:
                 SELECT indicator_id, period, area_code, area_level, value * 1.3, value * 0.8, value * 0.5,
                        1.625, value * 0.6, value * 0.5, value * 0.7, 0.6, 0.5, 0.7, suppressed
                 FROM indicator_values WHERE indicator_id IN ('ph_eenzaam', 'he_moeite_rondkomen')""")
-            con.execute("""INSERT INTO evaluation_results VALUES
+            con.execute("""INSERT INTO evaluation_results (intervention_id, indicator_id, method, estimate, ci_low,
+                ci_high, n_areas_treated, n_areas_comparison, periods, status, reason, caveat) VALUES
                 ('valpreventie', 'eq_seh_per_1000', 'did_area_panel', -2.25, -6.5, 2.0, 3, 9,
                  'pre [2022, 2023] / post [2024]', 'estimated', NULL,
                  'Monitoring laat samenhang zien, geen bewijs van effect.'),
