@@ -23,6 +23,10 @@ from indicators.methods import Z95
 KEY = ["indicator_id", "area_code", "area_level", "stratum"]
 OVERLAP_MART = "person_year"
 OVERLAP_COLUMNS = ("nb", "s1", "s2", "s12")
+# The overlap sums are rounded to the publication's base (±2.5 persons each). Below this many persons in both
+# years that error is a sizeable part of the covariance and could shrink an interval below its true width, so
+# a small cell keeps the independent (wider, conservative) standard error.
+MIN_OVERLAP = 100
 
 
 def year_pairs(periods: list[int]) -> list[tuple[int, int]]:
@@ -79,8 +83,9 @@ def trends(values: pl.DataFrame, published: pl.DataFrame, overlap: pl.DataFrame 
 def paired_covariance(nb: pl.Expr, s1: pl.Expr, s2: pl.Expr, s12: pl.Expr, n1: pl.Expr, n2: pl.Expr,
                       multiplier: pl.Expr) -> pl.Expr:
     """Cov(p1, p2) of two proportions sharing nb persons, in the indicator's units (x multiplier^2):
-    (s12 - s1 s2 / nb) / (N1 N2), the sum over shared persons of their answers' covariance over N1 N2."""
-    return pl.when(nb > 0).then(multiplier ** 2 * (s12 - s1 * s2 / nb) / (n1 * n2)).otherwise(0.0)
+    (s12 - s1 s2 / nb) / (N1 N2), the sum over shared persons of their answers' covariance over N1 N2; 0 (the
+    independent case) below MIN_OVERLAP shared persons."""
+    return pl.when(nb >= MIN_OVERLAP).then(multiplier ** 2 * (s12 - s1 * s2 / nb) / (n1 * n2)).otherwise(0.0)
 
 
 def _round(expr: str, base: int | None) -> str:

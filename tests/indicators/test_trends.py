@@ -97,7 +97,8 @@ def _published(values):
         suppressed=pl.lit(False))
 
 
-def test_paired_se_of_a_panel_is_the_se_of_the_personal_differences():
+def test_paired_se_of_a_panel_is_the_se_of_the_personal_differences(monkeypatch):
+    monkeypatch.setattr("indicators.trends.MIN_OVERLAP", 1)  # the formula on a panel small enough to check by hand
     # ten persons in buurt B1 in both years; 1 = in the numerator
     x1 = np.array([1, 1, 1, 0, 0, 0, 0, 0, 1, 0])
     x2 = np.array([1, 1, 1, 1, 1, 0, 0, 0, 1, 0])
@@ -118,7 +119,8 @@ def test_paired_se_of_a_panel_is_the_se_of_the_personal_differences():
     assert (wijk["nb"], wijk["s1"], wijk["s2"], wijk["s12"]) == (10, 4, 6, 4)
 
 
-def test_paired_se_with_persons_leaving_arriving_and_moving():
+def test_paired_se_with_persons_leaving_arriving_and_moving(monkeypatch):
+    monkeypatch.setattr("indicators.trends.MIN_OVERLAP", 1)
     # 2022: persons 0-9 in B1; 2023: persons 0-6 still in B1, 7 moved to B2 (same wijk), 8-9 left, 10-12 arrived
     x1 = {i: v for i, v in enumerate([1, 0, 1, 0, 1, 1, 0, 0, 1, 0])}
     x2 = {0: 1, 1: 1, 2: 0, 3: 0, 4: 1, 5: 1, 6: 0, 7: 1, 10: 1, 11: 0, 12: 0}
@@ -143,3 +145,15 @@ def test_paired_se_with_persons_leaving_arriving_and_moving():
     # stratum geslacht:V (everyone) equals totaal
     strata = overlap.filter(pl.col("area_code") == "B1").sort("stratum")
     assert strata["stratum"].to_list() == ["geslacht:V", "totaal"] and strata["nb"].n_unique() == 1
+
+
+def test_a_small_overlap_keeps_the_independent_se():
+    """Under MIN_OVERLAP shared persons the rounded overlap sums are too coarse: the wider independent SE stays."""
+    x1 = np.array([1, 1, 1, 0, 0, 0, 0, 0, 1, 0])
+    x2 = np.array([1, 1, 1, 1, 1, 0, 0, 0, 1, 0])
+    rows = [(f"id{i}", y, "B1", bool(x)) for i in range(10) for y, x in ((2022, x1[i]), (2023, x2[i]))]
+    overlap = overlap_cells(_panel_con(rows), _catalogue(), [2022, 2023])
+    values = _wald_values("B1", "buurt", x1.mean(), 10, x2.mean(), 10)
+    row = trends(values, _published(values), overlap.filter(pl.col("area_level") == "buurt")).row(0, named=True)
+    assert (row["ci_high"] - row["ci_low"]) / (2 * Z95) == pytest.approx(
+        100 * math.sqrt(0.4 * 0.6 / 10 + 0.6 * 0.4 / 10), rel=1e-12)
