@@ -137,13 +137,13 @@ def _cutoffs(entries: list[dict]) -> dict:
 
 def test_a_small_area_model_needs_a_survey_share(tmp_path):
     # ph_roken of SMALL is an unweighted proportion (no survey sampling variance for a Fay–Herriot model);
-    # the key is appended as line 19, after the 18 lines of SMALL
-    message = error(tmp_path, SMALL + "    small_area: fay_herriot\n")
+    # the key is appended as line 19, after the 18 lines of SMALL. One folder per text: the loader caches by file.
+    folders = [tmp_path / name for name in ("a", "b", "c")]
+    for folder in folders:
+        folder.mkdir()
+    message = error(folders[0], SMALL + "    small_area: fay_herriot\n")
     assert "line 19: indicator ph_roken: small_area must be one of ['fay_herriot'] on a weighted_proportion" in message
-    message = error(tmp_path, SMALL.replace("method: proportion", "method: weighted_proportion")
-                    + "    small_area: bayes\n")
-    assert "got 'bayes'" in message
-    (roken,) = load_catalogue({}, path=write(tmp_path, SMALL.replace("method: proportion", "method: "
-                                                                     "weighted_proportion") +
-                                             "    small_area: fay_herriot\n")).indicators
+    survey = SMALL.replace("method: proportion", "method: weighted_proportion")
+    assert "got 'bayes'" in error(folders[1], survey + "    small_area: bayes\n")
+    (roken,) = load_catalogue({}, path=write(folders[2], survey + "    small_area: fay_herriot\n")).indicators
     assert roken.small_area == "fay_herriot"
