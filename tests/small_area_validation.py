@@ -64,10 +64,24 @@ def validate(estimates: pl.DataFrame, published: pl.DataFrame, truth: pl.DataFra
         rivm_mae_direct=(pl.col("direct_value") - pl.col("rivm")).abs().mean(),
         rivm_mae_model=(pl.col("value") - pl.col("rivm")).abs().mean(),
         rivm_corr_model=pl.corr("value", "rivm"),
-        heldout_direct=((pl.col("direct_value") - pl.col("other")) ** 2).mean().sqrt(),
-        heldout_model=((pl.col("value") - pl.col("other")) ** 2).mean().sqrt(),
+        heldout_direct=((pl.col("direct_value") - pl.col("other")) ** 2).filter(pl.col("other").is_finite())
+        .mean().sqrt(),
+        heldout_model=((pl.col("value") - pl.col("other")) ** 2).filter(pl.col("other").is_finite()).mean().sqrt(),
         direct_weight=pl.col("direct_weight").median(),
     ).with_columns(reduction_pct=(1 - pl.col("rmse_model") / pl.col("rmse_direct")) * 100).sort("indicator_id")
+
+
+def wijk_agreement(estimates: pl.DataFrame, gemeenten: list[str], references: dict[str, str]) -> pl.DataFrame:
+    """Per indicator at wijk level: mean absolute difference of direct and model estimates from the RIVM value."""
+    rivm = rivm_buurten(gemeenten, columns=list(references.values())).filter(pl.col("level") == "Wijk")
+    truth = pl.concat([rivm.select("area_code", pl.lit(i).alias("indicator_id"), pl.col(c).alias("rivm"))
+                       for i, c in references.items()])
+    w = estimates.filter(pl.col("area_level") == "wijk").join(truth, on=["indicator_id", "area_code"])
+    return w.drop_nulls("rivm").group_by("indicator_id").agg(
+        cells=pl.len(), mae_direct=(pl.col("direct_value") - pl.col("rivm")).abs().mean(),
+        mae_model=(pl.col("value") - pl.col("rivm")).abs().mean(),
+        cover_model=((pl.col("ci_low") <= pl.col("rivm")) & (pl.col("rivm") <= pl.col("ci_high"))).mean() * 100,
+    ).sort("indicator_id")
 
 
 def calibration(estimates: pl.DataFrame, truth: pl.DataFrame, bins: int = 10) -> pl.DataFrame:
@@ -104,6 +118,11 @@ def main(argv: list[str]) -> int:
           f"reduction per indicator {table['reduction_pct'].min():.0f}-{table['reduction_pct'].max():.0f} %, "
           f"coverage {table['cover_model'].min():.1f}-{table['cover_model'].max():.1f} %")
     print(calibration(estimates, truth))
+    wijk = wijk_agreement(estimates, list(settings.gemeenten), references)
+    print(wijk)
+    print(f"wijk level, {wijk['cells'].sum()} cells: mean absolute difference from RIVM 2020 direct "
+          f"{(wijk['mae_direct'] * wijk['cells']).sum() / wijk['cells'].sum():.2f}, model "
+          f"{(wijk['mae_model'] * wijk['cells']).sum() / wijk['cells'].sum():.2f} points")
     return 0
 
 
