@@ -27,11 +27,11 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "min_denominator": "Minimale noemer / Minimum denominator",
             "levels": "Gebiedsniveaus / Area levels",
             "standard": "Standaardpopulatie bij standaardisatie: region of esp2013 / Standard population",
-            "small_area": "Modelschatting per buurt en wijk in small_area_estimates: fay_herriot, of leeg / "
-                          "Model-based buurt and wijk estimate in small_area_estimates: fay_herriot, or empty",
             "inputs": "Bronnen die de indicator nodig heeft; een jaar waarin er een onvolledig is, wordt niet als waarde "
                       "gepubliceerd / Landing sources the indicator needs; a year in which one is incomplete is not "
                       "published as a value",
+            "small_area": "Modelschatting per buurt en wijk in small_area_estimates: fay_herriot, of leeg / "
+                          "Model-based buurt and wijk estimate in small_area_estimates: fay_herriot, or empty",
             "catalogue_version": "Versie van de catalogus / Catalogue version",
         },
     ),
