@@ -83,7 +83,7 @@ def _disclosure(con, policy: DisclosurePolicy, links: list[dict]) -> CheckOutcom
 @dg.multi_asset(
     name="publish__publication_candidate", group_name="publish",
     specs=[dg.AssetSpec(CANDIDATE, kinds={"duckdb"}, deps=[VALUES, EQUITY, EVALUATION, TRENDS, SCENARIOS, AREAS,
-                                                                   SMALL_AREA],
+                                                         SMALL_AREA],
                         description="The publication candidate: the aggregate contract tables in the warehouse "
                                     "schema `candidate`, checked for privacy and disclosure before anything is "
                                     "published."),
