@@ -102,6 +102,20 @@ SELECT CAST(period AS INTEGER) AS period, area_code, area_level, scenario, segme
 FROM s ORDER BY ALL
 """
 
+# Model estimates only where the direct cell is published (indicators/small_area.py fits on nothing else);
+# the join makes the rule hold here too, whatever the warehouse table holds.
+CANDIDATE_SMALL_AREA_SQL = """
+CREATE OR REPLACE TABLE candidate.small_area_estimates AS
+SELECT s.indicator_id, CAST(s.period AS INTEGER) AS period, s.area_code, s.area_level, s.method,
+       round(v.value, {d}) AS direct_value, round(s.value, {d}) AS value, round(s.ci_low, {d}) AS ci_low,
+       round(s.ci_high, {d}) AS ci_high, round(s.direct_weight, {r}) AS direct_weight
+FROM indicators.small_area_estimates s
+JOIN indicators.published_values v
+  ON v.indicator_id = s.indicator_id AND v.period = s.period AND v.area_code = s.area_code
+ AND v.stratum = 'totaal' AND NOT v.suppressed AND v.value IS NOT NULL
+ORDER BY s.indicator_id, s.period, s.area_level, s.area_code
+"""
+
 CANDIDATE_TRENDS_SQL = """
 CREATE OR REPLACE TABLE candidate.trends AS
 SELECT indicator_id, area_code, area_level, stratum, CAST(from_period AS INTEGER) AS from_period,
@@ -143,6 +157,7 @@ def build_candidate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roundi
     con.execute(CANDIDATE_EQUITY_SQL.format(**digits))
     con.execute(CANDIDATE_EVALUATION_SQL.format(base=int(rounding_base), **digits))
     con.execute(CANDIDATE_TRENDS_SQL.format(**digits))
+    con.execute(CANDIDATE_SMALL_AREA_SQL.format(**digits))
     con.execute(CANDIDATE_SCENARIOS_SQL.format(base=int(rounding_base), min_count=int(min_count)))
     # the strata as published: every stratum of every dimension (the Zvw cost categories, 65+), as in indicator_values
     strata = published_strata(con, catalogue)
@@ -152,7 +167,7 @@ def build_candidate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roundi
     con.unregister("_catalogue")
     return {t: con.execute(f"SELECT count(*) FROM candidate.{t}").fetchone()[0]
             for t in ("indicator_values", "areas", "indicator_catalogue", "equity_gaps", "evaluation_results",
-                      "impact_scenarios", "trends")}
+                      "impact_scenarios", "trends", "small_area_estimates")}
 
 
 def add_run_tables(con: duckdb.DuckDBPyConnection, run_id: str, started_at, finished_at, code_version: str,

@@ -51,6 +51,7 @@ INDICATOR_KEYS = {
     "numerator": SQL, "denominator": SQL, "exposure": SQL, "weight": SQL, "multiplier": NUMBER, "strata": TEXTS,
     "levels": TEXTS, "stratum_levels": TEXTS, "min_denominator": INTEGER, "disclosure": TEXT,
     "numerator_key": TEXT, "partition": TEXT, "numerator_is_stratum": TEXT, "rivm_reference": TEXT,
+    "small_area": TEXT,
     "top_fraction": NUMBER, "category_strata": TEXT, "report": MAPPING, "affected_by": TEXTS,
 }
 REPORT_KEYS = {"headline": FLAG, "map": INTEGER}
@@ -111,6 +112,7 @@ class Indicator:
     numerator_is_stratum: str | None = None  # the totaal numerator is the denominator count of this stratum
     own_inputs: tuple[str, ...] = ()  # landing sources this indicator needs beyond its mart's
     rivm_reference: str | None = None  # column of the RIVM 2020 small-area estimates it is checked against
+    small_area: str | None = None  # model of its buurt and wijk estimates (fay_herriot: indicators/small_area.py)
     top_fraction: float | None = None  # top_share: the costliest fraction of residents (0.05 = 5 %)
     category_strata: str | None = None  # a longer mart whose strata the indicator also publishes (Zvw categories)
     headline: bool = False  # the report draws its trend on every area page
@@ -216,6 +218,7 @@ class Catalogue:
                 "numerator": i.numerator, "denominator": i.denominator, "source": i.source, "method": i.method,
                 "multiplier": i.multiplier, "strata": ",".join(i.strata), "min_denominator": i.min_denominator,
                 "levels": ",".join(i.levels), "standard": i.standard, "inputs": ",".join(i.inputs),
+                "small_area": i.small_area,
                 "catalogue_version": self.version,
             }
             for i in self.indicators
@@ -489,6 +492,7 @@ def _load(path: Path, cutoff_items: tuple, expansion_items: tuple) -> Catalogue:
             numerator_is_stratum=entry.get("numerator_is_stratum"),
             own_inputs=tuple(entry.get("inputs", ())),
             rivm_reference=entry.get("rivm_reference"),
+            small_area=_small_area(entry, raw.where("small_area")),
             top_fraction=float(entry["top_fraction"]) if "top_fraction" in entry else None,
             category_strata=entry.get("category_strata"),
             headline=bool(report.get("headline", False)),
@@ -496,6 +500,18 @@ def _load(path: Path, cutoff_items: tuple, expansion_items: tuple) -> Catalogue:
             affected_by=tuple(entry.get("affected_by", ())),
         ))
     return Catalogue(doc.version, doc.marts, tuple(indicators), doc.stratum_groups)
+
+
+SMALL_AREA_MODELS = ("fay_herriot",)
+
+
+def _small_area(entry: dict, where: str) -> str | None:
+    """The `small_area` model of an entry: only a survey share has a direct estimate with a sampling variance."""
+    model = entry.get("small_area")
+    if model is not None and (model not in SMALL_AREA_MODELS or entry["method"] != "weighted_proportion"):
+        raise CatalogueError(f"{where}: small_area must be one of {list(SMALL_AREA_MODELS)} on a "
+                             f"weighted_proportion indicator, got {model!r} on {entry['method']}")
+    return model
 
 
 def _stratum_groups(spec: dict, marts: dict[str, Mart], file: str) -> dict[str, tuple[str, ...]]:

@@ -30,6 +30,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "inputs": "Bronnen die de indicator nodig heeft; een jaar waarin er een onvolledig is, wordt niet als waarde "
                       "gepubliceerd / Landing sources the indicator needs; a year in which one is incomplete is not "
                       "published as a value",
+            "small_area": "Modelschatting per buurt en wijk in small_area_estimates: fay_herriot, of leeg / "
+                          "Model-based buurt and wijk estimate in small_area_estimates: fay_herriot, or empty",
             "catalogue_version": "Versie van de catalogus / Catalogue version",
         },
     ),
@@ -72,6 +74,28 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "comparison": "Vergeleken met de regio: hoger of lager = buiten de 99,8%-controlegrens rond de regiowaarde "
                           "(trechterdiagram, Spiegelhalter 2005), anders geen_verschil / Compared with the region: "
                           "beyond the 99.8% funnel limit around the region's value, else geen_verschil",
+        },
+    ),
+    "small_area_estimates": (
+        "Modelschattingen (Fay-Herriot, EBLUP) van enquêtecijfers per buurt en wijk, alleen waar de directe cel "
+        "gepubliceerd is / Model-based (Fay-Herriot EBLUP) survey estimates per buurt and wijk, only where the "
+        "direct cell is published",
+        {
+            "indicator_id": "Indicator (zie indicator_catalogue, small_area) / Indicator id",
+            "period": "Jaar / Year",
+            "area_code": "Gebiedscode / Area code",
+            "area_level": "Gebiedsniveau: buurt of wijk / Area level: buurt or wijk",
+            "method": "Model: fay_herriot_reml (Fay & Herriot 1979; REML; MSE volgens Prasad-Rao) / Model",
+            "direct_value": "Directe schatting, gelijk aan value in indicator_values / Direct estimate, equal to "
+                            "value in indicator_values",
+            "value": "Modelschatting (EBLUP, %): gewogen gemiddelde van de directe schatting en de voorspelling uit "
+                     "registerkenmerken van het gebied / Model estimate (EBLUP, %): weighted mean of the direct "
+                     "estimate and the prediction from the area's register characteristics",
+            "ci_low": "Ondergrens 95%-interval: modelschatting - 1,96 x wortel(MSE), niet onder 0 / Lower 95% "
+                      "limit: EBLUP - 1.96 sqrt(MSE), not below 0",
+            "ci_high": "Bovengrens 95%-interval, niet boven 100 / Upper 95% limit, not above 100",
+            "direct_weight": "Gewicht van de directe schatting in de modelschatting (0-1) / Weight of the direct "
+                             "estimate in the model estimate (0-1)",
         },
     ),
     "equity_gaps": (

@@ -20,6 +20,7 @@ from pipelines.assets.indicators import INDICATOR_ASSETS
 from pipelines.assets.ingest import INGEST_ASSETS, source_completeness
 from pipelines.assets.phm_steps import PHM_STEP_ASSETS
 from pipelines.assets.publish import PUBLISH_ASSETS
+from pipelines.assets.small_area import SMALL_AREA_ASSETS
 from pipelines.assets.staging import STAGING_ASSETS, YEAR_STAGING_ASSETS
 from pipelines.automation import build_automation, job_tags
 from pipelines.config import ConfigError, Settings, load_regions
@@ -55,7 +56,7 @@ def region_assets(settings: Settings, years: dg.StaticPartitionsDefinition) -> l
     """Every asset of the pipeline, its keys, dependencies and checks under the region's prefix."""
     assets = [*partitioned_by_year([*INGEST_ASSETS, *YEAR_STAGING_ASSETS, *PHM_STEP_ASSETS], years),
               source_completeness, *[a for a in STAGING_ASSETS if a not in YEAR_STAGING_ASSETS],
-              *INDICATOR_ASSETS, *EVALUATION_ASSETS, *PUBLISH_ASSETS]
+              *INDICATOR_ASSETS, *SMALL_AREA_ASSETS, *EVALUATION_ASSETS, *PUBLISH_ASSETS]
     prefix = location_name(settings.region_code)
     prefixed = {key: key.with_prefix(prefix) for a in assets for key in a.keys}
     return [a.with_attributes(asset_key_replacements=prefixed) for a in assets]

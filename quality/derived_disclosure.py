@@ -91,6 +91,23 @@ def equity_findings(gaps: pl.DataFrame, cells: pl.DataFrame) -> list[Finding]:
     return _findings(reveals) + _findings(differs)
 
 
+def small_area_findings(estimates: pl.DataFrame, cells: pl.DataFrame) -> list[Finding]:
+    """Model estimates of a buurt or wijk whose direct cell is suppressed or missing (an EBLUP mixes in the
+    direct value: where that is protected, its mix must not appear), or that repeat another direct value."""
+    published = cells.filter(pl.col("stratum") == "totaal").select(
+        "indicator_id", "period", "area_code", "suppressed", "p_value")
+    rows = (estimates.join(published, on=["indicator_id", "period", "area_code"], how="left")
+            .with_columns(stratum=pl.lit("totaal"), hidden=pl.col("suppressed").fill_null(True)))
+    reveals = rows.filter(pl.col("hidden") & pl.col("value").is_not_null()).with_columns(
+        rule=pl.lit("derived_reveals"),
+        message=pl.lit("model estimate published although the direct cell is suppressed or missing"))
+    differs = rows.filter(~pl.col("hidden") & ~_same(pl.col("direct_value"), pl.col("p_value")).fill_null(True))
+    differs = differs.with_columns(
+        rule=pl.lit("derived_mismatch"),
+        message=pl.format("model row repeats direct value {}, the published cell shows {}", "direct_value", "p_value"))
+    return _findings(reveals) + _findings(differs)
+
+
 def scenario_findings(scenarios: pl.DataFrame, cells: pl.DataFrame, rounding_base: float,
                       segment_keys: dict[str, str]) -> tuple[list[Finding], pl.DataFrame]:
     """Scenario rows over a suppressed segment or whose derived numbers give back exact counts.

@@ -72,6 +72,14 @@ FROM equity_gaps
 WHERE period = (SELECT max(period) FROM equity_gaps) AND area_level IN ('regio', 'gemeente', 'wijk')
 """
 
+# Model-based survey estimates of the latest year for every wijk and buurt (the wijk page shows its own rows).
+SMALL_AREA = """
+SELECT s.indicator_id, c.name_nl, s.area_code, s.area_level, a.name AS area_name, a.parent_code, s.direct_value,
+       s.value, s.ci_low, s.ci_high, s.direct_weight
+FROM small_area_estimates s JOIN indicator_catalogue c USING (indicator_id) JOIN areas a USING (area_code)
+WHERE s.period = $period
+ORDER BY s.area_level = 'buurt', s.area_code, s.indicator_id
+"""
 EVALUATION = "SELECT * FROM evaluation_results ORDER BY intervention_id, indicator_id, method"
 
 QUALITY_COUNTS = """
@@ -124,6 +132,7 @@ class Published:
     run_id: str | None
     finished_at: datetime | None
     code_version: str | None
+    small_area: pl.DataFrame | None = None  # a publication from before the small-area model has none
 
 
 def key_indicators(catalogue: pl.DataFrame, present: set[str]) -> list[str]:
@@ -195,4 +204,6 @@ def read_published(con: duckdb.DuckDBPyConnection) -> Published:
         run_id=run_id,
         finished_at=finished_at,
         code_version=code_version,
+        small_area=(con.execute(SMALL_AREA, {"period": period}).pl().with_columns(name_nl=nl_text_expr(
+            pl.col("name_nl"))) if "small_area_estimates" in tables else None),
     )

@@ -373,6 +373,9 @@ def _page(region: Region, area: Area, template: Template, css: str, how_to_read:
     if not data.phm.filter(pl.col("kind").is_in(["segment", "opstapeling", "doelgroep"])).is_empty():
         page.add("populatie", "Segmenten, opstapeling en doelgroepen", _population(page, region, area))
     page.add("trends", "Trends", _trends(page, region, series))
+    if level == "wijk" and data.small_area is not None and data.small_area.height:  # indicators/small_area.py
+        own = data.small_area.filter((pl.col("area_code") == code) | (pl.col("parent_code") == code))
+        page.add("modelschattingen", "Modelschattingen enquête: wijk en buurten", sections.small_area(own))
     page.add("interventies", "Interventies: bereik en evaluatie", _interventions(page, region, area))
     if data.equity_gaps is not None:
         page.add(

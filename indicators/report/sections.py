@@ -414,3 +414,24 @@ def links(pages: pl.DataFrame) -> str:
 
 def residents_fact(residents: int | None) -> str:
     return "onbekend" if residents is None else nl_number(residents, 0)
+
+
+SMALL_AREA_NOTE = (
+    '<p class="note">Enquêtecijfers van een buurt rusten op enkele tientallen respondenten. De modelschatting '
+    "(Fay-Herriot) combineert het directe cijfer met een voorspelling uit registerkenmerken van het gebied "
+    "(laag inkomen, multimorbiditeit, depressie, Wmo, bijstand, kwetsbare ouderen), elk naar zijn "
+    "betrouwbaarheid: het gewicht zegt hoeveel van het directe cijfer erin zit. Het interval is smaller en "
+    "dichter bij de werkelijkheid (zie README, Modelschattingen). Alleen waar het directe cijfer gepubliceerd "
+    "is.</p>"
+)
+
+
+def small_area(rows: pl.DataFrame) -> str:
+    """Direct and model-based survey values of a wijk and its buurten, with the note on the model."""
+    if rows.is_empty():
+        return '<p class="note">Geen modelschattingen voor deze wijk (te weinig gepubliceerde buurtcijfers).</p>'
+    header = ["Gebied", "Indicator", "Direct (%)", "Model (%)", "95%-interval model", "Gewicht direct"]
+    cells = [escape_expr(pl.col("area_name")), escape_expr(pl.col("name_nl")),
+             nl_number_expr(pl.col("direct_value"), 1), nl_number_expr(pl.col("value"), 1),
+             interval("ci_low", "ci_high"), nl_number_expr(pl.col("direct_weight"), 2)]
+    return SMALL_AREA_NOTE + table(rows, header, cells, numeric=(2, 3, 5))

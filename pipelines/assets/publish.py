@@ -14,6 +14,7 @@ from indicators.report.render import render_report
 from pipelines.assets.evaluation import EQUITY, EVALUATION, TRENDS
 from pipelines.assets.indicators import PUBLISHED_VALUES, VALUES
 from pipelines.assets.phm_steps import SCENARIOS
+from pipelines.assets.small_area import SMALL_AREA
 from pipelines.assets.staging import AREAS, PERSON_YEAR_MART, SPINE
 from pipelines.checks import check_spec, to_result
 from pipelines.metadata import key_in, table_key, table_results
@@ -42,6 +43,8 @@ CANDIDATE_TABLES = {
     "candidate.evaluation_results": ("Evaluation of interventions, rounded.", [EVALUATION]),
     "candidate.impact_scenarios": ("Impact scenarios with small numbers hidden.", [SCENARIOS]),
     "candidate.trends": ("Trends, rounded.", [TRENDS]),
+    "candidate.small_area_estimates": ("Model-based buurt and wijk estimates where the direct cell is published.",
+                                       [SMALL_AREA, PUBLISHED_VALUES]),
     "candidate.quality_results": ("Check results of the run (refilled at publication).",
                                   []),
     "candidate.run_manifest": ("Input files, code and code-list versions of the run (refilled at publication).",
@@ -66,7 +69,8 @@ def _disclosure(con, policy: DisclosurePolicy, links: list[dict]) -> CheckOutcom
         table("SELECT * FROM indicators.indicator_values"), table("SELECT * FROM indicators.published_values"),
         table("SELECT area_code, area_level, parent_code FROM staging.areas"), policy, links,
         trends=table("SELECT * FROM indicators.trends"), equity_gaps=table("SELECT * FROM indicators.equity_gaps"),
-        impact_scenarios=table("SELECT * FROM candidate.impact_scenarios"))
+        impact_scenarios=table("SELECT * FROM candidate.impact_scenarios"),
+        small_area_estimates=table("SELECT * FROM indicators.small_area_estimates"))
     # A failing run publishes nothing, so the operator may see the exact counts that leak; a passing one
     # publishes this message in quality_results, which then is the summary alone (no count in it).
     worst = "; ".join(v.message for v in report.violations[:5])
@@ -78,7 +82,8 @@ def _disclosure(con, policy: DisclosurePolicy, links: list[dict]) -> CheckOutcom
 
 @dg.multi_asset(
     name="publish__publication_candidate", group_name="publish",
-    specs=[dg.AssetSpec(CANDIDATE, kinds={"duckdb"}, deps=[VALUES, EQUITY, EVALUATION, TRENDS, SCENARIOS, AREAS],
+    specs=[dg.AssetSpec(CANDIDATE, kinds={"duckdb"}, deps=[VALUES, EQUITY, EVALUATION, TRENDS, SCENARIOS, AREAS,
+                                                         SMALL_AREA],
                         description="The publication candidate: the aggregate contract tables in the warehouse "
                                     "schema `candidate`, checked for privacy and disclosure before anything is "
                                     "published."),

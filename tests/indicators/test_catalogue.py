@@ -133,3 +133,17 @@ def _cutoffs(entries: list[dict]) -> dict:
     names = {name for e in entries for v in e.values() if isinstance(v, str)
              for _, name, _, _ in string.Formatter().parse(v) if name}
     return dict.fromkeys(names, 1)
+
+
+def test_a_small_area_model_needs_a_survey_share(tmp_path):
+    # ph_roken of SMALL is an unweighted proportion (no survey sampling variance for a Fay–Herriot model);
+    # the key is appended as line 19, after the 18 lines of SMALL. One folder per text: the loader caches by file.
+    folders = [tmp_path / name for name in ("a", "b", "c")]
+    for folder in folders:
+        folder.mkdir()
+    message = error(folders[0], SMALL + "    small_area: fay_herriot\n")
+    assert "line 19: indicator ph_roken: small_area must be one of ['fay_herriot'] on a weighted_proportion" in message
+    survey = SMALL.replace("method: proportion", "method: weighted_proportion")
+    assert "got 'bayes'" in error(folders[1], survey + "    small_area: bayes\n")
+    (roken,) = load_catalogue({}, path=write(folders[2], survey + "    small_area: fay_herriot\n")).indicators
+    assert roken.small_area == "fay_herriot"

@@ -579,3 +579,27 @@ def test_attackers_bounds_always_contain_the_truth(buurten, hide):
                                                                                             strict=False) if h}
     report = attack(rows, [link("ind")], tree, hidden)
     assert not found(report, "audit_inconsistent") and not found(report, "inconsistent_link")
+
+
+def test_model_estimate_over_a_hidden_direct_cell_is_caught():
+    # buurt B: 2024 published (40 of 400, 10 %), 2023 hidden (3 persons). A model row for 2023 mixes the hidden
+    # direct value in; a model row for 2024 that repeats 12 % instead of the published 10 % is no published cell.
+    rows = [exact("ind", "B", "buurt", 40, 400), {**exact("ind", "B", "buurt", 3, 400), "period": 2023}]
+    links = [link("ind")]
+    published = publish(rows, links).with_columns(
+        **{c: pl.when(pl.col("period") == 2023).then(None).otherwise(pl.col(c))
+           for c in ("numerator", "denominator", "n", "value", "ci_low", "ci_high")},
+        suppressed=pl.col("suppressed") | (pl.col("period") == 2023))
+    model = pl.DataFrame([{"indicator_id": "ind", "period": 2023, "area_code": "B", "area_level": "buurt",
+                           "direct_value": 0.75, "value": 6.0},
+                          {"indicator_id": "ind", "period": PERIOD, "area_code": "B", "area_level": "buurt",
+                           "direct_value": 12.0, "value": 11.0}])
+    report = attack_publication(candidate(rows), published, areas(BUURT), {}, links, small_area_estimates=model)
+    assert [v.message for v in found(report, "derived_reveals")] == [
+        "ind 2023 B totaal: model estimate published although the direct cell is suppressed or missing"]
+    assert [v.message for v in found(report, "derived_mismatch")] == [
+        "ind 2024 B totaal: model row repeats direct value 12.0, the published cell shows 10.0"]
+    # the model row over the published cell, repeating its value, is allowed
+    fine = model.filter(pl.col("period") == PERIOD).with_columns(direct_value=pl.lit(10.0))
+    report = attack_publication(candidate(rows), published, areas(BUURT), {}, links, small_area_estimates=fine)
+    assert not found(report, "derived_reveals") and not found(report, "derived_mismatch")
