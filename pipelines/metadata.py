@@ -6,6 +6,7 @@ import dagster as dg
 import polars as pl
 
 from transforms.sql import model_inputs, sql_path
+from transforms.warehouse import LOG_TABLES
 
 
 def markdown_table(frame: pl.DataFrame, max_rows: int = 20) -> dg.MetadataValue:
@@ -27,8 +28,9 @@ def table_key(table: str) -> dg.AssetKey:
 
 def sql_deps(*tables: str) -> list[dg.AssetKey]:
     """The assets the SQL files of `tables` read (transforms/sql/<schema>/<table>.sql), the tables themselves
-    excluded: an asset's lineage comes from its SQL, not from a list kept beside it."""
-    inputs = set().union(*(model_inputs(t) for t in tables)) - set(tables)
+    excluded: an asset's lineage comes from its SQL, not from a list kept beside it. The logs (LOG_TABLES) are
+    no asset's and so no dependency."""
+    inputs = set().union(*(model_inputs(t) for t in tables)) - set(tables) - set(LOG_TABLES)
     return [table_key(t) for t in sorted(inputs)]
 
 

@@ -1,4 +1,7 @@
-"""The SQL of every warehouse model, one file per table: `transforms/sql/<schema>/<table>.sql`.
+"""The SQL of every warehouse model, one file per table: `<package>/sql/<schema>/<table>.sql`.
+
+Models live beside the package that runs them: `transforms/sql/` (staging and marts), `indicators/sql/`
+(the publication candidate).
 
 A model's file holds the SELECT that builds its table; the table's name is the file's, so the writer needs
 no regex to find it, and the tables a model reads (`tables_read`) are its asset's dependencies: lineage is
@@ -13,6 +16,7 @@ import re
 from pathlib import Path
 
 SQL_DIR = Path(__file__).parent / "sql"
+SQL_DIRS = (SQL_DIR, Path(__file__).parents[1] / "indicators" / "sql")
 # the schemas of warehouse.duckdb (transforms/warehouse.py: SCHEMAS); a qualified name in one of them is a table
 WAREHOUSE_SCHEMAS = ("meta", "ref", "raw", "quarantine", "staging", "marts", "indicators", "quality", "candidate")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -24,9 +28,10 @@ _QUALIFIED = re.compile(r"(?<![\w.])(" + "|".join(WAREHOUSE_SCHEMAS) + r")\.([A-
 
 
 def sql_path(table: str) -> Path:
-    """The file of model `schema.table`."""
+    """The file of model `schema.table` (in the first SQL folder that has it; else where transforms keeps it)."""
     schema, name = table.split(".")
-    return SQL_DIR / schema / f"{name}.sql"
+    found = [d / schema / f"{name}.sql" for d in SQL_DIRS if (d / schema / f"{name}.sql").exists()]
+    return found[0] if found else SQL_DIR / schema / f"{name}.sql"
 
 
 @functools.cache
@@ -61,7 +66,7 @@ def tables_read(sql: str) -> set[str]:
 
 def model_tables() -> list[str]:
     """Every model with a SQL file, as `schema.table`."""
-    return sorted(f"{p.parent.name}.{p.stem}" for p in SQL_DIR.glob("*/*.sql"))
+    return sorted(f"{p.parent.name}.{p.stem}" for d in SQL_DIRS for p in d.glob("*/*.sql"))
 
 
 def model_inputs(table: str) -> set[str]:

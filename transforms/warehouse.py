@@ -7,6 +7,9 @@ from collections.abc import Sequence
 import duckdb
 
 SCHEMAS = ("meta", "ref", "raw", "quarantine", "staging", "marts", "indicators", "quality", "candidate")
+# Append-only logs, not models: every raw/<source> asset logs its files, every check its outcome, so no one
+# asset owns them (docs/architecture.md, "The warehouse: every table an asset").
+LOG_TABLES = ("meta.ingest_files", "quality.check_results")
 
 
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:

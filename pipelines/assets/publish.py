@@ -17,7 +17,7 @@ from pipelines.assets.phm_steps import SCENARIOS
 from pipelines.assets.small_area import SMALL_AREA
 from pipelines.assets.staging import AREAS, PERSON_YEAR_MART, SPINE
 from pipelines.checks import check_spec, to_result
-from pipelines.metadata import key_in, table_key, table_results
+from pipelines.metadata import key_in, table_results, table_spec
 from pipelines.provenance import code_version
 from pipelines.resources import PhmConfig
 from quality.disclosure_audit import attack_publication
@@ -33,22 +33,19 @@ EXPECTATIONS = dg.AssetKey(["quality", "expectations"])
 MONITORING = dg.AssetKey(["publish", "monitoring"])
 # the tables of the candidate; the gate itself is `publish/publication_candidate`, the key its checks carry in
 # the published quality_results, so the tables are further specs of the same step
-CANDIDATE_TABLES = {
-    "candidate.indicator_values": ("Published values: rounded counts, values and intervals of the indicators.",
-                                   [PUBLISHED_VALUES]),
-    "candidate.areas": ("Areas with names, parents and rounded residents.", [AREAS]),
+CANDIDATE_TABLES = {  # table: (description, dependencies beyond those its SQL names)
+    "candidate.indicator_values": ("Published values: rounded counts, values and intervals of the indicators.", []),
+    "candidate.areas": ("Areas with names, parents and rounded residents.", []),
     "candidate.indicator_catalogue": ("The catalogue as published, with the strata of every indicator.",
-                                      [PUBLISHED_VALUES]),
-    "candidate.equity_gaps": ("Equity gaps, rounded.", [EQUITY]),
-    "candidate.evaluation_results": ("Evaluation of interventions, rounded.", [EVALUATION]),
-    "candidate.impact_scenarios": ("Impact scenarios with small numbers hidden.", [SCENARIOS]),
-    "candidate.trends": ("Trends, rounded.", [TRENDS]),
+                                      [PUBLISHED_VALUES]),  # built in Python from the catalogue
+    "candidate.equity_gaps": ("Equity gaps, rounded.", []),
+    "candidate.evaluation_results": ("Evaluation of interventions, rounded.", []),
+    "candidate.impact_scenarios": ("Impact scenarios with small numbers hidden.", []),
+    "candidate.trends": ("Trends, rounded.", []),
     "candidate.small_area_estimates": ("Model-based buurt and wijk estimates where the direct cell is published.",
-                                       [SMALL_AREA, PUBLISHED_VALUES]),
-    "candidate.quality_results": ("Check results of the run (refilled at publication).",
-                                  []),
-    "candidate.run_manifest": ("Input files, code and code-list versions of the run (refilled at publication).",
-                               []),
+                                       []),
+    "candidate.quality_results": ("Check results of the run (refilled at publication).", []),
+    "candidate.run_manifest": ("Input files, code and code-list versions of the run (refilled at publication).", []),
 }
 
 
@@ -87,8 +84,7 @@ def _disclosure(con, policy: DisclosurePolicy, links: list[dict]) -> CheckOutcom
                         description="The publication candidate: the aggregate contract tables in the warehouse "
                                     "schema `candidate`, checked for privacy and disclosure before anything is "
                                     "published."),
-           *(dg.AssetSpec(table_key(t), kinds={"duckdb"}, deps=deps, description=text)
-             for t, (text, deps) in CANDIDATE_TABLES.items())],
+           *(table_spec(t, text, deps) for t, (text, deps) in CANDIDATE_TABLES.items())],
     check_specs=[check_spec(CANDIDATE, "privacy", "no pseudonym, person-level row, event date or small cell"),
                        check_spec(CANDIDATE, "disclosure_policy", "independent audit of the disclosure policy"),
                        check_spec(CANDIDATE, "run_to_run_values", "a value of a year published before moves only "

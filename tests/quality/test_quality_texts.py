@@ -7,13 +7,13 @@ import re
 
 import duckdb
 
-from indicators.candidate import QUALITY_SQL
 from indicators.published_schema import TABLES
 from pipelines.config import REPO_ROOT
 from quality import checks
 from quality.descriptions import DESCRIPTIONS, SUITES, description, nl_number
 from quality.expectations.suites import SUITE_NAMES
 from quality.outcomes import record
+from transforms.sql import load_sql
 
 PIPELINES = REPO_ROOT / "pipelines"
 
@@ -57,7 +57,8 @@ def test_dutch_texts_are_recorded_and_published():
     con = kaiser_warehouse()
     record(con, "run-1", checks.kaiser_pyramid(con))
     con.execute("CREATE SCHEMA candidate")
-    con.execute(QUALITY_SQL, ["run-1"])
+    con.execute(f"CREATE OR REPLACE TABLE candidate.quality_results AS {load_sql('candidate.quality_results')}",
+                ["run-1"])
     row = con.execute("SELECT check_name, description_nl, message_nl FROM candidate.quality_results").fetchone()
     assert row[0] == "kaiser_pyramid" and row[1] == DESCRIPTIONS["kaiser_pyramid"] and "63,9%" in row[2]
     published = TABLES["quality_results"][1]
