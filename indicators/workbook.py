@@ -38,6 +38,7 @@ from indicators.report.labels import (
     nl_number_expr,
     nl_text_expr,
 )
+from indicators.report.sections import ESTIMANDS
 
 QUINTUPLE_AIMS = ["population_health", "experienced_quality", "costs", "professional_wellbeing", "health_equity"]
 PHM_SHEET = "Segmenten en opstapeling"
@@ -319,13 +320,14 @@ def _evaluation_sheet(con: duckdb.DuckDBPyConnection, catalogue: pl.DataFrame) -
     frame = frame.with_columns(pl.col("indicator").fill_null(pl.col("indicator_id")),
                                pl.col("decimals").fill_null(decimals_for(None)))
     frame = frame.with_columns(
-        *(rounded(pl.col(c), pl.col("decimals")) for c in ("estimate", "ci_low", "ci_high")),
+        *(rounded(pl.col(c), pl.col("decimals")) for c in ("estimate", "ci_low", "ci_high", "mde")),
         interventie=words.str.slice(0, 1).str.to_uppercase() + words.str.slice(1),
         methode=pl.col("method").replace_strict(EVALUATION_METHODS, default=pl.col("method")),
         voor=pl.col("periods").str.extract("pre " + years, 1),
         na=pl.col("periods").str.extract("post " + years, 1),
         uitkomst=pl.col("status").replace_strict(EVALUATION_STATUS, default=pl.col("status")),
         voorbehoud=pl.col("caveat").str.split(" / ").list.first(),
+        geschat_voor=pl.col("estimand").replace_strict(ESTIMANDS, default=pl.col("estimand")),
         not_estimable=pl.col("status") == "not_estimable",
     ).sort("intervention_id", "method")
     return Sheet("Evaluatie interventies", "Verschil-in-verschillen per interventie: hoeveel de uitkomst in de "
@@ -333,9 +335,11 @@ def _evaluation_sheet(con: duckdb.DuckDBPyConnection, catalogue: pl.DataFrame) -
                  "effect.", frame,
                  [Column("Interventie", "interventie", width=20), Column("Uitkomst", "indicator"),
                   Column("Eenheid", "eenheid", width=10), Column("Methode", "methode", width=50),
+                  Column("Geschat voor", "geschat_voor", width=30),
                   Column("Geschat verschil", "estimate", "decimals", "not_estimable", 12),
                   Column("Ondergrens", "ci_low", "decimals", None, 11),
                   Column("Bovengrens", "ci_high", "decimals", None, 11),
+                  Column("Kleinste aantoonbare effect (80% kans)", "mde", "decimals", None, 14),
                   Column("Interventiegroep (gebieden of deelnemers)", "n_areas_treated", 0, None, 14),
                   Column("Vergelijkingsgroep (gebieden of personen)", "n_areas_comparison", 0, None, 14),
                   Column("Jaren voor de start", "voor", width=14), Column("Jaren na de start", "na", width=14),

@@ -85,14 +85,16 @@ class Sampler:
         return cpu, max(s[2] for s in [*before, *inside, *after])
 
 
-def stage_usage(settings, instance: dg.DagsterInstance, run_id: str, sampler: Sampler) -> dict[str, dict]:
-    """Wall seconds, CPU seconds and peak RSS per stage, from the Dagster step events of the run."""
+def stage_usage(settings, instance: dg.DagsterInstance, run_id: str, sampler: Sampler
+                ) -> tuple[dict[str, dict], dict[str, float]]:
+    """Wall seconds, CPU seconds and peak RSS per stage, and wall seconds per step, from the run's step events."""
     from pipelines.definitions import build_definitions
 
     groups = {dg.AssetKey(key.path[1:]).to_python_identifier(): spec.group_name  # step keys have no region prefix
               for key, spec in ((s.key, s) for s in build_definitions(settings).resolve_all_asset_specs())}
     starts = {}
     usage = defaultdict(lambda: {"wall": 0.0, "cpu": 0.0, "peak_mb": 0.0})
+    steps = {}
     for record in instance.all_logs(run_id):
         event = record.dagster_event
         if event is None or event.step_key is None:
@@ -107,7 +109,8 @@ def stage_usage(settings, instance: dg.DagsterInstance, run_id: str, sampler: Sa
             usage[stage]["wall"] += record.timestamp - start
             usage[stage]["cpu"] += cpu
             usage[stage]["peak_mb"] = max(usage[stage]["peak_mb"], peak)
-    return dict(usage)
+            steps[step] = record.timestamp - start
+    return dict(usage), steps
 
 
 def pipeline_core_indicators(settings) -> float:
@@ -135,8 +138,9 @@ def measure_run(config: Path) -> dict:
         wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     if not outcome.success:
         raise SystemExit(f"run failed: {outcome.failures}")
-    return {"wall": wall, "cpu": cpu, "peak_mb": max(s[2] for s in sampler.samples),
-            "stages": stage_usage(settings, instance, outcome.run_id, sampler)}
+    stages, steps = stage_usage(settings, instance, outcome.run_id, sampler)
+    return {"wall": wall, "cpu": cpu, "peak_mb": max(s[2] for s in sampler.samples), "stages": stages,
+            "steps": steps}
 
 
 def bench(size: int, root: Path) -> dict:
@@ -168,6 +172,7 @@ def bench(size: int, root: Path) -> dict:
         "size": size, "residents": residents, "generation_s": round(generation, 1), "run_wall_s": round(wall, 1),
         "run_cpu_s": round(cpu, 1), "run_peak_mb": round(run["peak_mb"]),
         "stages": {k: {m: round(v, 1 if m != "peak_mb" else None) for m, v in u.items()} for k, u in stages.items()},
+        "slowest_steps": {k: round(v, 1) for k, v in sorted(run["steps"].items(), key=lambda kv: -kv[1])[:10]},
         "pandas_core_s": round(pandas_seconds, 2), "pandas_reading_s": round(reading_seconds, 2),
         "pipeline_core_s": round(core_seconds, 2),
         "core_ratio": round(pandas_seconds / core_seconds, 1), **compare_cells(ours, theirs),
@@ -213,6 +218,10 @@ def tables(results: list[dict]) -> str:
                      f"{r['cells_compared']:,} | {r['cells_only_pipeline']} / {r['cells_only_pandas']} | "
                      f"{r['max_abs_diff_multimorbid_pp']:.2g} | "
                      f"{r['max_abs_diff_k10_pp']:.2g} | {r['max_abs_diff_cost_eur']:.2g} |")
+    lines += ["", "The ten slowest steps (wall s): what to look at first when a size gets slower.", ""]
+    for r in results:
+        steps = ", ".join(f"{k} {v}" for k, v in r.get("slowest_steps", {}).items())
+        lines.append(f"- {r['residents']:,}: {steps}")
     return "\n".join(lines)
 
 
