@@ -7,10 +7,11 @@ to the audit that checks it. Kept free of heavy imports: the configuration loade
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
+
+from quality.thresholds import refuse_unknown
 
 WHOLE_NUMBERS = ("min_count", "min_denominator", "min_respondents", "min_cost_persons", "rounding_base",
                  "protection_width", "min_units")
@@ -49,12 +50,7 @@ class DisclosurePolicy:
     def from_mapping(cls, mapping: Mapping[str, Any] | None) -> DisclosurePolicy:
         """The policy from the `[disclosure]` table; missing keys keep their default, unknown keys fail."""
         mapping = dict(mapping or {})
-        known = [f.name for f in fields(cls)]
-        for key in mapping:
-            if key not in known:
-                close = difflib.get_close_matches(key, known, n=1)
-                raise ValueError(f"disclosure.{key} is not a disclosure setting"
-                                 f"{f' (did you mean {close[0]}?)' if close else ''}; expected one of {sorted(known)}")
+        refuse_unknown(mapping, [f.name for f in fields(cls)], "disclosure", "a disclosure setting")
         return cls(**mapping)
 
     def as_dict(self) -> dict[str, float]:

@@ -15,6 +15,16 @@ from typing import Any
 SHARES = ("min_linkage_coverage", "max_quarantine_share")
 
 
+def refuse_unknown(mapping: Mapping[str, Any], known: list[str], table: str, noun: str) -> None:
+    """A key of a phm.toml table that is not a setting fails by name, with the nearest known key: a misspelt
+    threshold must not fall back to its default unnoticed."""
+    for key in mapping:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            raise ValueError(f"{table}.{key} is not {noun}"
+                             f"{f' (did you mean {close[0]}?)' if close else ''}; expected one of {sorted(known)}")
+
+
 @dataclass(frozen=True)
 class CheckThresholds:
     """Thresholds of the blocking checks (`quality/checks.py`, `quality/run_to_run.py`)."""
@@ -41,10 +51,5 @@ class CheckThresholds:
     def from_mapping(cls, mapping: Mapping[str, Any] | None) -> CheckThresholds:
         """The thresholds from the `[checks]` table; missing keys keep their default, unknown keys fail."""
         mapping = dict(mapping or {})
-        known = [f.name for f in fields(cls)]
-        for key in mapping:
-            if key not in known:
-                close = difflib.get_close_matches(key, known, n=1)
-                raise ValueError(f"checks.{key} is not a check threshold"
-                                 f"{f' (did you mean {close[0]}?)' if close else ''}; expected one of {sorted(known)}")
+        refuse_unknown(mapping, [f.name for f in fields(cls)], "checks", "a check threshold")
         return cls(**mapping)
