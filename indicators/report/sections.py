@@ -420,9 +420,9 @@ SMALL_AREA_NOTE = (
     '<p class="note">Enquêtecijfers van een buurt rusten op enkele tientallen respondenten. De modelschatting '
     "(Fay-Herriot) combineert het directe cijfer met een voorspelling uit registerkenmerken van het gebied "
     "(laag inkomen, multimorbiditeit, depressie, Wmo, bijstand, kwetsbare ouderen), elk naar zijn "
-    "betrouwbaarheid: het gewicht zegt hoeveel van het directe cijfer erin zit. Het interval is smaller en "
-    "dichter bij de werkelijkheid (zie README, Modelschattingen). Alleen waar het directe cijfer gepubliceerd "
-    "is.</p>"
+    "betrouwbaarheid: het gewicht zegt hoeveel van het directe cijfer erin zit. Het interval is smaller; in "
+    "een controle op proefgegevens lag de modelschatting dichter bij de werkelijke waarde dan het directe "
+    "cijfer. Een modelschatting staat er alleen waar het directe cijfer gepubliceerd is.</p>"
 )
 
 
