@@ -109,7 +109,7 @@ def write_one(root: Path, file: CbsFile, frame: pl.DataFrame, last_year: int) ->
     else:
         labels = [COLUMN_LABELS.get(c) or (f"Zorgkosten {c[4:].lower()}" if c.startswith("ZVWK") else c)
                   for c in frame.columns]
-        pyreadstat.write_sav(frame.to_pandas(), str(path), column_labels=labels,
+        pyreadstat.write_sav(frame, str(path), column_labels=labels,
                              variable_value_labels=_value_labels(frame, file))
     entry = {"file": file.name, "year": file.year, "version": file.version, "rows": frame.height,
              "format": file.ext, "path": relative}
