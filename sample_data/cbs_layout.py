@@ -297,9 +297,7 @@ def _wlz_years(wlz: pl.DataFrame, years: list[int]) -> pl.DataFrame:
                          "_ye": [int(year_end(y)) for y in years]})
     grid = grid.with_columns(_from=pl.when(pl.col("_year") == years[0]).then(pl.lit(-(2**40)))
                              .otherwise(pl.col("_ys")))
-    rows = spells.join(grid, how="cross").filter((pl.col("_s") <= pl.col("_ye")) & (pl.col("_u") >= pl.col("_ys"))
-                                                 | ((pl.col("_year") == years[0]) & (pl.col("_s") < pl.col("_ys"))
-                                                    & (pl.col("_u") >= pl.col("_s"))))
+    rows = spells.join(grid, how="cross").filter((pl.col("_s") <= pl.col("_ye")) & (pl.col("_u") >= pl.col("_ys")))
     rows = rows.with_columns(_days=(pl.min_horizontal("_u", "_ye") - pl.max_horizontal("_s", "_from") + 1)
                              .clip(lower_bound=0))
     rows = rows.sort("_spell", "_year").with_columns(

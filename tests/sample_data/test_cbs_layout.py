@@ -196,3 +196,17 @@ def test_value_labels_and_other_sources(written):
     assert gp["EINDDATUM"].null_count() == frames["gp_episodes"]["end_date"].null_count()
     wmo = sav(root, "WMOBUS/WMO2024BUSV1.sav")
     assert sorted(wmo["WMOIDARRANGEMENT"].to_list()) == sorted(frames["wmo"]["provision_id"].to_list())
+
+
+def test_medicijntab_sav_and_parquet_copy(tmp_path):
+    from sample_data.cbs_files import CbsFile, write_one
+
+    # person 0: two ATC4 codes in 2023, one in 2024; person 5: one code in 2023
+    medicines = pl.DataFrame({"_person": [0, 0, 5, 0], "year": [2023, 2023, 2023, 2024],
+                              "atc4": ["C10A", "A10B", "N06A", "C10A"]})
+    entry = write_one(tmp_path, CbsFile("MEDICIJNTAB", 2023), cbs_layout.medicijn(medicines, 2023), 2023)
+    assert entry["path"] == "MEDICIJNTAB/2023/MEDICIJN2023TABV1.sav" and entry["rows"] == 3
+    from_sav = sav(tmp_path, entry["path"])
+    from_parquet = pl.read_parquet(tmp_path / entry["parquet_copy"])
+    assert from_sav.equals(from_parquet)
+    assert from_sav.rows() == [("R", "100000001", "A10B"), ("R", "100000001", "C10A"), ("R", "100000006", "N06A")]
