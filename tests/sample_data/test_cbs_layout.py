@@ -210,3 +210,27 @@ def test_medicijntab_sav_and_parquet_copy(tmp_path):
     from_parquet = pl.read_parquet(tmp_path / entry["parquet_copy"])
     assert from_sav.equals(from_parquet)
     assert from_sav.rows() == [("R", "100000001", "A10B"), ("R", "100000001", "C10A"), ("R", "100000006", "N06A")]
+
+
+def test_household_sex_birth_year_and_death_on_the_spine(written):
+    root, _, _, frames = written
+    codes = {"1": "eenpersoons", "2": "paar_zonder_kinderen", "3": "paar_zonder_kinderen", "4": "paar_met_kinderen",
+             "5": "paar_met_kinderen", "6": "eenouder", "7": "overig", "8": "institutioneel"}
+    households = sav(root, "GBAHUISHOUDENSBUS/GBAHUISHOUDENS2024BUSV1.sav")
+    persons = sav(root, "GBAPERSOONTAB/GBAPERSOON2024TABV2.sav")
+    deaths = sav(root, "GBAOVERLIJDENTAB/GBAOVERLIJDEN2024TABV1.sav")
+    pop = native(frames, "population")
+    for year in YEARS:
+        day = f"{year}0101"
+        covering = households.filter((pl.col("DATUMAANVANGHH") <= day) & (pl.col("DATUMEINDEHH") >= day))
+        chosen = covering.sort("DATUMAANVANGHH").group_by("RINPERSOON").last()
+        spine = (chosen.join(persons, on=["RINPERSOONS", "RINPERSOON"])
+                 .join(deaths, on=["RINPERSOONS", "RINPERSOON"], how="left")
+                 .select(person().alias("_person"),
+                         pl.col("GBAGEBOORTEJAAR").cast(pl.Int64).alias("birth_year"),
+                         pl.col("GBAGESLACHT").replace_strict({"1": "M", "2": "V"}).alias("sex"),
+                         pl.col("TYPHH").replace_strict(codes).alias("household_type"),
+                         pl.when(pl.col("GBADatumOverlijden").str.slice(0, 4) == str(year))
+                         .then(pl.col("GBADatumOverlijden").str.to_date("%Y%m%d")).alias("death_date")))
+        want = pop.filter(pl.col("year") == year).select("_person", "birth_year", "sex", "household_type", "death_date")
+        assert spine.sort("_person").equals(want.sort("_person"))
