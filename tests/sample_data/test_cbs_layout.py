@@ -234,3 +234,19 @@ def test_household_sex_birth_year_and_death_on_the_spine(written):
                          .then(pl.col("GBADatumOverlijden").str.to_date("%Y%m%d")).alias("death_date")))
         want = pop.filter(pl.col("year") == year).select("_person", "birth_year", "sex", "household_type", "death_date")
         assert spine.sort("_person").equals(want.sort("_person"))
+
+
+def test_cli_writes_the_cbs_layout_into_the_data_folder(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+    from tests.regions import write_config
+
+    config = write_config(tmp_path / "phm.toml", tmp_path / "data", ["GM0399"], [2024])
+    wrong = CliRunner().invoke(app, ["generate", "--config", str(config), "--layout", "cbs"])
+    assert wrong.exit_code == 2 and "cbs_microdata" in wrong.output
+    result = CliRunner().invoke(app, ["generate", "--config", str(config), "--scale", "0.02",
+                                      "--layout", "cbs_microdata"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "data" / "cbs" / "GBAPERSOONTAB" / "GBAPERSOON2024TABV2.sav").is_file()
+    assert not (tmp_path / "data" / "landing").exists()   # the native landing folder is left alone
