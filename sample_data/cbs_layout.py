@@ -74,12 +74,12 @@ def gbapersoon(people) -> pl.DataFrame:
     person = np.arange(len(people))
     month = (np.asarray(people.birth_day, dtype="datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12) + 1
     return pl.DataFrame({
-        "RINPERSOONS": pl.Series(["R"]).gather(np.zeros(len(person), dtype=np.int64)),
+        "RINPERSOONS": pl.repeat("R", len(person), eager=True),
         "RINPERSOON": rin(person),
         "GBAGESLACHT": pl.Series(["1", "2"]).gather(people.female.astype(np.int64)),
         "GBAGEBOORTEJAAR": pl.Series(people.birth_year.astype(np.int64)).cast(pl.Utf8),
         "GBAGEBOORTEMAAND": pl.Series(month).cast(pl.Utf8).str.zfill(2),
-        "GBAGEBOORTEDAG": pl.Series(["01"]).gather(np.zeros(len(person), dtype=np.int64)),
+        "GBAGEBOORTEDAG": pl.repeat("01", len(person), eager=True),
     })
 
 
@@ -126,11 +126,11 @@ def address_spells(rng: np.random.Generator, people) -> pl.DataFrame:
 def gbaadresobject(spells: pl.DataFrame) -> pl.DataFrame:
     """GBAADRESOBJECTBUS: the address spells with CBS keys; an open end is 88888888."""
     return pl.DataFrame({
-        "RINPERSOONS": pl.Series(["R"]).gather(np.zeros(spells.height, dtype=np.int64)),
+        "RINPERSOONS": pl.repeat("R", spells.height, eager=True),
         "RINPERSOON": rin(spells["_person"].to_numpy()),
         "GBADATUMAANVANGADRESHOUDING": ymd(spells["_start"].to_numpy()),
         "GBADATUMEINDEADRESHOUDING": ymd(spells["_end"].to_numpy(), OPEN_BUS),
-        "SOORTOBJECTNUMMER": pl.Series(["I"]).gather(np.zeros(spells.height, dtype=np.int64)),
+        "SOORTOBJECTNUMMER": pl.repeat("I", spells.height, eager=True),
         "RINOBJECTNUMMER": (spells["_object"] + OBJECT_OFFSET).cast(pl.Utf8),
     })
 
@@ -148,7 +148,7 @@ def vslgwb(rng: np.random.Generator, spells: pl.DataFrame, buurt_codes: np.ndarr
     start, end = spells["_start"].to_numpy(), spells["_end"].to_numpy()
     digits = pl.Series([str(c)[2:] for c in buurt_codes]).gather(buurt_of)
     columns: dict[str, pl.Series] = {
-        "SOORTOBJECTNUMMER": pl.Series(["I"]).gather(np.zeros(n_obj, dtype=np.int64)),
+        "SOORTOBJECTNUMMER": pl.repeat("I", n_obj, eager=True),
         "RINOBJECTNUMMER": (pl.Series(np.arange(n_obj)) + OBJECT_OFFSET).cast(pl.Utf8),
     }
     for year in years:
@@ -191,7 +191,7 @@ def gbahuishoudens(rng: np.random.Generator, people, population: pl.DataFrame) -
     flat = [c for t in vocab for c in choices[t]]
     first_code = np.concatenate([[0], np.cumsum(n_codes)[:-1]])
     return pl.DataFrame({
-        "RINPERSOONS": pl.Series(["R"]).gather(np.zeros(len(run), dtype=np.int64)),
+        "RINPERSOONS": pl.repeat("R", len(run), eager=True),
         "RINPERSOON": rin(p),
         "DATUMAANVANGHH": ymd(start),
         "DATUMEINDEHH": ymd(end, OPEN_BUS),
@@ -216,7 +216,7 @@ def inha(rng: np.random.Generator, population: pl.DataFrame, year: int) -> pl.Da
     negative = np.where(rng.random(part.height) < INCOME_UNKNOWN_SHARE, -2, -1)
     percentile = np.where(np.isnan(q), negative, 20 * (np.nan_to_num(q, nan=1) - 1) + draw).astype(np.int64)
     return pl.DataFrame({
-        "RINPERSOONSHKW": pl.Series(["R"]).gather(np.zeros(part.height, dtype=np.int64)),
+        "RINPERSOONSHKW": pl.repeat("R", part.height, eager=True),
         "RINPERSOONHKW": rin(part["_person"].to_numpy(), "RINPERSOONHKW"),
         "INHP100HBEST": percentile.astype(float),
     })
