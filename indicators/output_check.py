@@ -115,9 +115,9 @@ def write_output_check(published_db: Path, target: Path, policy: DisclosurePolic
         for plan in plans:
             cols = ", ".join(f'"{name}"' for name, _, _ in plan.columns)
             path = target / f"{plan.table}.csv"
-            con.execute(f"COPY (SELECT {cols} FROM {plan.table} ORDER BY ALL) TO '{path}' (FORMAT csv, HEADER true)")
-            written[path.name] = path
             frames[plan.table] = con.execute(f"SELECT {cols} FROM {plan.table} ORDER BY ALL").pl()
+            frames[plan.table].write_csv(path)
+            written[path.name] = path
         description = description_frame(plans)
         description.write_csv(target / DESCRIPTION)
         written[DESCRIPTION] = target / DESCRIPTION

@@ -34,7 +34,6 @@ LEADING_ZERO = r"^0[0-9]{8}$"
 NINE_DIGIT_WHOLE = r"^[0-9]{9}(\.0+)?$"
 ALLOWED_SUFFIXES = {".csv", ".xlsx", ".md"}
 REQUIRED = (DESCRIPTION, README, NOTE)
-_CELL = re.compile(r'<c r="([A-Z]+)([0-9]+)"([^>]*?)(?:/>|>(.*?)</c>)', re.DOTALL)
 
 
 @dataclass
@@ -106,19 +105,20 @@ def _scan_xlsx(path: Path, tally: _Tally) -> None:
         for sheet in sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")):
             where, header = f"{path.name}:{sheet.rsplit('/', 1)[-1]}", {}
             for piece in _sheet_rows(zf, sheet):
-                cells = pl.DataFrame(_CELL.findall(piece), schema=["col", "row", "attrs", "body"], orient="row")
+                # one element per cell: literal splits and short anchored patterns, no capture over the whole XML
+                parts = (pl.Series("c", [piece]).str.split("<c ").explode().slice(1).str.splitn(">", 2)
+                         .struct.rename_fields(["head", "rest"]).struct.unnest())
+                head = pl.col("head")
+                number = pl.col("rest").str.extract(r"<(?:t|v)(?: [^>]*)?>([^<]*)<", 1)  # first text run or <v>
+                cells = parts.select(
+                    col=head.str.extract(r'^r="([A-Z]+)', 1), row=head.str.extract(r'^r="[A-Z]+([0-9]+)"', 1),
+                    text=head.str.contains(r't="(inlineStr|s|str)"'),
+                    index=pl.when(head.str.contains('t="s"', literal=True)).then(number.cast(pl.Int64, strict=False)),
+                    value=number).filter(pl.col("col").is_not_null())
                 if cells.is_empty():
                     continue
-                body = pl.col("body")
-                inline = body.str.extract_all(r"<t[^>]*>[^<]*</t>").list.join("").str.replace_all(r"<[^>]*>", "")
-                number = body.str.extract(r"<v>([^<]*)</v>", 1)
-                cells = cells.with_columns(index=pl.when(pl.col("attrs").str.contains('t="s"'))
-                                           .then(number.cast(pl.Int64, strict=False))).join(
-                    shared, on="index", how="left")
-                cells = cells.with_columns(
-                    text=pl.col("attrs").str.contains('t="(inlineStr|s|str)"'),
-                    value=pl.when(pl.col("attrs").str.contains('t="inlineStr"')).then(inline)
-                    .when(pl.col("index").is_not_null()).then(pl.col("shared")).otherwise(number))
+                cells = cells.join(shared, on="index", how="left").with_columns(
+                    value=pl.when(pl.col("index").is_not_null()).then(pl.col("shared")).otherwise(pl.col("value")))
                 first = cells.filter(pl.col("row") == "1")
                 for col, value in first.select("col", "value").iter_rows():
                     header[col] = value or col
