@@ -2,7 +2,7 @@
 
 Output leaves CBS Remote Access only after CBS checks it by hand: aggregate tables only, no keys, no minimum
 or maximum values, every variable documented, and the disclosure rules stated (CBS, "Output guidelines" of
-Remote Access; /work/shared/reference/cbs_microdata_layouts.md). This module writes that folder from the
+Remote Access; docs/cbs_microdata.md, "Output"). This module writes that folder from the
 published `monitoring.duckdb` alone, like the other exports (docs/architecture.md, "Publication, exports and
 report"):
 

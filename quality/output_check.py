@@ -1,7 +1,7 @@
 """The blocking check on `published/output_check/`: nothing in it that CBS's output check would refuse.
 
 CBS releases output from Remote Access only when it holds no keys, no minima or maxima, and documents every
-variable (/work/shared/reference/cbs_microdata_layouts.md, "Output leaves RA only after CBS checks it"). The
+variable (docs/cbs_microdata.md, "Output"; README, "Running on CBS microdata"). The
 writer (`indicators/output_check.py`) leaves such columns out; this check reads back every file it wrote, as an
 outsider would, so a later change that lets one in fails the run. Per column of every CSV and XLSX sheet:
 
