@@ -157,6 +157,6 @@ def scan_output_folder(folder: Path) -> CheckOutcome:
     found = tally.findings
     return CheckOutcome(
         "output_check", "publish/output_check", "error", "conformance", not found, f"{len(found)} finding(s)", "0",
-        "; ".join(found[:10]) or f"{len(files)} files of {folder.name}/ hold no key, no RIN-like or pseudonym-like "
+        "; ".join(found[:10]) or f"{len(files)} files of the output folder hold no key, no RIN-like or pseudonym-like "
                                  "string, no minimum or maximum, and every CSV column is described",
         message_nl=(f"{len(found)} bevinding(en) in de uitvoer voor de CBS-outputcontrole" if found else ""))
