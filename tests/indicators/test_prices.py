@@ -127,3 +127,23 @@ def test_the_report_shows_nominal_and_real_change_apart():
     assert "Verandering 2022-2024" in text and "Heiloo: nominaal +100 euro (95%: 56 tot 144)" in text
     assert "in prijzen van 2024 (reëel) +28 euro (95%: -17 tot 72)" in text
     assert money_change(None, {"GM0001": "Heiloo"}) == ""
+
+
+def test_an_attack_finds_a_constant_price_value_left_on_a_suppressed_cell():
+    from quality.derived_disclosure import trend_findings
+    from quality.privacy import privacy_violations
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA candidate")
+    con.execute("CREATE TABLE candidate.indicator_values (indicator_id VARCHAR, n BIGINT, value DOUBLE, "
+                "numerator DOUBLE, denominator DOUBLE, suppressed BOOLEAN, value_real DOUBLE)")
+    con.execute("INSERT INTO candidate.indicator_values VALUES ('co_kosten', NULL, NULL, NULL, NULL, true, 1072.25)")
+    assert any("1 suppressed cell(s) still carry a value" in f for f in privacy_violations(con, "candidate"))
+    # a trend row that shows only its real change while a cell it uses is suppressed
+    trend = pl.DataFrame({"indicator_id": ["co_kosten"], "area_code": ["GM0001"], "stratum": ["totaal"],
+                          "from_period": [2022], "to_period": [2024], "from_value": [None], "to_value": [None],
+                          "change": [None], "change_real": [27.7]},
+                         schema_overrides={"from_value": pl.Float64, "to_value": pl.Float64, "change": pl.Float64})
+    cells = pl.DataFrame({"indicator_id": ["co_kosten"] * 2, "period": [2022, 2024], "area_code": ["GM0001"] * 2,
+                          "stratum": ["totaal"] * 2, "suppressed": [True, False], "p_value": [None, 1100.0]})
+    assert [f[4] for f in trend_findings(trend, cells)] == ["derived_reveals"]
