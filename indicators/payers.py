@@ -1,0 +1,40 @@
+"""Who pays for what: the laws behind the cross-domain cost columns and the payer that funds each.
+
+The "wrong pocket" problem of regional tables (issue 20) is a question per payer: an intervention paid by
+the gemeente may save costs at the insurer or the zorgkantoor. Every part that splits cost by payer (the
+cost ledger, cost outcomes of the evaluation, payment scenarios) reads this one table, so a law is never
+assigned to two payers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Law:
+    """A law whose spending the pipeline sees, the payer that funds it, and its cost column per person-year."""
+
+    law: str          # zvw, wlz, wmo, jeugdwet, participatiewet
+    name_nl: str
+    payer: str        # zorgverzekeraar, zorgkantoor, gemeente
+    payer_nl: str
+    cost_column: str  # euros per person-year in staging.person_care / marts.person_year
+
+
+LAWS: tuple[Law, ...] = (
+    Law("zvw", "Zorgverzekeringswet", "zorgverzekeraar", "zorgverzekeraar", "zvw_cost"),
+    Law("wlz", "Wet langdurige zorg", "zorgkantoor", "zorgkantoor", "wlz_cost"),
+    Law("wmo", "Wet maatschappelijke ondersteuning", "gemeente", "gemeente", "wmo_cost"),
+    Law("jeugdwet", "Jeugdwet", "gemeente", "gemeente", "jeugd_cost"),
+    Law("participatiewet", "Participatiewet (bijstand)", "gemeente", "gemeente", "bijstand_cost"),
+)
+PAYERS: tuple[str, ...] = tuple(dict.fromkeys(law.payer for law in LAWS))
+
+
+def law(name: str) -> Law:
+    """The law called `name`; an unknown name is an error that lists the known ones."""
+    for entry in LAWS:
+        if entry.law == name:
+            return entry
+    raise KeyError(f"unknown law {name!r}; known: {', '.join(e.law for e in LAWS)}")
