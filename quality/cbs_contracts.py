@@ -151,7 +151,7 @@ CBS_CONTRACTS: dict[str, CbsContract] = {c.name: c for c in [
         **_PERSON, **{flag: _FLAG for flag in ("GGADA202", "GGADA203", "GGEES217", "GGEES209", "KLGGA208",
                                                "LFRKA205", "MCMZGS203", "MMIKA201")},
         "EWGGD": Col(pl.Float64, checks=(pa.Check.in_range(0, 1000, include_min=False),)),
-    }, key=_PERSON_KEY, stem="GEMON"),
+    }, key=_PERSON_KEY),
     _c("HUISARTS", YEARLY, "gp_episodes", {
         **_PERSON, "EPISODEID": Col(pl.Utf8), "ICPC": CONTRACTS["gp_episodes"].columns["icpc_code"],
         "BEGINDATUM": _date("BEGINDATUM"), "EINDDATUM": _date("EINDDATUM", nullable=True),
