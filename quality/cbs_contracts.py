@@ -142,7 +142,7 @@ CBS_CONTRACTS: dict[str, CbsContract] = {c.name: c for c in [
         **_PERSON, "JGDHIDHULP": Col(pl.Utf8), "JGDHHULPVORM": _codes([str(i) for i in range(1, 6)]),
         "JGDHBEGINDATUM": _date("JGDHBEGINDATUM"), "JGDHEINDDATUM": _date("JGDHEINDDATUM", nullable=True),
         "JGDHVERWIJZER": _codes(["-1", "1", "2", "3", "4", "5"], nullable=True),
-        "JGDHREDENEINDE": Col(pl.Utf8, nullable=True),
+        "JGDHREDENEINDE": _text(r"^-?[0-9]{1,2}$", nullable=True),
     }, key=("JGDHIDHULP",), date_order=(("JGDHBEGINDATUM", "JGDHEINDDATUM"),)),
     _c("SECMBUS", BUS, "participatie", {
         **_PERSON, "AANVSECM": _date("AANVSECM"), "EINDSECM": _date("EINDSECM"), "SECM": _text(r"^[0-9]{2}$"),

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from quality.cbs_contracts import CBS_CONTRACTS, CbsContract, files_of
-from quality.contracts import CONTRACTS, JEUGD_REFERRERS
+from quality.contracts import CONTRACTS
 from transforms.cbs.files import discover
 from transforms.cbs.read import CbsFileResult, stage_cbs_file
 from transforms.ingest import prepare_tables
@@ -72,9 +72,11 @@ def _empty_staging(con: duckdb.DuckDBPyConnection, contract: CbsContract) -> Non
 
 
 def _references(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:
-    """The code lists of the adapters as temp tables cbs_ref_zvw, cbs_ref_wmo, cbs_ref_jeugd."""
+    """The chosen code lists (`<reference_dir>/cbs_*.csv`, shared with the CBS-layout generator) as temp tables
+    cbs_ref_<name> of the adapters."""
     for table, name in (("cbs_ref_zvw", "cbs_zvw_categories.csv"), ("cbs_ref_wmo", "cbs_wmo_types.csv"),
-                        ("cbs_ref_jeugd", "cbs_jeugd_types.csv")):
+                        ("cbs_ref_jeugd", "cbs_jeugd_types.csv"), ("cbs_ref_referrers", "cbs_jeugd_referrers.csv"),
+                        ("cbs_ref_household", "cbs_household_types.csv")):
         path = reference_dir / name
         if not path.exists():
             raise LandingFileError(f"{path}: code list of the CBS adapters missing; restore it from the repository")
@@ -116,7 +118,7 @@ def ingest_cbs_source(con: duckdb.DuckDBPyConnection, source: str, root: Path, y
                 results.append(stage_cbs_file(con, file, contract, source, root, salt, years, reference_dir))
             if not found.files:
                 _empty_staging(con, contract)
-        sql = adapter_sql(source, years=_sql_list(years), referrers=_sql_list(JEUGD_REFERRERS))
+        sql = adapter_sql(source, years=_sql_list(years))
         con.execute(f"CREATE OR REPLACE TEMP TABLE _adapted AS {sql}")
         loaded, quarantined = _store(con, source, years)
     finally:

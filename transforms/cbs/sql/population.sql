@@ -1,5 +1,6 @@
 -- raw.population from GBAPERSOONTAB + GBAADRESOBJECTBUS + VSLGWBTAB + GBAOVERLIJDENTAB + GBAHUISHOUDENSBUS
--- + INPATAB/INHATAB: one row per resident on 1 January of a configured year (issue-19 spec, "Files").
+-- + INPATAB/INHATAB: one row per resident on 1 January of a configured year (issue-19 spec, "Files"); household
+-- types by the chosen code list cbs_household_types.csv (temp table cbs_ref_household).
 -- Staging tables (temp, pseudonymised): cbs_<file>; {years}: the configured years as a SQL list.
 -- A person-year with a `_reason` is not placed: quarantine.population (file adapter:population), not raw.
 WITH years AS (SELECT unnest({years}) AS year),
@@ -27,10 +28,7 @@ candidates AS (
     SELECT a.pseudo_id, a.year, TRY_CAST(g.GBAGEBOORTEJAAR AS BIGINT) AS birth_year,
            CASE g.GBAGESLACHT WHEN '1' THEN 'M' WHEN '2' THEN 'V' END AS sex,
            'BU' || o.bc AS buurt_code, o.gem, o.bc,
-           CASE h.TYPHH WHEN '1' THEN 'eenpersoons' WHEN '2' THEN 'paar_zonder_kinderen'
-                        WHEN '3' THEN 'paar_zonder_kinderen' WHEN '4' THEN 'paar_met_kinderen'
-                        WHEN '5' THEN 'paar_met_kinderen' WHEN '6' THEN 'eenouder' WHEN '7' THEN 'overig'
-                        WHEN '8' THEN 'institutioneel' END AS household_type,
+           t.household_type AS household_type,
            -- percentile 1..100 -> quintile ceil(P/20); a negative code (not a private household, unknown) -> NULL
            CASE WHEN i.percentile BETWEEN 1 AND 100 THEN CAST(ceil(i.percentile / 20) AS BIGINT) END AS income_quintile,
            strptime(d.GBADATUMOVERLIJDEN, '%Y%m%d')::DATE AS death,
@@ -43,6 +41,7 @@ candidates AS (
     LEFT JOIN cbs_gbapersoontab g ON g.pseudo_id = a.pseudo_id
     LEFT JOIN cbs_gbaoverlijdentab d ON d.pseudo_id = a.pseudo_id
     LEFT JOIN household h ON h.pseudo_id = a.pseudo_id AND h.year = a.year
+    LEFT JOIN cbs_ref_household t ON t.cbs_code = h.TYPHH
     LEFT JOIN income i ON i.pseudo_id = a.pseudo_id AND i.year = a.year
 )
 SELECT pseudo_id, year, birth_year, sex,
