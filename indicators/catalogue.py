@@ -50,7 +50,8 @@ INDICATOR_KEYS = {
     "direction": TEXT, "source": TEXT, "mart": TEXT, "inputs": TEXTS, "method": TEXT, "standard": TEXT,
     "numerator": SQL, "denominator": SQL, "exposure": SQL, "weight": SQL, "multiplier": NUMBER, "strata": TEXTS,
     "levels": TEXTS, "stratum_levels": TEXTS, "min_denominator": INTEGER, "disclosure": TEXT,
-    "numerator_key": TEXT, "partition": TEXT, "numerator_is_stratum": TEXT, "rivm_reference": TEXT,
+    "numerator_key": TEXT, "partition": TEXT, "numerator_is_stratum": TEXT, "denominator_is_stratum": MAPPING,
+    "rivm_reference": TEXT,
     "small_area": TEXT,
     "top_fraction": NUMBER, "category_strata": TEXT, "report": MAPPING, "affected_by": TEXTS,
 }
@@ -109,7 +110,10 @@ class Indicator:
     # Disclosure links between indicators (catalogue.yaml, "Counts that other indicators publish too"):
     numerator_key: str | None = None      # indicators with the same key count the same persons
     partition: str | None = None          # numerators of one partition add up to their common denominator
-    numerator_is_stratum: str | None = None  # the totaal numerator is the denominator count of this stratum
+    numerator_is_stratum: str | None = None  # the totaal numerator is the mart's count of rows in this stratum
+    # The totaal denominator is the mart's count of rows in a stratum that sums others ({'inkomen:bekend':
+    # ('inkomen:q1', ..., 'inkomen:q5')}: residents with a known income are the residents of the five quintiles).
+    denominator_is_stratum: tuple[str, tuple[str, ...]] | None = None
     own_inputs: tuple[str, ...] = ()  # landing sources this indicator needs beyond its mart's
     rivm_reference: str | None = None  # column of the RIVM 2020 small-area estimates it is checked against
     small_area: str | None = None  # model of its buurt and wijk estimates (fay_herriot: indicators/small_area.py)
@@ -200,12 +204,17 @@ class Catalogue:
                 # the total behind a mean, which value x denominator gives back (a ratio publishes it as numerator)
                 "magnitude_key": f"{i.mart.name}|{i.denominator}|sum:{i.numerator}" if i.method == "mean" else None,
                 "partition": i.partition, "numerator_is_stratum": i.numerator_is_stratum,
+                "denominator_is_stratum": i.denominator_is_stratum[0] if i.denominator_is_stratum else None,
+                # whose strata numerator_is_stratum and denominator_is_stratum name: the mart's rows (residents)
+                "stratum_key": f"{i.mart.name}|true|rows",
                 "top_fraction": i.top_fraction,
                 "strata": list(i.strata), "levels": list(i.levels), "stratum_levels": list(i.stratum_levels),
                 # grouped strata of the indicator's dimensions, as the sums a reader knows (65+ = 65-74 + 75+)
                 "stratum_groups": [{"stratum": group, "member": member}
                                    for group, members in self.stratum_groups.items() if group.split(":")[0] in i.strata
-                                   for member in members],
+                                   for member in members]
+                + [{"stratum": i.denominator_is_stratum[0], "member": member}
+                   for member in (i.denominator_is_stratum[1] if i.denominator_is_stratum else ())],
             })
         return out
 
@@ -424,6 +433,15 @@ def _validate(entry: _Entry, marts: dict[str, Mart]) -> None:
     if link is not None and (":" not in link or link.split(":")[0] not in mart.strata):
         raise CatalogueError(f"{where('numerator_is_stratum')}: numerator_is_stratum {link!r} is not a stratum "
                              f"of mart {mart.name}")
+    summed = e.get("denominator_is_stratum")
+    if summed is not None:
+        (group, members), = summed.items() if len(summed) == 1 else ((None, None),)
+        dimension = str(group).split(":")[0]
+        if (group is None or ":" not in group or dimension not in mart.strata or not isinstance(members, list)
+                or not members or any(not str(m).startswith(dimension + ":") for m in members)):
+            raise CatalogueError(f"{where('denominator_is_stratum')}: denominator_is_stratum must be one stratum of "
+                                 f"mart {mart.name} with the list of strata of its dimension it sums, e.g. "
+                                 "{inkomen:bekend: [inkomen:q1, inkomen:q2]}")
     if e["method"] == "direct_standardised" and e.get("standard") not in STANDARDS:
         raise CatalogueError(f"{where('standard')}: direct_standardised needs standard: one of {sorted(STANDARDS)}")
     if (e["method"] == "top_share") != ("top_fraction" in e):
@@ -490,6 +508,8 @@ def _load(path: Path, cutoff_items: tuple, expansion_items: tuple) -> Catalogue:
             numerator_key=entry.get("numerator_key"),
             partition=entry.get("partition"),
             numerator_is_stratum=entry.get("numerator_is_stratum"),
+            denominator_is_stratum=next(((g, tuple(m)) for g, m in entry["denominator_is_stratum"].items()), None)
+            if entry.get("denominator_is_stratum") else None,
             own_inputs=tuple(entry.get("inputs", ())),
             rivm_reference=entry.get("rivm_reference"),
             small_area=_small_area(entry, raw.where("small_area")),

@@ -50,6 +50,8 @@ def default_links(cells: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("kind").is_in(["cost", "mean"])).then(own + "|total").alias("magnitude_key"),
         pl.lit(None, pl.String).alias("partition"),
         pl.lit(None, pl.String).alias("numerator_is_stratum"),
+        pl.lit(None, pl.String).alias("denominator_is_stratum"),
+        pl.lit(None, pl.String).alias("stratum_key"),
         pl.col("kind").is_in(["proportion", "survey"]).alias("bounded_by_denominator"),
         pl.lit([], GROUP_TYPE).alias("stratum_groups"),
     )
@@ -60,9 +62,11 @@ def links_frame(links: list[dict]) -> pl.DataFrame:
     frame = pl.DataFrame(links, infer_schema_length=None)
     groups = (pl.col("stratum_groups").cast(GROUP_TYPE) if "stratum_groups" in frame.columns
               else pl.lit([], GROUP_TYPE).alias("stratum_groups"))
+    optional = [pl.col(c) if c in frame.columns else pl.lit(None, pl.String).alias(c)
+                for c in ("denominator_is_stratum", "stratum_key")]
     return frame.select(
         "indicator_id", "numerator_key", "denominator_key", "n_key", "magnitude_key", "partition",
-        "numerator_is_stratum",
+        "numerator_is_stratum", *optional,
         pl.col("method").is_in(["proportion", "weighted_proportion", "direct_standardised"])
         .alias("bounded_by_denominator"),
         groups,
@@ -95,7 +99,22 @@ def _exposures(cells: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
     parts.append(work.select("_rid", "period", "area_code", "area_level", "stratum",
                              pl.col("magnitude_key").alias("key"), pl.col("total").cast(pl.Float64).alias("value"),
                              pl.lit("magnitude").alias("column"), pl.lit(True).alias("magnitude")))
+    parts += [part.filter(pl.col("key").is_not_null()) for part in _aliases(work)]
     return pl.concat(parts).filter(pl.col("key").is_not_null() & pl.col("value").is_not_null())
+
+
+def _aliases(work: pl.DataFrame) -> list[pl.DataFrame]:
+    """The totaal counts the catalogue declares to be a stratum of the mart's rows, shown as that stratum too
+    (column `numerator@` / `denominator@`: the relations tie each to its own quantity)."""
+    base = pl.coalesce("stratum_key", "denominator_key")
+    out = []
+    for column in ("numerator", "denominator"):
+        alias = pl.col(f"{column}_is_stratum")
+        out.append(work.filter((pl.col("stratum") == "totaal") & alias.is_not_null()).select(
+            "_rid", "period", "area_code", "area_level", alias.alias("stratum"), base.alias("key"),
+            pl.col(column).cast(pl.Float64).alias("value"), pl.lit(f"{column}@").alias("column"),
+            pl.lit(False).alias("magnitude")))
+    return out
 
 
 def _rows(members: pl.DataFrame, totals: pl.DataFrame, on: list[str], quantities: pl.DataFrame) -> pl.DataFrame:
@@ -186,17 +205,19 @@ def _relations(quantities: pl.DataFrame, areas: pl.DataFrame, links: pl.DataFram
                         "stratum")
         on = ["partition", "denominator_key", "period", "area_code", "stratum"]
         groups.append(_rows(nums, nums.select(on).unique().join(dens, on=on[1:]), on, quantities))
-    # 4. a numerator that is another stratum's denominator (residents in income Q1 = he_laag_inkomen totaal)
-    linked = links.filter(pl.col("numerator_is_stratum").is_not_null())
-    if linked.height:
-        nums = (q.filter(pl.col("stratum") == "totaal")
-                .join(linked.select(pl.col("numerator_key").alias("key"), "denominator_key", "numerator_is_stratum"),
-                      on="key")
-                .select("qid", "period", "area_code", pl.col("denominator_key"), "numerator_is_stratum").unique())
-        dens = q.select(pl.col("qid").alias("_tid"), pl.col("key").alias("denominator_key"), "period", "area_code",
-                        pl.col("stratum").alias("numerator_is_stratum"))
-        on = ["denominator_key", "period", "area_code", "numerator_is_stratum"]
-        groups.append(_rows(nums, nums.select(on).unique().join(dens, on=on), on, quantities))
+    # 4. a count that is a stratum of the mart's rows (he_laag_inkomen's numerator = residents in income Q1):
+    #    own quantity - the stratum's quantity = 0, per cell that shows both
+    alias = exposures.filter(pl.col("column").str.ends_with("@")).with_columns(
+        pl.col("column").str.strip_suffix("@"))
+    if alias.height:
+        pairs = (exposures.join(alias.select("_rid", "column", pl.col("qid").alias("_aid")), on=["_rid", "column"])
+                 .filter(pl.col("qid") != pl.col("_aid")).select("qid", "_aid").unique().sort("qid", "_aid")
+                 .with_row_index("group").with_columns(pl.col("group").cast(pl.Int64)))
+        groups.append(pl.concat([
+            pairs.select("group", pl.lit(EQ, pl.Int8).alias("kind"), "qid", pl.lit(1.0).alias("coef")),
+            pairs.select("group", pl.lit(EQ, pl.Int8).alias("kind"), pl.col("_aid").alias("qid"),
+                         pl.lit(-1.0).alias("coef")),
+        ]))
     entries = pl.concat([g.with_columns(pl.lit(i).alias("family")) for i, g in enumerate(groups)])
     # 5. a numerator never exceeds its denominator: numerator - denominator <= 0
     bounded = links.filter(pl.col("bounded_by_denominator")).select("indicator_id")

@@ -79,8 +79,14 @@ def generate(config: Path | None = ConfigOption, region: str | None = RegionOpti
              scale: float | None = option(None, "--scale", metavar="FRACTION",
                                           help="Fraction of the real number of residents, e.g. 0.25 "
                                                "(default from phm.toml)."),
-             if_empty: bool = option(False, "--if-empty", help="Only generate when the landing folder is empty.")):
+             if_empty: bool = option(False, "--if-empty", help="Only generate when the landing folder is empty."),
+             layout: str = option("native", "--layout", metavar="native|cbs_microdata",
+                                  help="native: landing files; cbs_microdata: the same persons as CBS Remote "
+                                       "Access files in <data_dir>/cbs.")):
     """Write synthetic landing files for the configured region and years."""
+    if layout not in ("native", "cbs_microdata"):
+        console.print(f"[red]Unknown layout {escape(layout)!r}; expected native or cbs_microdata.[/red]")
+        raise typer.Exit(2)
     settings = _settings(config, region)
     if if_empty and _landing_has_files(settings):
         console.print(f"[green]Landing files present in {settings.landing_dir}; not generating.[/green]")
@@ -90,9 +96,14 @@ def generate(config: Path | None = ConfigOption, region: str | None = RegionOpti
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
         bar.add_task(f"Generating {settings.region_name} ({', '.join(settings.gemeenten)}) "
                      f"{settings.years[0]}-{settings.years[-1]}", total=None)
-        manifest = generate_landing(settings.landing_dir, list(settings.gemeenten), list(settings.years),
+        # the CBS layout goes to <data_dir>/cbs, where the cbs_microdata input profile looks by default
+        manifest = generate_landing(settings.data_dir if layout == "cbs_microdata" else settings.landing_dir,
+                                    list(settings.gemeenten), list(settings.years),
                                     seed=settings.seed if seed is None else seed,
-                                    scale=settings.scale if scale is None else scale)
+                                    scale=settings.scale if scale is None else scale, layout=layout)
+    if layout == "cbs_microdata":
+        console.print(f"[green]Wrote {len(manifest['files'])} CBS files to {settings.data_dir / 'cbs'}[/green]")
+        return
     residents = manifest.get("residents", {})
     console.print(f"[green]Wrote {len(manifest.get('files', {}))} files to {settings.landing_dir}[/green] "
                   f"(residents per year: {residents})")

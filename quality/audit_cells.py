@@ -39,6 +39,8 @@ LINK_SCHEMA = {
     "indicator_id": pl.String, "method": pl.String, "multiplier": pl.Float64, "numerator_key": pl.String,
     "denominator_key": pl.String, "n_key": pl.String, "magnitude_key": pl.String, "partition": pl.String,
     "numerator_is_stratum": pl.String, "top_fraction": pl.Float64,
+    # a totaal count that is a stratum of the mart's rows (stratum_key): he_laag_inkomen's numerator, inkomen:q1
+    "denominator_is_stratum": pl.String, "stratum_key": pl.String,
     # strata that are sums of other strata (65+ = 65-74 + 75+): (stratum, member) pairs
     "stratum_groups": pl.List(pl.Struct({"stratum": pl.String, "member": pl.String})),
 }
@@ -60,7 +62,7 @@ def link_frame(links: pl.DataFrame | Iterable[Mapping[str, Any]] | None) -> pl.D
     if not isinstance(links, pl.DataFrame):
         rows = list(links)
         links = pl.DataFrame({c: [row.get(c) for row in rows] for c in LINK_SCHEMA}, schema=LINK_SCHEMA)
-    return conform(links, LINK_SCHEMA, ("stratum_groups",), "links")
+    return conform(links, LINK_SCHEMA, ("stratum_groups", "denominator_is_stratum", "stratum_key"), "links")
 
 
 def joined_cells(candidate: pl.DataFrame, published: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:

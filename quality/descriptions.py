@@ -31,6 +31,8 @@ DESCRIPTIONS: dict[str, str] = {
                          "of de instellingen veranderd zijn.",
     "run_to_run_coverage": "Geen jaar, gebied of indicator van de vorige publicatie verdwijnt zonder gewijzigde "
                            "instellingen.",
+    "output_check": "De map voor de outputcontrole van CBS bevat geen persoonssleutels, geen minima of maxima, en "
+                    "elke variabele is beschreven.",
 }
 # The Great Expectations suites, by the table they check (check_name gx_<suite>).
 SUITES: dict[str, str] = {

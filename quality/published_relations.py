@@ -16,7 +16,10 @@ definitions may assume it) and otherwise the inequality it satisfies, or left ou
               so 65+ - 75+ and totaal - 65+ are sums an attacker forms too
   partition   the numerators of a partition (segments) add up to their common denominator
   complement  numerator + (denominator - numerator) = denominator, so a complement is a quantity too
-Shared keys and `numerator_is_stratum` need no relation: they make two cells one quantity.
+  alias       a totaal count the catalogue declares a stratum of the mart's rows (`numerator_is_stratum`,
+              `denominator_is_stratum`) equals that stratum: he_laag_inkomen's numerator is the residents in
+              income Q1, its denominator the residents of known income (the five quintiles, a grouped stratum)
+Shared keys need no relation: they make two cells one quantity.
 """
 
 from __future__ import annotations
@@ -66,12 +69,9 @@ def _roles(cells: pl.DataFrame, half: float) -> pl.DataFrame:
     "geen waarnemingen" publishes that its quantities are 0."""
     kind, method = pl.col("kind"), pl.col("method")
     ratio_type = pl.col("u_num").is_not_null()
-    alias = (pl.col("stratum") == "totaal") & pl.col("numerator_is_stratum").is_not_null()
     base = ["cell", "period", "area_code"]
     numerator = cells.filter(pl.col("u_num").is_not_null()).select(
-        *base, role=pl.lit("numerator"),
-        key=pl.when(alias).then(pl.col("denominator_key")).otherwise(pl.col("numerator_key")),
-        stratum=pl.when(alias).then(pl.col("numerator_is_stratum")).otherwise(pl.col("stratum")),
+        *base, role=pl.lit("numerator"), key=pl.col("numerator_key"), stratum=pl.col("stratum"),
         exact=pl.col("u_num"),
         lo=pl.max_horizontal(pl.col("p_num") - half, pl.col("know_num_lo")),
         hi=pl.min_horizontal(pl.col("p_num") + half, pl.col("know_num_hi")),
@@ -114,13 +114,21 @@ def _roles(cells: pl.DataFrame, half: float) -> pl.DataFrame:
         integral=pl.lit(False), magnitude=pl.lit(True),
     ).filter(pl.col("exact").is_not_null())
     columns = ["cell", "role", *QUANTITY, "exact", "lo", "hi", "integral", "magnitude"]
-    roles = pl.concat([f.select(columns) for f in (numerator, denominator, persons, complement, magnitude)],
+    aliases = [_alias(cells, frame, role) for frame, role in ((numerator, "numerator"), (denominator, "denominator"))]
+    roles = pl.concat([f.select(columns) for f in (numerator, denominator, persons, complement, magnitude, *aliases)],
                       how="vertical_relaxed").filter(pl.col("key").is_not_null())
     empty = cells.filter(pl.col("suppressed") & (pl.col("reason") == "geen waarnemingen")).select("cell")
     if not empty.height:
         return roles
     zero = roles["cell"].is_in(empty["cell"].implode())
     return roles.with_columns(lo=pl.when(zero).then(0.0).otherwise("lo"), hi=pl.when(zero).then(0.0).otherwise("hi"))
+
+
+def _alias(cells: pl.DataFrame, roles: pl.DataFrame, role: str) -> pl.DataFrame:
+    """The totaal `role` counts the links declare a stratum of the mart's rows, as that stratum (`<role>@`)."""
+    declared = cells.filter((pl.col("stratum") == "totaal") & pl.col(f"{role}_is_stratum").is_not_null()).select(
+        "cell", key=pl.coalesce("stratum_key", "denominator_key"), stratum=pl.col(f"{role}_is_stratum"))
+    return roles.drop("key", "stratum").join(declared, on="cell").with_columns(role=pl.lit(f"{role}@"))
 
 
 @dataclass(frozen=True)
@@ -299,6 +307,18 @@ def _complements(roles: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return entries, wide.select("group", kind=pl.lit("eq"))
 
 
+def _aliases(roles: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """own count - the stratum it is declared to be = 0, per cell (once per pair of quantities)."""
+    alias = roles.filter(pl.col("role").str.ends_with("@")).select(
+        "cell", role=pl.col("role").str.strip_suffix("@"), alias=pl.col("var"))
+    pairs = (roles.join(alias, on=["cell", "role"]).filter(pl.col("var") != pl.col("alias"))
+             .select("var", "alias").unique().sort("var", "alias")
+             .with_columns(group=pl.int_range(pl.len()).cast(pl.Int64)))
+    entries = pl.concat([pairs.select("group", "var", coef=pl.lit(1.0)),
+                         pairs.select("group", var=pl.col("alias"), coef=pl.lit(-1.0))])
+    return entries, pairs.select("group", kind=pl.lit("eq"))
+
+
 def _assemble(parts: dict[str, tuple[pl.DataFrame, pl.DataFrame]]) -> tuple[LinearRelations, dict[str, int]]:
     """Stack the families' rows: a family's row is its group id plus an offset (a group id that was filtered
     out leaves an empty row, which relates nothing)."""
@@ -341,7 +361,8 @@ def build_model(cells: pl.DataFrame, areas: pl.DataFrame, rounding_base: float,
     relations, counts = _assemble({
         "hierarchy": _hierarchy(quantities, areas, codes), "strata": _strata(quantities, codes, grouped),
         "grouped": _grouped(quantities, codes, grouped),
-        "partition": _partitions(cells, roles, quantities), "complement": _complements(roles)})
+        "partition": _partitions(cells, roles, quantities), "complement": _complements(roles),
+        "alias": _aliases(roles)})
     return AttackModel(quantities, roles, relations, counts, codes)
 
 

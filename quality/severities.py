@@ -28,6 +28,8 @@ CHECK_SEVERITY = {
     "disclosure_policy": "error",
     "run_to_run_values": "error",
     "run_to_run_coverage": "error",
+    # published/output_check/ (quality/output_check.py)
+    "output_check": "error",
 }
 # Every Great Expectations suite (`gx_<suite>`) has critical completeness and conformance expectations, and a
 # suite whose table cannot be read fails with `error` (quality/expectations/validation.py).

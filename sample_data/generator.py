@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from sample_data.buurten import load_buurten
+from sample_data.cbs_files import write_cbs
 from sample_data.defects import STAGING_DUPLICATE_SOURCES, Injected, inject
 from sample_data.gp_episodes import build_gp_episodes
 from sample_data.hospital import build_hospital
@@ -34,15 +35,22 @@ OUTCOME = "seh_bezoek per persoonjaar"
 OUTCOME_INDICATOR = "eq_seh_per_1000"
 
 
+LAYOUTS = ("native", "cbs_microdata")
+
+
 def generate(out_dir: Path, gemeenten: list[str], years: list[int], seed: int = 20241, scale: float = 1.0,
-             intervention_effect: float | None = None) -> dict:
+             intervention_effect: float | None = None, layout: str = "native") -> dict:
     """Write the landing files of a synthetic region under `out_dir` and return the generator manifest.
 
     Files are `out_dir/<source>/<source>_<year>.<csv|parquet>`; the manifest is also written to
     `out_dir/generator_manifest.json`. `scale` multiplies the number of residents;
     `intervention_effect` is the relative change in participants' ED visits after their start
-    (None: the default -0.4; 0.0: no effect).
+    (None: the default -0.4; 0.0: no effect). `layout="cbs_microdata"` writes the same persons and
+    records (without the injected defects) as CBS Remote Access files under `out_dir/cbs`
+    (sample_data/cbs_files.py) instead.
     """
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}; expected one of {', '.join(LAYOUTS)}")
     out_dir = Path(out_dir)
     gemeenten = list(dict.fromkeys(str(g).strip() for g in gemeenten))
     years = sorted({int(y) for y in years})
@@ -76,6 +84,10 @@ def generate(out_dir: Path, gemeenten: list[str], years: list[int], seed: int = 
         "workforce": build_workforce(stream(seed, "workforce"), gemeenten, span),
         **intervention_frames(people, interventions),
     }
+
+    if layout == "cbs_microdata":
+        header = {"seed": seed, "scale": scale, "gemeenten": gemeenten, "years": years, "generated_by": GENERATED_BY}
+        return write_cbs(out_dir / "cbs", stream(seed, "cbs_layout"), people, buurten.code, frames, years, header)
 
     manifest: dict = {
         "seed": seed, "scale": scale, "gemeenten": gemeenten, "years": years, "generated_by": GENERATED_BY,

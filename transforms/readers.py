@@ -163,7 +163,12 @@ def _load_csv(con, path: Path, table: str, source: str, year: int) -> FileInfo:
     tmp = None
     if encoding != "utf-8":
         # DuckDB reads UTF-8 natively; a transcoded copy keeps the row numbers of the original.
-        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8", newline="") as tmp:
+        # beside the warehouse (DuckDB's own temp_directory), not in the system's: person rows stay in the data folder
+        scratch = Path(con.execute("SELECT current_setting('temp_directory')").fetchone()[0])
+        if scratch.is_absolute():
+            scratch.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8", newline="",
+                                         dir=scratch if scratch.is_absolute() else None) as tmp:
             tmp.write(text)
         read_path = Path(tmp.name)
     columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"

@@ -1,6 +1,6 @@
 """Publish assets: the checked candidate and the atomic publication of monitoring.duckdb."""
 
-
+import shutil
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -9,6 +9,8 @@ from dagster_duckdb import DuckDBResource
 from indicators.candidate import add_run_tables, build_candidate
 from indicators.catalogue import expansions_from_warehouse, load_catalogue
 from indicators.disclosure_policy import DisclosurePolicy
+from indicators.exports import swap_directory
+from indicators.output_check import FOLDER, write_output_check
 from indicators.publication import publish
 from indicators.report.render import render_report
 from pipelines.assets.evaluation import EQUITY, EVALUATION, TRENDS
@@ -24,6 +26,7 @@ from quality.disclosure_audit import attack_publication
 from quality.expectations import run_expectation_suites
 from quality.expectations.suites import SUITE_NAMES
 from quality.outcomes import CHECK_RESULTS_DDL, CheckOutcome
+from quality.output_check import scan_output_folder
 from quality.privacy import privacy_violations
 from quality.run_to_run import run_to_run
 from transforms.code_lists import versions as code_list_versions
@@ -182,4 +185,25 @@ def report(phm: PhmConfig) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"path": str(index), "rows": len(list(index.parent.glob("*.html")))})
 
 
-PUBLISH_ASSETS = [publication_candidate, expectations, monitoring, report]
+OUTPUT_CHECK = dg.AssetKey(["publish", "output_check"])
+
+
+@dg.asset(key=OUTPUT_CHECK, group_name="publish", deps=[MONITORING],
+          description="published/output_check/: the aggregate tables as CSV and XLSX, every table and variable "
+                      "described, the disclosure rules of the run; for CBS's output check (Remote Access).",
+          check_specs=[check_spec(OUTPUT_CHECK, "output_check", "no key, RIN-like string, minimum or maximum")])
+def output_check(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig):
+    s = phm.settings()
+    staged, folder = s.published_dir / f".{FOLDER}.new", s.published_dir / FOLDER
+    written = write_output_check(s.published_dir / "monitoring.duckdb", staged, s.disclosure)
+    outcome = scan_output_folder(staged)
+    if outcome.passed:
+        swap_directory(staged, folder)
+    else:  # nothing CBS would refuse stays on disk, also not the folder of an earlier run
+        shutil.rmtree(staged, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
+    yield dg.MaterializeResult(metadata={"path": str(folder), "rows": len(written), "passed": outcome.passed})
+    yield to_result(context.run.run_id, warehouse, outcome, context.asset_key)
+
+
+PUBLISH_ASSETS = [publication_candidate, expectations, monitoring, report, output_check]

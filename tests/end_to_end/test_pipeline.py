@@ -171,17 +171,21 @@ def test_recomputed_from_landing_files_with_plain_sql(small_run):
     with _published(settings) as pub:
         value = pub.execute("SELECT value FROM indicator_values WHERE indicator_id = 'ph_sterfte_per_1000' "
                             "AND area_level = 'regio' AND stratum = 'totaal' AND period = ?", [year]).fetchone()[0]
-        low_income = pub.execute("SELECT value FROM indicator_values WHERE indicator_id = 'he_laag_inkomen' "
-                                 "AND area_level = 'regio' AND stratum = 'totaal' AND period = ?",
-                                 [year]).fetchone()[0]
-    q1 = con.execute("SELECT count(*) FROM pop1 WHERE income_quintile = '1'").fetchone()[0]
+        low_income, unknown_income = (pub.execute(
+            "SELECT value FROM indicator_values WHERE indicator_id = ? AND area_level = 'regio' "
+            "AND stratum = 'totaal' AND period = ?", [i, year]).fetchone()[0]
+            for i in ("he_laag_inkomen", "he_inkomen_onbekend"))
+    # CBS convention: income quintile 1 out of the residents whose income is known
+    q1, known = con.execute("SELECT count(*) FILTER (WHERE income_quintile = '1'), "
+                            "count(*) FILTER (WHERE coalesce(income_quintile, '') <> '') FROM pop1").fetchone()
 
     def rounded(count: int) -> int:  # half up to a multiple of 5, as the publication rounds every count
         return 5 * math.floor(count / 5 + 0.5)
 
     # values come from the rounded counts, never from the exact ones (issue 13)
     assert value == pytest.approx(1000 * rounded(deaths) / rounded(residents), abs=5e-5)  # published to 4 decimals
-    assert low_income == pytest.approx(100 * rounded(q1) / rounded(residents), abs=5e-5)
+    assert low_income == pytest.approx(100 * rounded(q1) / rounded(known), abs=5e-5)
+    assert unknown_income == pytest.approx(100 * rounded(residents - known) / rounded(residents), abs=5e-5)
 
 
 def test_survey_estimates_are_checked_against_rivm(small_run):

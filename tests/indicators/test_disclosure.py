@@ -29,8 +29,8 @@ from indicators.protection import EQ, LE, Relations, attacker_bounds
 from indicators.quantities import build_model, links_frame, requirements
 from pipelines.config import REPO_ROOT
 from quality.disclosure_audit import POLICY_DEFAULTS, attack_publication
+from tests.quality.test_disclosure_audit import KNOWN, KNOWN_INCOME, candidate, derived, link, publish
 from tests.quality.test_disclosure_audit import areas as area_frame
-from tests.quality.test_disclosure_audit import link, publish
 
 POLICY = DisclosurePolicy()
 SCHEMA = {
@@ -453,6 +453,43 @@ def test_the_lowest_income_group_is_not_given_away_by_he_laag_inkomen():
     hidden = {k: v for k, v in reasons(flagged, "ph_x").items() if v}
     assert hidden == {("W", "inkomen:q1"): "secondary", ("W", "inkomen:q2"): "primary"}
     assert attacked(rows, links, wijk, flagged).passed
+
+
+def test_no_income_quintile_is_differenced_out_of_the_known_income_denominator():
+    # Wijk W (tests/quality/test_disclosure_audit.py, case h): 300 residents, 294 of known income, Q5 has 4 (primary).
+    # he_laag_inkomen's denominator is the five quintiles, so publishing it and Q1-Q4 gives Q5 back: 294 - 290 = 4.
+    # Disclosure control must hide more, so that even an attacker who reads every published count exactly (values
+    # from exact counts) narrows no protected count; without the relation it hides too little.
+    wijk = area_frame({"W": ("wijk", None)})
+    diabetes = [cell("W", "wijk", x, d, stratum=s, indicator="ph_diabetes") for s, (x, d) in KNOWN.items()]
+    low_income = cell("W", "wijk", 60, 294, indicator="he_laag_inkomen")
+    unknown = cell("W", "wijk", 6, 300, indicator="he_inkomen_onbekend")  # 6 residents: primary
+
+    def hidden_by(rows: list[dict], links: list[dict]) -> dict[tuple, str]:
+        flagged = flag_disclosure(frame(rows), wijk, POLICY, links_frame(links))
+        return {(r["indicator_id"], r["area_code"], r["stratum"]): r["suppression_reason"]
+                for r in flagged.iter_rows(named=True) if r["suppressed"]}
+
+    def narrowed(rows: list[dict], hidden: dict[tuple, str]) -> set[tuple[str, str]]:
+        exact_rows = [{k: v for k, v in r.items() if k not in ("value", "ci_low", "ci_high")} for r in rows]
+        return derived(attack_publication(candidate(exact_rows), publish(exact_rows, KNOWN_INCOME, hidden,
+                                                                         from_exact=True), wijk, {}, KNOWN_INCOME))
+
+    rows = [*diabetes, low_income]
+    aware = hidden_by(rows, KNOWN_INCOME)
+    assert aware[("ph_diabetes", "W", "inkomen:q5")] == "primary" and "secondary" in aware.values()
+    assert narrowed(rows, aware) == set()
+    unaware = hidden_by(rows, [{k: v for k, v in entry.items() if k not in ("denominator_is_stratum",
+                                                                           "stratum_groups")}
+                               for entry in KNOWN_INCOME])
+    assert unaware == {("ph_diabetes", "W", "inkomen:q5"): "primary"}
+    assert narrowed(rows, unaware) == {("ph_diabetes", "inkomen:q5")}
+    # With the onbekend count published beside it (primary), totaal - known gives onbekend back too: still covered.
+    rows = [*diabetes, low_income, unknown]
+    both = hidden_by(rows, KNOWN_INCOME)
+    assert both[("he_inkomen_onbekend", "W", "totaal")] == "primary"
+    assert both[("he_laag_inkomen", "W", "totaal")] == "secondary"
+    assert narrowed(rows, both) == set()
 
 
 # ---------------------------------------------------------------- what readers see

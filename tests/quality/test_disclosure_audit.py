@@ -397,6 +397,56 @@ def test_g_low_income_totaal_gives_the_q1_denominator_back():
     assert attack(low_income_cells(), LOW_INCOME, WIJK_ALONE, hidden).violations == ()
 
 
+# ---------------------------------------------------------------- (h) the known-income denominator
+
+QUINTILES = [f"inkomen:q{q}" for q in range(1, 6)]
+KNOWN_INCOME = [
+    link("ph_diabetes"),
+    link("he_laag_inkomen", numerator_key="person_year|income_quintile IS NOT NULL|count:q1",
+         denominator_key="person_year|income_quintile IS NOT NULL|rows", stratum_key=RESIDENTS,
+         numerator_is_stratum="inkomen:q1", denominator_is_stratum="inkomen:bekend",
+         stratum_groups=[{"stratum": "inkomen:bekend", "member": q} for q in QUINTILES]),
+    link("he_inkomen_onbekend", numerator_key="person_year|true|count:onbekend", stratum_key=RESIDENTS,
+         numerator_is_stratum="inkomen:onbekend"),
+]
+#        stratum      diabetes  residents   (6 residents have no known income: quintiles add to 294 of 300, and
+#                                           10 of the 70 diabetics are among them or in Q5)
+KNOWN = {"totaal": (70, 300), "inkomen:q1": (20, 60), "inkomen:q2": (15, 70), "inkomen:q3": (14, 80),
+         "inkomen:q4": (10, 80), "inkomen:q5": (1, 4)}
+
+
+def known_income_cells() -> list[dict[str, Any]]:
+    return [*(exact("ph_diabetes", "W", "wijk", num, den, stratum) for stratum, (num, den) in KNOWN.items()),
+            exact("he_laag_inkomen", "W", "wijk", 60, 294), exact("he_inkomen_onbekend", "W", "wijk", 6, 300)]
+
+
+def derived(report: AuditReport) -> set[tuple[str, str]]:
+    """(indicator, stratum) of the hidden cells an attacker narrows (not the values that give counts back)."""
+    return {(v.indicator_id, v.stratum) for v in report.violations if v.rule != "value_reveals_counts"}
+
+
+def test_h_the_known_income_denominator_minus_four_quintiles_gives_the_fifth_back():
+    # Q5 has 4 residents (primary); he_inkomen_onbekend's numerator, 6, is primary too. Values computed from the
+    # exact counts give every published count back exactly (20/60 is the only ratio 1/3 with a numerator in 18..22
+    # and a denominator in 58..62, and so on), so an attacker who knows that the known-income denominator is the
+    # five quintiles gets Q5 = 294 - (60 + 70 + 80 + 80) = 4, and then onbekend = 300 - 294 = 6.
+    hidden = {("ph_diabetes", "W", "inkomen:q5"): "primary", ("he_inkomen_onbekend", "W", "totaal"): "primary"}
+    with_links = attack(known_income_cells(), KNOWN_INCOME, WIJK_ALONE, hidden, from_exact=True)
+    assert derived(with_links) == {("ph_diabetes", "inkomen:q5"), ("he_inkomen_onbekend", "totaal")}
+    assert "suppressed n 4" in " ".join(v.message for v in with_links.violations)
+    # Without the catalogue's links the attacker knows only that the quintiles stay below the residents: Q5 and
+    # onbekend then share 300 - 290 = 10, which covers [0, 9] and [1, 11].
+    assert derived(attack(known_income_cells(), KNOWN_INCOME, WIJK_ALONE, hidden, from_exact=True,
+                          use_links=False)) == set()
+    # Hiding the known-income denominator (he_laag_inkomen totaal) is not enough: Q5 and onbekend still share
+    # 300 - 290 = 10, which covers Q5's [0, 9] but not onbekend's [1, 11]. Hiding Q4 as well gives them 90.
+    hidden[("he_laag_inkomen", "W", "totaal")] = "secondary"
+    assert derived(attack(known_income_cells(), KNOWN_INCOME, WIJK_ALONE, hidden, from_exact=True)) == {
+        ("he_inkomen_onbekend", "totaal")}
+    hidden[("ph_diabetes", "W", "inkomen:q4")] = "secondary"
+    assert derived(attack(known_income_cells(), KNOWN_INCOME, WIJK_ALONE, hidden, from_exact=True)) == set()
+
+
 # ---------------------------------------------------------------- the other rules
 
 
