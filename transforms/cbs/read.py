@@ -161,7 +161,10 @@ def stage_cbs_file(con: duckdb.DuckDBPyConnection, file: CbsFile, contract: CbsC
     body = f"SELECT {select} FROM _typed WHERE NOT _bad"
     params = {"salt": salt, "file": rel} if contract.persons else {"file": rel}
     if contract.name == "ZVWZORGKOSTENTAB":  # long form: one row per person and CBS cost variable
-        body = (f"SELECT * FROM (UNPIVOT ({body}) ON COLUMNS('^ZVWK') INTO NAME cbs_variable VALUE amount)")
+        # a 0 adds nothing to its category's sum, and a category whose variables are all 0 is no claim
+        # (transforms/cbs/sql/zvw_costs.sql): zeros are left out here, most of the wide file's cells
+        body = (f"SELECT * FROM (UNPIVOT ({body}) ON COLUMNS('^ZVWK') INTO NAME cbs_variable VALUE amount) "
+                f"WHERE amount <> 0")
     elif contract.name == "VSLGWBTAB":  # long form: one row per address object and configured year
         body = " UNION ALL ".join(
             f"SELECT SOORTOBJECTNUMMER, RINOBJECTNUMMER, {y} AS year, GEM{y} AS gem, WC{y} AS wc, BC{y} AS bc, "
