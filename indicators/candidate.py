@@ -8,7 +8,8 @@ doubles in parallel, so two runs on the same inputs differ in the last digits (u
 they publish the same bytes. Numbers in the unit of their indicator (values, limits, gaps, SII, changes,
 evaluation estimates) keep DECIMALS decimals, dimensionless ratios (Q1/Q5 ratio, RII) RATIO_DECIMALS.
 A difference a reader can form (trend change = to - from, gap = Q1 - Q5) is taken of the rounded terms, so it
-holds exactly at the published precision. `comparison` and `significant` were decided before, on the
+holds exactly at the published precision; so is a number in constant prices (value_real = rounded value x
+deflator, change_real = to value_real - from value_real; indicators/prices.py). `comparison` and `significant` were decided before, on the
 unrounded interval; the disclosure audit attacks the unrounded numbers, of which these are a function.
 """
 
@@ -35,8 +36,9 @@ MODELS = ("indicator_values", "areas", "equity_gaps", "evaluation_results", "tre
 
 
 def build_candidate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, rounding_base: int,
-                    min_count: int = 10) -> dict[str, int]:
-    """Create the aggregate candidate tables: the SQL models of indicators/sql/candidate/ and the catalogue."""
+                    min_count: int = 10, price_base_year: int | None = None) -> dict[str, int]:
+    """Create the aggregate candidate tables: the SQL models of indicators/sql/candidate/ and the catalogue
+    (with `price_base_year`, the year of the constant prices of its money indicators)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS candidate")
     digits = {"d": DECIMALS, "r": RATIO_DECIMALS}
     fill = {**digits, "base": int(rounding_base), "min_count": int(min_count)}
@@ -44,7 +46,8 @@ def build_candidate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roundi
         write_years(con, f"candidate.{table}", load_sql(f"candidate.{table}", **fill))
     # the strata as published: every stratum of every dimension (the Zvw cost categories, 65+), as in indicator_values
     strata = published_strata(con, catalogue)
-    rows = [{**row, "strata": strata.get(row["indicator_id"], row["strata"])} for row in catalogue.rows()]
+    rows = [{**row, "strata": strata.get(row["indicator_id"], row["strata"])}
+            for row in catalogue.rows(price_base_year)]
     con.register("_catalogue", pl.DataFrame(rows).to_arrow())
     con.execute("CREATE OR REPLACE TABLE candidate.indicator_catalogue AS SELECT * FROM _catalogue")
     con.unregister("_catalogue")

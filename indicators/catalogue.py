@@ -60,7 +60,7 @@ MART_KEYS = {"table": TEXT, "area_column": TEXT, "persons": TEXT, "strata": MAPP
              "description": TEXT, "sources": TEXTS}
 DEFAULT_KEYS = {"levels": TEXTS, "stratum_levels": TEXTS, "min_denominator": INTEGER}
 TOP_KEYS = {"version": ((str, int, float), "a version"), "marts": MAPPING, "stratum_groups": MAPPING,
-            "defaults": MAPPING, "indicators": ((list,), "a list of indicator entries")}
+            "defaults": MAPPING, "indicators": ((list,), "a list of indicator entries"), "money_units": TEXTS}
 
 
 class CatalogueError(ValueError):
@@ -172,6 +172,12 @@ class Catalogue:
     # Strata that are the sum of other strata of their dimension ('leeftijd:65+' -> 65-74 and 75+): published
     # beside their members, never a member of the dimension's partition.
     stratum_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Units of money: indicators in them are also published in constant prices (indicators/prices.py)
+    money_units: tuple[str, ...] = ()
+
+    def money_ids(self) -> list[str]:
+        """The indicators whose unit is money (catalogue `money_units`): deflated to the price base year."""
+        return [i.id for i in self.indicators if i.unit in self.money_units]
 
     def groups_of(self, dimension: str) -> dict[str, tuple[str, ...]]:
         """The grouped strata of one dimension as {value: member values}, e.g. {'65+': ('65-74', '75+')}."""
@@ -218,8 +224,9 @@ class Catalogue:
             })
         return out
 
-    def rows(self) -> list[dict]:
-        """The catalogue as published: the columns of `indicator_catalogue` (indicators/published_schema.py)."""
+    def rows(self, price_base_year: int | None = None) -> list[dict]:
+        """The catalogue as published: the columns of `indicator_catalogue` (indicators/published_schema.py);
+        `price_base_year` on the money indicators, whose constant-price numbers are in prices of that year."""
         return [
             {
                 "indicator_id": i.id, "name_nl": i.name_nl, "name_en": i.name_en, "aim": i.aim,
@@ -228,6 +235,7 @@ class Catalogue:
                 "multiplier": i.multiplier, "strata": ",".join(i.strata), "min_denominator": i.min_denominator,
                 "levels": ",".join(i.levels), "standard": i.standard, "inputs": ",".join(i.inputs),
                 "small_area": i.small_area,
+                "price_base_year": price_base_year if i.unit in self.money_units else None,
                 "catalogue_version": self.version,
             }
             for i in self.indicators
@@ -310,6 +318,7 @@ class _Document:
     stratum_groups: dict[str, tuple[str, ...]]
     defaults: dict
     entries: tuple[_Entry, ...]
+    money_units: tuple[str, ...] = ()
 
 
 def _display(path: Path) -> str:
@@ -408,7 +417,8 @@ def _read(path: Path) -> _Document:
             raise CatalogueError(f"{entry.where('report')}: report map {place} is taken by {maps[place]}")
         if place is not None:
             maps[place] = entry.values["id"]
-    return _Document(str(doc.get("version", "1")), marts, groups, defaults, tuple(entries))
+    return _Document(str(doc.get("version", "1")), marts, groups, defaults, tuple(entries),
+                     tuple(doc.get("money_units", ())))
 
 
 def _validate(entry: _Entry, marts: dict[str, Mart]) -> None:
@@ -519,7 +529,7 @@ def _load(path: Path, cutoff_items: tuple, expansion_items: tuple) -> Catalogue:
             map_order=report.get("map"),
             affected_by=tuple(entry.get("affected_by", ())),
         ))
-    return Catalogue(doc.version, doc.marts, tuple(indicators), doc.stratum_groups)
+    return Catalogue(doc.version, doc.marts, tuple(indicators), doc.stratum_groups, doc.money_units)
 
 
 SMALL_AREA_MODELS = ("fay_herriot",)

@@ -32,6 +32,10 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
                       "published as a value",
             "small_area": "Modelschatting per buurt en wijk in small_area_estimates: fay_herriot, of leeg / "
                           "Model-based buurt and wijk estimate in small_area_estimates: fay_herriot, or empty",
+            "price_base_year": "Geldbedragen: value_real en change_real zijn in prijzen van dit jaar (omgerekend met "
+                               "de consumentenprijsindex van het CBS); leeg als de indicator geen geldbedrag is / "
+                               "Money: value_real and change_real are in prices of this year (deflated with the "
+                               "CBS consumer price index); empty when the indicator is not money",
             "catalogue_version": "Versie van de catalogus / Catalogue version",
         },
     ),
@@ -74,6 +78,14 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "comparison": "Vergeleken met de regio: hoger of lager = buiten de 99,8%-controlegrens rond de regiowaarde "
                           "(trechterdiagram, Spiegelhalter 2005), anders geen_verschil / Compared with the region: "
                           "beyond the 99.8% funnel limit around the region's value, else geen_verschil",
+            "value_real": "Geldbedragen: waarde in constante prijzen van price_base_year (indicator_catalogue) = value x "
+                          "CPI(basisjaar) / CPI(jaar), CBS-consumentenprijsindex; leeg voor andere indicatoren en als "
+                          "de cel onderdrukt is / Money: value in constant prices of price_base_year = value x "
+                          "CPI(base year) / CPI(year), CBS consumer price index; empty for other indicators and when "
+                          "suppressed",
+            "ci_low_real": "Ondergrens 95%-interval in constante prijzen (ci_low x dezelfde factor) / Lower 95% limit "
+                           "in constant prices (ci_low x the same factor)",
+            "ci_high_real": "Bovengrens 95%-interval in constante prijzen / Upper 95% limit in constant prices",
         },
     ),
     "small_area_estimates": (
@@ -165,6 +177,13 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "ci_low": "Ondergrens 95%-interval van de verandering / Lower 95% limit of the change",
             "ci_high": "Bovengrens 95%-interval van de verandering / Upper 95% limit of the change",
             "significant": "Verandering significant (interval zonder 0) / Change significant (interval excludes 0)",
+            "change_real": "Geldbedragen: verandering in constante prijzen van price_base_year (reëel, na aftrek van "
+                           "inflatie) = value_real eindjaar - value_real beginjaar; change blijft nominaal; leeg voor "
+                           "andere indicatoren / Money: change in constant prices of price_base_year (real, net of "
+                           "inflation) = value_real last - value_real first; change stays nominal; empty otherwise",
+            "ci_low_real": "Ondergrens 95%-interval van change_real (standaardfout van elk jaar x zijn deflator) / "
+                           "Lower 95% limit of change_real (each year's standard error x its deflator)",
+            "ci_high_real": "Bovengrens 95%-interval van change_real / Upper 95% limit of change_real",
             "suppressed": "Onderdrukt (een van beide jaren onderdrukt) / Suppressed (either year suppressed)",
         },
     ),

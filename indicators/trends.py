@@ -10,6 +10,11 @@ cell the persons in the denominator in both years and their numerator sums (`ove
 warehouse, rounded to the publication's base like every published count, used only for the interval). Other
 register indicators (rates, means, events) and survey trends keep the independent-samples standard error:
 conservative for the former, right for the latter (other respondents each year).
+
+Money indicators also get the change in constant prices of the base year (`change_real`, indicators/prices.py):
+to_value x deflator(to) - from_value x deflator(from). The deflators are known constants, so each year's
+standard error scales by its deflator and the covariance by their product (Var(aX - bY) = a^2 Var X + b^2 Var Y
+- 2ab Cov(X, Y)); the nominal `change` stays beside it.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from indicators.methods import Z95
 KEY = ["indicator_id", "area_code", "area_level", "stratum"]
 OVERLAP_MART = "person_year"
 OVERLAP_COLUMNS = ("nb", "s1", "s2", "s12")
+REAL_COLUMNS = ("change_real", "ci_low_real", "ci_high_real")  # money indicators: the change in constant prices
 # The overlap sums are rounded to the publication's base (±2.5 persons each). Below this many persons in both
 # years that error is a sizeable part of the covariance and could shrink an interval below its true width, so
 # a small cell keeps the independent (wider, conservative) standard error.
@@ -36,16 +42,23 @@ def year_pairs(periods: list[int]) -> list[tuple[int, int]]:
     return pairs + [(periods[0], periods[-1])] if len(periods) > 2 else pairs
 
 
-def trends(values: pl.DataFrame, published: pl.DataFrame, overlap: pl.DataFrame | None = None) -> pl.DataFrame:
+def trends(values: pl.DataFrame, published: pl.DataFrame, overlap: pl.DataFrame | None = None,
+           deflators: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per indicator x area x stratum x (from_period, to_period): consecutive years and first-to-last.
 
     `overlap` (from `overlap_cells`: per indicator, area, stratum and year pair the persons nb in the
     denominator in both years, their numerator sums s1, s2 and s12 and the indicator's multiplier) turns the
-    change's variance into the paired one for those cells; `values` then needs its `denominator` column."""
+    change's variance into the paired one for those cells; `values` then needs its `denominator` column.
+    `deflators` (indicators.price_deflators: indicator_id, period, deflator of the money indicators) adds the
+    change in constant prices with its interval (change_real, ci_low_real, ci_high_real; NULL for the others)."""
+    if deflators is None:
+        deflators = pl.DataFrame(schema={"indicator_id": pl.String, "period": pl.Int32, "deflator": pl.Float64})
     cells = values.select(*KEY, "period", "value", "ci_low", "ci_high",
                           *(["denominator"] if overlap is not None else [])).join(
         published.select(*KEY, "period", "suppressed"), on=[*KEY, "period"], how="left"
     ).with_columns(se=(pl.col("ci_high") - pl.col("ci_low")) / (2 * Z95))
+    cells = cells.join(deflators.select("indicator_id", pl.col("period").cast(cells.schema["period"]), "deflator"),
+                       on=["indicator_id", "period"], how="left")
     pairs = year_pairs(cells["period"].unique().to_list())
     # a single year has no change to show: the same columns, no rows (the table keeps its schema)
     frames = [(cells.filter(pl.col("period") == start), cells.filter(pl.col("period") == end), start, end)
@@ -69,15 +82,29 @@ def trends(values: pl.DataFrame, published: pl.DataFrame, overlap: pl.DataFrame 
             (pl.col("value_to") - pl.col("value")).alias("change"),
             (pl.col("se") ** 2 + pl.col("se_to") ** 2 - 2 * covariance).clip(lower_bound=0.0).sqrt()
             .alias("se_change"),
+            (pl.col("value_to") * pl.col("deflator_to") - pl.col("value") * pl.col("deflator")).alias("change_real"),
+            real_se(pl.col("se"), pl.col("se_to"), covariance, pl.col("deflator"), pl.col("deflator_to"))
+            .alias("se_real"),
             (pl.col("suppressed").fill_null(True) | pl.col("suppressed_to").fill_null(True)).alias("suppressed"),
         ))
     out = pl.concat(parts).with_columns(
-        ci_low=pl.col("change") - Z95 * pl.col("se_change"), ci_high=pl.col("change") + Z95 * pl.col("se_change"))
+        ci_low=pl.col("change") - Z95 * pl.col("se_change"), ci_high=pl.col("change") + Z95 * pl.col("se_change"),
+        ci_low_real=pl.col("change_real") - Z95 * pl.col("se_real"),
+        ci_high_real=pl.col("change_real") + Z95 * pl.col("se_real"))
     out = out.with_columns(significant=(pl.col("ci_low") > 0) | (pl.col("ci_high") < 0))
-    hidden = ["from_value", "to_value", "change", "ci_low", "ci_high", "significant"]
+    hidden = ["from_value", "to_value", "change", "ci_low", "ci_high", "significant", *REAL_COLUMNS]
     return out.with_columns(
         [pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c) for c in hidden]
-    ).drop("se_change").sort([*KEY, "from_period", "to_period"])
+    ).select(*KEY, "from_period", "to_period", "from_value", "to_value", "change", "ci_low", "ci_high",
+             "significant", *REAL_COLUMNS, "suppressed").sort([*KEY, "from_period", "to_period"])
+
+
+def real_se(se_from: pl.Expr, se_to: pl.Expr, covariance: pl.Expr, deflator_from: pl.Expr,
+            deflator_to: pl.Expr) -> pl.Expr:
+    """Standard error of to x deflator_to - from x deflator_from: each year's SE scaled by its (constant)
+    deflator, the covariance by both; NULL where a deflator is (not a money indicator)."""
+    return ((deflator_from * se_from) ** 2 + (deflator_to * se_to) ** 2
+            - 2 * deflator_from * deflator_to * covariance).clip(lower_bound=0.0).sqrt()
 
 
 def paired_covariance(nb: pl.Expr, s1: pl.Expr, s2: pl.Expr, s12: pl.Expr, n1: pl.Expr, n2: pl.Expr,

@@ -256,14 +256,18 @@ def _strata_sheet(strata: pl.DataFrame, years: list[int]) -> Sheet:
 
 
 def _trends_sheet(con: duckdb.DuckDBPyConnection, catalogue: pl.DataFrame, areas: pl.DataFrame) -> Sheet:
-    """The published changes side by side: every year on the year before, then the whole period."""
+    """The published changes side by side: every year on the year before, then the whole period; for money
+    indicators the nominal change and, apart, the real change in prices of the base year (indicators/prices.py)."""
+    base = _price_base_year(con)
+    real = ("change_real", "ci_low_real", "ci_high_real") if base is not None else ()
     frame = _labelled(con.execute(
-        "SELECT indicator_id, area_code, from_period, to_period, change, ci_low, ci_high, significant, suppressed "
-        f"FROM trends WHERE stratum = 'totaal' AND area_level IN {THEME_LEVELS}").pl(), catalogue, areas)
+        "SELECT indicator_id, area_code, from_period, to_period, change, ci_low, ci_high, significant, suppressed"
+        + "".join(f", {c}" for c in real)
+        + f" FROM trends WHERE stratum = 'totaal' AND area_level IN {THEME_LEVELS}").pl(), catalogue, areas)
     pairs = frame.select("from_period", "to_period").unique().sort(
         pl.col("to_period") - pl.col("from_period"), "from_period").rows()
     frame = frame.with_columns(
-        *(rounded(pl.col(c), pl.col("decimals")) for c in ("change", "ci_low", "ci_high")),
+        *(rounded(pl.col(c), pl.col("decimals")) for c in ("change", "ci_low", "ci_high", *real)),
         significant=pl.when(pl.col("significant")).then(pl.lit("ja")).when(~pl.col("significant")).then(
             pl.lit("nee")),
         pair=pl.col("from_period").cast(pl.String) + "-" + pl.col("to_period").cast(pl.String),
@@ -272,19 +276,32 @@ def _trends_sheet(con: duckdb.DuckDBPyConnection, catalogue: pl.DataFrame, areas
     for start, end in pairs:
         name, in_pair = f"{start}-{end}", pl.col("pair") == f"{start}-{end}"
         per_pair += [pl.col(c).filter(in_pair).first().alias(f"{c}_{name}")
-                     for c in ("change", "ci_low", "ci_high", "significant")]
+                     for c in ("change", "ci_low", "ci_high", "significant", *real)]
         per_pair.append(pl.col("suppressed").filter(in_pair).first().fill_null(False).alias(f"suppressed_{name}"))
         columns += [Column(f"Verandering {start}-{end}", f"change_{name}", "decimals", f"suppressed_{name}", 12),
                     Column(f"Ondergrens {start}-{end}", f"ci_low_{name}", "decimals", None, 11),
                     Column(f"Bovengrens {start}-{end}", f"ci_high_{name}", "decimals", None, 11),
                     Column(f"Significant {start}-{end}", f"significant_{name}", width=11)]
+        if real:  # empty for indicators that are not money
+            columns += [Column(f"Reëel {start}-{end} (prijzen {base})", f"change_real_{name}", "decimals", None, 12),
+                        Column(f"Ondergrens reëel {start}-{end}", f"ci_low_real_{name}", "decimals", None, 11),
+                        Column(f"Bovengrens reëel {start}-{end}", f"ci_high_real_{name}", "decimals", None, 11)]
     wide = frame.group_by(["indicator_id", "area_code", "aim", "indicator", "eenheid", "decimals", "gebied",
                            "niveau", "gemeente"], maintain_order=True).agg(*per_pair).with_columns(
         thema=pl.col("aim").replace_strict(AIMS, default=pl.col("aim")))
+    money = (f" Geldbedragen: Verandering is nominaal (euro's van elk jaar), Reëel in prijzen van {base} "
+             "(omgerekend met de consumentenprijsindex van het CBS, dus zonder prijsstijging)." if real else "")
     return Sheet("Trends", "Verandering van elk jaar op het jaar ervoor en over de hele periode, met 95%-interval; "
-                 "significant: ja als het interval de 0 niet bevat. Regio, gemeenten en wijken.", wide,
+                 "significant: ja als het interval de 0 niet bevat. Regio, gemeenten en wijken." + money, wide,
                  [Column("Thema", "thema", width=24), Column("Indicator", "indicator"),
                   Column("Eenheid", "eenheid", width=10), *AREA_COLUMNS, *columns])
+
+
+def _price_base_year(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The year of the constant prices (indicator_catalogue.price_base_year); None for an older publication."""
+    present = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'indicator_catalogue' "
+                          "AND column_name = 'price_base_year'").fetchone()[0]
+    return con.execute("SELECT max(price_base_year) FROM indicator_catalogue").fetchone()[0] if present else None
 
 
 def _equity_sheet(con: duckdb.DuckDBPyConnection, catalogue: pl.DataFrame, areas: pl.DataFrame) -> Sheet:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from indicators.disclosure_policy import DisclosurePolicy
+from indicators.prices import CPI_FILE, PriceSeriesError, deflators, read_cpi
 from quality.completeness import DEFAULTS as COMPLETENESS_DEFAULTS
 from quality.contracts import SOURCES
 from quality.thresholds import CheckThresholds
@@ -36,6 +37,7 @@ KNOWN_SECTIONS = {
     "alerts": {"file", "webhook", "email_to", "email_from", "smtp_host", "smtp_port"},
     "evaluation": {"min_treated_areas"},
     "input": {"layout", "cbs_root", "pseudonym_salt"},
+    "prices": {"base_year"},
 }
 # Operational settings: how and when runs start and whom a failure reaches. They change no published number,
 # so they stay out of the configuration hash (changing a webhook is no reason for published values to move).
@@ -110,7 +112,13 @@ class Settings:
     max_runtime_minutes: int = 240   # [run]: the daemon's run monitoring fails a run that runs longer
     min_treated_areas: int = 3       # [evaluation]: as indicators/evaluation.py: MIN_TREATED_AREAS
     input: InputSettings = field(default_factory=InputSettings)
+    price_base_year: int | None = None  # [prices]: money in prices of this year (None: the last of `years`)
     raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def price_year(self) -> int:
+        """The base year of constant prices: `[prices] base_year`, else the last configured year."""
+        return self.price_base_year if self.price_base_year is not None else self.years[-1]
 
     @property
     def landing_dir(self) -> Path:
@@ -244,6 +252,7 @@ def resolve(raw: dict, path: Path, region: str | None = None, data_dir: Path | s
         min_treated_areas=_positive_int(raw.get("evaluation", {}).get("min_treated_areas", 3), path,
                                         "evaluation.min_treated_areas"),
         input=_input(raw.get("input", {}), chosen, path, key),
+        price_base_year=_price_base_year(raw.get("prices", {}), years, reference, path),
         raw={**raw, "region": {"code": code, **chosen}},
     )
 
@@ -378,6 +387,21 @@ def _cutoffs(table: dict, path: Path) -> dict:
     for name, value in table.items():
         _require(isinstance(value, int | float), path, f"cutoffs.{name}", f"must be a number, got {value!r}")
     return dict(table)
+
+
+def _price_base_year(table: dict, years: list[int], reference: Path, path: Path) -> int:
+    """`[prices] base_year` (default: the last configured year), checked with the configured years against the
+    CPI series now: a year the series lacks stops the run before any work, naming the file and the year
+    (indicators/prices.py)."""
+    _require(isinstance(table, dict), path, "prices", "must be a table ([prices] with base_year)")
+    base = table.get("base_year", years[-1])
+    _require(isinstance(base, int) and not isinstance(base, bool) and 2000 <= base <= 2100, path,
+             "prices.base_year", f"must be a year such as {years[-1]}, got {base!r}")
+    try:
+        deflators(read_cpi(reference), years, base, source=str(reference / CPI_FILE))
+    except PriceSeriesError as exc:
+        raise ConfigError(f"{path}: [prices] {exc}") from exc
+    return base
 
 
 def _positive_int(value, path: Path, key: str) -> int:

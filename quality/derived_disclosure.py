@@ -14,7 +14,8 @@ import polars as pl
 
 Finding = tuple[str, int, str, str, str, str]  # indicator_id, period, area_code, stratum, rule, message
 
-TREND_COLUMNS = ("from_value", "to_value", "change", "ci_low", "ci_high", "significant")
+TREND_COLUMNS = ("from_value", "to_value", "change", "ci_low", "ci_high", "significant", "change_real",
+                 "ci_low_real", "ci_high_real")
 EQUITY_QUINTILE_COLUMNS = ("q1_value", "q5_value", "gap", "ratio", "sii", "sii_ci_low", "sii_ci_high")
 EQUITY_TOTAL_COLUMNS = ("rii", "rii_ci_low", "rii_ci_high")
 QUINTILES = tuple(f"inkomen:q{i}" for i in range(1, 6))

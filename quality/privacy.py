@@ -47,9 +47,11 @@ def privacy_violations(con: duckdb.DuckDBPyConnection, schema: str, min_count: i
             if hits[1]:
                 found.append(f"{where}: {hits[1]} value(s) look like a BSN (9 digits)")
     if "indicator_values" in tables:
+        # the constant-price value (a multiple of value) is hidden with it
+        real = " OR value_real IS NOT NULL" if ("indicator_values", "value_real") in {c[:2] for c in columns} else ""
         small, leaked = con.execute(
             f"""SELECT count(*) FILTER (WHERE NOT suppressed AND n BETWEEN 1 AND {min_count - 1}),
-                       count(*) FILTER (WHERE suppressed AND (value IS NOT NULL OR n IS NOT NULL
+                       count(*) FILTER (WHERE suppressed AND (value IS NOT NULL OR n IS NOT NULL{real}
                                          OR numerator IS NOT NULL OR denominator IS NOT NULL))
                 FROM {schema}.indicator_values"""
         ).fetchone()

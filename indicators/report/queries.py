@@ -58,6 +58,18 @@ WHERE v.stratum = 'totaal' AND v.indicator_id IN (SELECT unnest($ids::VARCHAR[])
   AND v.area_level IN ('regio', 'gemeente', 'wijk')
 """
 
+# Money indicators: the change over the whole period, nominal and in constant prices of price_base_year
+# (indicators/prices.py), for the trend display to show apart.
+MONEY_CHANGES = """
+SELECT t.indicator_id, t.area_code, t.from_period, t.to_period, t.change, t.ci_low, t.ci_high, t.change_real,
+       t.ci_low_real, t.ci_high_real, c.price_base_year
+FROM trends t JOIN indicator_catalogue c USING (indicator_id)
+WHERE c.price_base_year IS NOT NULL AND t.stratum = 'totaal' AND NOT t.suppressed
+  AND t.from_period = (SELECT min(period) FROM indicator_values)
+  AND t.to_period = (SELECT max(period) FROM indicator_values)
+  AND t.indicator_id IN (SELECT unnest($ids::VARCHAR[]))
+"""
+
 # The maps: wijken on the region and gemeente pages, buurten on a wijk page.
 MAP_VALUES = """
 SELECT v.indicator_id, v.area_code, v.value, v.suppressed
@@ -133,6 +145,7 @@ class Published:
     finished_at: datetime | None
     code_version: str | None
     small_area: pl.DataFrame | None = None  # a publication from before the small-area model has none
+    money_changes: pl.DataFrame | None = None  # ... and one from before constant prices has no change_real
 
 
 def key_indicators(catalogue: pl.DataFrame, present: set[str]) -> list[str]:
@@ -182,6 +195,8 @@ def read_published(con: duckdb.DuckDBPyConnection) -> Published:
     map_ids = map_indicators(present)
     map_values = con.execute(MAP_VALUES, {"period": period, "ids": map_ids}).pl()
     run_id, finished_at, code_version = con.execute(RUN).fetchone()
+    real = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'trends' "
+                       "AND column_name = 'change_real'").fetchone()[0]
     return Published(
         period=period,
         catalogue=catalogue,
@@ -206,4 +221,5 @@ def read_published(con: duckdb.DuckDBPyConnection) -> Published:
         code_version=code_version,
         small_area=(con.execute(SMALL_AREA, {"period": period}).pl().with_columns(name_nl=nl_text_expr(
             pl.col("name_nl"))) if "small_area_estimates" in tables else None),
+        money_changes=con.execute(MONEY_CHANGES, {"ids": keys}).pl() if real else None,
     )

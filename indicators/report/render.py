@@ -261,6 +261,7 @@ def _trends(page: Page, region: Region, series: dict[str, str]) -> str:
             figures.append(
                 f'<figure class="small"><figcaption>{html.escape(info[indicator]["titel"])}</figcaption>'
                 + page.chart(f"trend-{indicator}", spec, "")
+                + sections.money_change(_money_rows(region, indicator, series), series)
                 + "</figure>"
             )
     if not figures:
@@ -272,6 +273,14 @@ def _trends(page: Page, region: Region, series: dict[str, str]) -> str:
         "de verticale as begint bij 0 (scores op hun schaal van 0 tot 10). Onderdrukte jaren ontbreken in de "
         "lijn.</p>"
     )
+
+
+def _money_rows(region: Region, indicator: str, series: dict[str, str]) -> pl.DataFrame | None:
+    """The whole-period change of a money indicator for the areas drawn (None: not money, or no change_real)."""
+    changes = region.data.money_changes
+    if changes is None:
+        return None
+    return changes.filter((pl.col("indicator_id") == indicator) & pl.col("area_code").is_in(list(series)))
 
 
 def _interventions(page: Page, region: Region, area: Area) -> str:

@@ -435,3 +435,28 @@ def small_area(rows: pl.DataFrame) -> str:
              nl_number_expr(pl.col("direct_value"), 1), nl_number_expr(pl.col("value"), 1),
              interval("ci_low", "ci_high"), nl_number_expr(pl.col("direct_weight"), 2)]
     return SMALL_AREA_NOTE + table(rows, header, cells, numeric=(2, 3, 5))
+
+
+def _signed(value: float) -> str:
+    return ("+" if value > 0 else "") + nl_number(value, 0)
+
+
+def money_change(rows: pl.DataFrame | None, series: dict[str, str]) -> str:
+    """Under a money indicator's trend: its change over the whole period per area drawn, nominal (euros of each
+    year) and real (in prices of the base year, CBS consumer price index), so inflation is not read as more care.
+    Empty when the indicator is not money or no change is published."""
+    if rows is None or rows.is_empty():
+        return ""
+    first = rows.row(0, named=True)
+    order = {code: k for k, code in enumerate(series)}
+    lines = []
+    for r in sorted(rows.iter_rows(named=True), key=lambda r: order.get(r["area_code"], len(order))):  # <= 3 areas
+        real = ("" if r["change_real"] is None else
+                f"; in prijzen van {r['price_base_year']} (reëel) {_signed(r['change_real'])} euro "
+                f"(95%: {nl_number(r['ci_low_real'], 0)} tot {nl_number(r['ci_high_real'], 0)})")
+        lines.append(f"{html.escape(series.get(r['area_code'], r['area_code']))}: nominaal "
+                     f"{_signed(r['change'])} euro (95%: {nl_number(r['ci_low'], 0)} tot "
+                     f"{nl_number(r['ci_high'], 0)}){real}")
+    return (f'<p class="note money-change">Verandering {first["from_period"]}-{first["to_period"]}. '
+            + "<br>".join(lines) + ". Reëel: omgerekend met de consumentenprijsindex van het CBS, dus zonder de "
+            "prijsstijging; nominaal: in euro's van elk jaar.</p>")

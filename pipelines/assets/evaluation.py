@@ -6,6 +6,7 @@ from dagster_duckdb import DuckDBResource
 from indicators.catalogue import expansions_from_warehouse, load_catalogue
 from indicators.equity_gaps import equity_gaps, survey_population
 from indicators.evaluation import evaluate
+from indicators.prices import deflator_frame, deflators, read_cpi
 from indicators.trends import overlap_cells, trends
 from pipelines.assets.indicators import PUBLISHED_VALUES
 from pipelines.assets.phm_steps import REACH, TARGETING
@@ -16,6 +17,7 @@ from transforms.warehouse import write_table
 EQUITY = table_key("indicators.equity_gaps")
 EVALUATION = table_key("indicators.evaluation_results")
 TRENDS = table_key("indicators.trends")
+PRICE_DEFLATORS = table_key("indicators.price_deflators")
 
 
 @dg.asset(key=EQUITY, group_name="indicators", kinds={"duckdb"}, deps=[PUBLISHED_VALUES],
@@ -52,7 +54,22 @@ def evaluation_results(warehouse: DuckDBResource, phm: PhmConfig) -> dg.Material
     })
 
 
-@dg.asset(key=TRENDS, group_name="phm_step5_evaluation", kinds={"duckdb"}, deps=[PUBLISHED_VALUES],
+@dg.asset(key=PRICE_DEFLATORS, group_name="indicators", kinds={"duckdb"}, deps=[PUBLISHED_VALUES],
+          description="Constant prices: per money indicator and year the factor CPI(base year) / CPI(year) of the "
+                      "CBS consumer price index (sample_data/reference/cbs_cpi_jaarmutatie.csv, [prices] base_year).")
+def price_deflators(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
+    s = phm.settings()
+    factors = deflators(read_cpi(s.reference_dir), s.years, s.price_year)
+    with warehouse.get_connection() as con:
+        catalogue = load_catalogue(s.cutoffs, expansions_from_warehouse(con))
+        frame = deflator_frame(catalogue.money_ids(), factors, s.price_year)
+        write_table(con, "indicators.price_deflators", frame)
+        metadata = table_metadata(con, "indicators.price_deflators")
+    return dg.MaterializeResult(metadata={**metadata, "rows": frame.height, "base_year": s.price_year,
+                                         "deflators": ", ".join(f"{y}: {f:.4f}" for y, f in factors.items())})
+
+
+@dg.asset(key=TRENDS, group_name="phm_step5_evaluation", kinds={"duckdb"}, deps=[PUBLISHED_VALUES, PRICE_DEFLATORS],
           description="PHM step 5: change of every indicator, area and stratum between consecutive years and over "
                       "the whole period, with a 95% interval and a significance flag; suppressed with its cells.")
 def indicator_trends(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
@@ -62,11 +79,11 @@ def indicator_trends(warehouse: DuckDBResource, phm: PhmConfig) -> dg.Materializ
         published = con.execute("SELECT * FROM indicators.published_values").pl()
         # persons in both years (register proportions): the paired variance of the change
         overlap = overlap_cells(con, catalogue, published["period"].unique().to_list(), s.disclosure.rounding_base)
-        result = trends(published, published, overlap)
+        result = trends(published, published, overlap, con.execute("SELECT * FROM indicators.price_deflators").pl())
         write_table(con, "indicators.trends", result)
         significant = int(result["significant"].fill_null(False).sum()) if result.height else 0
         metadata = table_metadata(con, "indicators.trends")
     return dg.MaterializeResult(metadata={**metadata, "rows": result.height, "significant_changes": significant})
 
 
-EVALUATION_ASSETS = [equity, evaluation_results, indicator_trends]
+EVALUATION_ASSETS = [equity, evaluation_results, price_deflators, indicator_trends]

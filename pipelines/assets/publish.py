@@ -101,7 +101,7 @@ def publication_candidate(context: dg.AssetExecutionContext, warehouse: DuckDBRe
     rounding = s.disclosure.rounding_base
     with warehouse.get_connection() as con:
         catalogue = load_catalogue(s.cutoffs, expansions_from_warehouse(con))
-        counts = build_candidate(con, catalogue, rounding, s.disclosure.min_count)
+        counts = build_candidate(con, catalogue, rounding, s.disclosure.min_count, s.price_year)
         # quality_results and run_manifest are filled at publication; empty shapes let the gate check them now.
         con.execute(CHECK_RESULTS_DDL)
         add_run_tables(con, context.run.run_id, datetime.now(UTC), datetime.now(UTC), code_version(),

@@ -71,6 +71,7 @@ def test_the_rivm_reference_is_read_once_per_version_of_the_file(tmp_path):
     reference.mkdir()
     csv = reference / config.RIVM_2020
     shutil.copy(REFERENCE / config.RIVM_2020, csv)
+    shutil.copy(REFERENCE / "cbs_cpi_jaarmutatie.csv", reference)  # [prices]: the CPI series is read too
     path = write(tmp_path, reference=reference)
     config._gemeenten_of.cache_clear()
     load_settings(path)
@@ -91,3 +92,25 @@ def test_completeness_left_out_gets_the_gate_defaults_and_a_key_of_it_is_checked
     with pytest.raises(ConfigError, match=r"\[completeness.min_share_of_previus_year\] unknown key \(did you mean "
                                           r"min_share_of_previous_year\?\)"):
         load_settings(write(tmp_path, "[completeness]\nmin_share_of_previus_year = 0.3\n"))
+
+
+def test_price_base_year_defaults_to_the_last_year_and_is_validated(tmp_path):
+    assert load_settings(write(tmp_path)).price_year == 2023  # [run] years = [2022, 2023]
+    assert load_settings(write(tmp_path, "[prices]\nbase_year = 2015\n")).price_year == 2015
+    with pytest.raises(ConfigError, match=r"\[prices.base_year\] must be a year"):
+        load_settings(write(tmp_path, '[prices]\nbase_year = "2024"\n'))
+    with pytest.raises(ConfigError, match=r"\[prices.base\] unknown key \(did you mean base_year\?\)"):
+        load_settings(write(tmp_path, "[prices]\nbase = 2024\n"))
+
+
+def test_a_year_beyond_the_cpi_series_stops_the_configuration_naming_file_and_year(tmp_path):
+    reference = tmp_path / "reference"
+    shutil.copytree(REFERENCE, reference, ignore=shutil.ignore_patterns("*.geojson", "cbs_85984*", "*2016*",
+                                                                          "*65plus*"))
+    lines = (reference / "cbs_cpi_jaarmutatie.csv").read_text(encoding="utf-8").splitlines()
+    (reference / "cbs_cpi_jaarmutatie.csv").write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")  # no 2024
+    path = tmp_path / "phm.toml"
+    path.write_text(f'[region]\ncode = "RG_TEST"\ngemeenten = ["GM0399"]\n\n[run]\nyears = [2023, 2024]\n'
+                    f'reference_dir = "{reference}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"cbs_cpi_jaarmutatie.csv: no CPI change for 2024; add the line '2024,"):
+        load_settings(path)

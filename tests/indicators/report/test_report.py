@@ -207,7 +207,7 @@ def build_published(path: Path, optional_tables: bool = False) -> Path:
         con.execute("""INSERT INTO indicator_catalogue
             SELECT indicator_id, name_nl, name_nl, aim, NULL, unit, direction, 'x', 'y',
                    CASE WHEN indicator_id LIKE 'pw\\_%' ESCAPE '\\' THEN 'workforce' ELSE 'test' END, 'proportion',
-                   100, 'totaal', 50, 'buurt,wijk,gemeente,regio', NULL, 'population', NULL, '1.0' FROM spec""")
+                   100, 'totaal', 50, 'buurt,wijk,gemeente,regio', NULL, 'population', NULL, NULL, '1.0' FROM spec""")
         con.executemany("INSERT INTO areas VALUES (?, ?, ?, ?, ?, ?, 2024)", AREAS)
         # value: base x a factor in [0.9, 1.1) from a hash, so the numbers have many decimals
         con.execute("""INSERT INTO indicator_values
@@ -221,7 +221,7 @@ def build_published(path: Path, optional_tables: bool = False) -> Path:
             SELECT indicator_id, period, area_code, area_level, 'totaal', round(v * 10 / 5) * 5, 1000, 1000,
                    v, v * 0.95, v * 1.05, false, NULL,
                    CASE WHEN area_level = 'regio' THEN NULL
-                        ELSE ['hoger', 'lager', 'geen_verschil'][h + 1] END
+                        ELSE ['hoger', 'lager', 'geen_verschil'][h + 1] END, NULL, NULL, NULL
             FROM cells""")
         # workforce figures are a census of organisations: published without an interval
         con.execute("UPDATE indicator_values SET ci_low = NULL, ci_high = NULL WHERE indicator_id LIKE 'pw\\_%' ESCAPE '\\'")
