@@ -37,12 +37,21 @@ class CbsFileResult:
     rows_quarantined: int
 
 
-def _sav_frame(path: Path, contract: CbsContract, strings: set[str]) -> tuple[pl.DataFrame, list[str]]:
-    """A .sav as text columns (upper-case names) and the key-number columns that were stored as numbers.
+def _number_text(name: str) -> str:
+    """SQL: a number as its shortest exact text, a whole number without decimals (1.0 -> "1"), NaN -> NULL."""
+    c = f'"{name}"'
+    return (f"CASE WHEN isnan({c}) THEN NULL WHEN {c} = trunc({c}) AND abs({c}) < 1e18 "
+            f"THEN CAST(CAST({c} AS BIGINT) AS VARCHAR) ELSE CAST({c} AS VARCHAR) END")
+
+
+def _load_sav(con: duckdb.DuckDBPyConnection, path: Path, contract: CbsContract, strings: set[str]) -> list[str]:
+    """A .sav as the temp table `_parsed` of text columns (upper-case names); the key-number columns that
+    were stored as numbers are returned.
 
     A date or identifier stored as a number has lost what made it one (leading zeros, `88888888`): a clear
     error naming the file and the variable. RINPERSOON stored as a number is a known quirk of old files and
-    is zero-padded to 9 digits instead; any other number becomes its shortest exact text (1.0 -> "1")."""
+    is zero-padded to 9 digits (after the load). The numbers become text in DuckDB (cheaper than in Polars),
+    the contract casts them back exactly."""
     import pyreadstat
 
     try:
@@ -51,22 +60,23 @@ def _sav_frame(path: Path, contract: CbsContract, strings: set[str]) -> tuple[pl
         raise LandingFileError(f"{path}: not a readable SPSS .sav file ({exc})") from exc
     types = {name.upper(): kind for name, kind in meta.readstat_variable_types.items()}
     frame = frame.rename({c: c.upper() for c in frame.columns})
-    padded, columns = [], []
+    padded, select = [], []
     for name in frame.columns:
-        col = pl.col(name)
-        if types.get(name) == "string":
-            columns.append(col.cast(pl.Utf8))
+        if types.get(name) == "string" or frame[name].dtype == pl.Utf8:
+            select.append(f'CAST("{name}" AS VARCHAR) AS "{name}"')
             continue
         if name in contract.key_numbers:
             padded.append(name)
         elif name in strings:
             raise LandingFileError(f"{path}: variable {name} is numeric ({types.get(name)}) in the .sav; the "
                                    f"contract of {contract.name} needs it as text (a date YYYYMMDD or a code)")
-        whole = col.is_finite() & (col == col.round())
-        columns.append(pl.when(col.is_nan()).then(None)
-                       .when(whole).then(col.cast(pl.Int64, strict=False).cast(pl.Utf8))
-                       .otherwise(col.cast(pl.Utf8)).alias(name))
-    return frame.select(columns), padded
+        select.append(f'{_number_text(name)} AS "{name}"')
+    con.register("_sav", frame.to_arrow())
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _parsed AS SELECT {', '.join(select)} FROM _sav")
+    finally:
+        con.unregister("_sav")
+    return padded
 
 
 def _strings(contract: Contract) -> set[str]:
@@ -83,10 +93,7 @@ def load_cbs_file(con: duckdb.DuckDBPyConnection, file: CbsFile, contract: CbsCo
     strings = _strings(contract.contract)
     padded: list[str] = []
     if file.format == "sav":
-        frame, padded = _sav_frame(path, contract, strings)
-        con.register("_sav", frame.to_arrow())
-        con.execute("CREATE OR REPLACE TEMP TABLE _parsed AS SELECT * FROM _sav")
-        con.unregister("_sav")
+        padded = _load_sav(con, path, contract, strings)
     elif file.format == "parquet":
         try:
             described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
@@ -99,9 +106,7 @@ def load_cbs_file(con: duckdb.DuckDBPyConnection, file: CbsFile, contract: CbsCo
             elif dtype not in ("VARCHAR",) and name.upper() in strings:
                 raise LandingFileError(f"{path}: variable {name.upper()} is {dtype} in the Parquet file; the "
                                        f"contract of {contract.name} needs it as text")
-            text = (f'CASE WHEN "{name}" = floor("{name}") THEN CAST(CAST("{name}" AS HUGEINT) AS VARCHAR) '
-                    f'ELSE CAST("{name}" AS VARCHAR) END') if dtype in ("DOUBLE", "FLOAT") else \
-                f'CAST("{name}" AS VARCHAR)'
+            text = _number_text(name) if dtype in ("DOUBLE", "FLOAT") else f'CAST("{name}" AS VARCHAR)'
             select.append(f'{text} AS "{name.upper()}"')
         con.execute(f"CREATE OR REPLACE TEMP TABLE _parsed AS SELECT {', '.join(select)} FROM read_parquet(?)",
                     [str(path)])
@@ -183,7 +188,8 @@ def stage_cbs_file(con: duckdb.DuckDBPyConnection, file: CbsFile, contract: CbsC
         masked = f"regexp_replace({masked}, '({key}: [^;]*?)\\(value [^)]*\\)', '\\1(value not shown)', 'g')"
     record_pseudonyms = [f"{_pseudonym(letter, number, 'l')} AS {alias}" for letter, number, alias in contract.persons]
     exclude = f" EXCLUDE ({', '.join(sorted(raw_keys))})" if raw_keys else ""
-    record = f"SELECT l.*{exclude}{''.join(', ' + p for p in record_pseudonyms)} FROM _landing l"
+    record = (f"SELECT l.*{exclude}{''.join(', ' + p for p in record_pseudonyms)} FROM _landing l "
+              f"SEMI JOIN _verdict v USING (_row)")  # the few quarantined rows only: no hash of every row
     con.execute(
         f"""INSERT INTO quarantine.{source}
         SELECT $file, v._row, {masked}, to_json(r)::VARCHAR
