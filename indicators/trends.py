@@ -141,11 +141,13 @@ def overlap_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: l
                         f"THEN CAST(({i.numerator}) AS DOUBLE) END AS x{k}" for k, i in enumerate(indicators))])
     # only persons in the denominator in both years count: a product or sum with a NULL (not in it) is NULL,
     # which count() and sum() skip, so no FILTER per statistic is needed
-    stats = ", ".join(f"count(a.x{k} * b.x{k}) AS nb{k}, sum(a.x{k} + 0 * b.x{k}) AS s1{k}, "
-                      f"sum(b.x{k} + 0 * a.x{k}) AS s2{k}, sum(a.x{k} * b.x{k}) AS s12{k}"
+    # `_` between statistic and indicator number: without it s1 of indicator 20 and s12 of indicator 0 are both
+    # `s120`, and DuckDB renames the second (from 21 proportion indicators on the mart: wrong trend intervals)
+    stats = ", ".join(f"count(a.x{k} * b.x{k}) AS nb_{k}, sum(a.x{k} + 0 * b.x{k}) AS s1_{k}, "
+                      f"sum(b.x{k} + 0 * a.x{k}) AS s2_{k}, sum(a.x{k} * b.x{k}) AS s12_{k}"
                       for k in range(len(indicators)))
     same = ", ".join(f"CASE WHEN a._s{j} = b._s{j} THEN a._s{j} END AS _s{j}" for j in range(len(names)))
-    cols = [f"{c}{k}" for k in range(len(indicators)) for c in OVERLAP_COLUMNS]
+    cols = [f"{c}_{k}" for k in range(len(indicators)) for c in OVERLAP_COLUMNS]
     rolled = ", ".join(f"sum({c}) AS {c}" for c in cols)
     parts = []
     # every person-year's area, strata and indicator values once, for all pairs of years
@@ -175,7 +177,7 @@ def overlap_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: l
             parts.append(wide.select(
                 pl.lit(ind.id).alias("indicator_id"), "area_code", "area_level", "stratum",
                 pl.lit(start, pl.Int32).alias("from_period"), pl.lit(end, pl.Int32).alias("to_period"),
-                *(pl.col(f"{c}{k}").cast(pl.Float64).alias(c) for c in OVERLAP_COLUMNS),
+                *(pl.col(f"{c}_{k}").cast(pl.Float64).alias(c) for c in OVERLAP_COLUMNS),
                 pl.lit(float(ind.multiplier)).alias("multiplier")))
     con.execute("DROP TABLE _overlap_side")
     return pl.concat(parts).select(list(schema)).cast(schema) if parts else pl.DataFrame(schema=schema)

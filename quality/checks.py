@@ -71,7 +71,7 @@ MIN_UNLINKED = 10  # a source-year fails on its share only from this many unlink
 # source in this order.
 LINKED_SOURCES = {"gp_episodes": "year(start_date)", "zvw_costs": "year", "hospital_events": "year(start_date)",
                   "health_survey": "survey_year", "participatie": "year", "wmo": "year(start_date)",
-                  "jeugd": "year(start_date)", "wlz": "year(start_date)"}
+                  "jeugd": "year(start_date)", "wlz": "year(start_date)", "medicines": "year"}
 
 
 def _in_order(impact: Iterable[tuple[str, str]], order: Sequence[str]) -> tuple[str, ...]:

@@ -28,6 +28,9 @@ REGULATIONS = ["bijstand", "schuldhulpverlening", "ioaw", "bbz"]
 ORG_TYPES = ["huisartsenpraktijk", "wijkverpleging", "sociaal_wijkteam", "ziekenhuis", "vvt", "ggz", "jeugdhulp"]
 EVENT_TYPES = ["seh_bezoek", "opname"]
 WLZ_SETTINGS = ["intramuraal", "thuis"]
+SURVEY_FLAGS = ("k10_moderate_or_high_reported", "k10_high_reported", "lonely_reported", "severely_lonely_reported",
+                "good_health_reported")
+ATC4 = r"^[A-Z][0-9]{2}[A-Z]$"  # ATC code of 4 characters (therapeutic subgroup, e.g. C10A), as CBS MEDICIJNTAB
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,12 @@ class Col:
     dtype: type[pl.DataType] | pl.DataType
     nullable: bool = False
     checks: tuple[pa.Check, ...] = ()
+    # A file may lack the column: ingest fills NULL (a layout that delivers it, another that does not).
+    optional: bool = False
+
+    def __post_init__(self) -> None:
+        if self.optional and not self.nullable:
+            raise ValueError("an optional contract column must be nullable: a file without it gives NULL")
 
 
 @dataclass(frozen=True)
@@ -124,6 +133,9 @@ def _survey_columns() -> dict[str, Col]:
         cols[f"ph_{dim}"] = _range(pl.Float64, 0, 10, nullable=True)
     cols["care_rating"] = _range(pl.Float64, 0, 10, nullable=True)
     cols["unmet_care_need"] = Col(pl.Boolean, nullable=True)
+    # Derived 0/1 indicators as CBS's Gezondheidsmonitor (GEMON) delivers them instead of the raw items; absent
+    # from native files. The survey indicators use a flag where present and the item score otherwise.
+    cols |= {flag: Col(pl.Boolean, nullable=True, optional=True) for flag in SURVEY_FLAGS}
     return cols
 
 
@@ -248,6 +260,16 @@ CONTRACTS: dict[str, Contract] = {
             },
             date_order=(("start_date", "end_date"),),
             starts_in="start_date",
+        ),
+        Contract(
+            "medicines",
+            {
+                "pseudo_id": _pseudo(),
+                "year": _YEAR,
+                "atc4": Col(pl.Utf8, checks=(pa.Check.str_matches(ATC4, error="atc4 is not a 4-character ATC code"),)),
+            },
+            key=("pseudo_id", "year", "atc4"),
+            year_column="year",
         ),
         Contract(
             "health_survey",

@@ -26,11 +26,13 @@ DEFECT_KINDS: dict[str, tuple[str, ...]] = {
     "jeugd": ("impossible_date",),
     "wlz": ("impossible_date",),
     "participatie": ("out_of_range",),
+    "medicines": ("invalid_code", "duplicate_key"),
     "health_survey": ("out_of_range", "malformed_row"),
     "workforce": ("out_of_range",),
 }
 STAGING_DUPLICATE_SOURCES = ("gp_episodes", "hospital_events")
-UNLINKED_SOURCES = ("gp_episodes", "hospital_events", "zvw_costs", "wmo", "jeugd", "wlz", "participatie")
+UNLINKED_SOURCES = ("gp_episodes", "hospital_events", "zvw_costs", "wmo", "jeugd", "wlz", "participatie",
+                    "medicines")
 # out_of_range: (column, value) per source; the survey alternates a K10 item and a Positive Health score
 OUT_OF_RANGE = {
     "zvw_costs": (("insured_days", 400),),
@@ -39,6 +41,9 @@ OUT_OF_RANGE = {
     "health_survey": (("k10_03", 7), ("ph_meedoen", 11.0)),
 }
 UNKNOWN_BUURT = "BU99999999"
+# invalid_code: (column, value) per source; medicines get a 5-character ATC code (level of the chemical
+# subgroup) where the contract asks for the 4-character one, as an export at the wrong ATC level would
+INVALID_CODE = {"hospital_events": ("event_type", "onbekend"), "medicines": ("atc4", "C10AA")}
 
 
 @dataclass
@@ -134,7 +139,8 @@ def _mutate(rng: np.random.Generator, frame: pl.DataFrame, source: str, kind: st
     if kind == "invalid_pseudo_id":
         return _set(frame, "pseudo_id", rows, bsn_like(rng, len(rows)))
     if kind == "invalid_code":
-        return _set(frame, "event_type", rows, ["onbekend"] * len(rows))
+        column, value = INVALID_CODE[source]
+        return _set(frame, column, rows, [value] * len(rows))
     if kind == "impossible_date":
         start = frame["start_date"].gather(rows).to_physical().to_numpy()
         ended = start - rng.integers(1, 61, len(rows))

@@ -20,6 +20,7 @@ from sample_data.defects import STAGING_DUPLICATE_SOURCES, Injected, inject
 from sample_data.gp_episodes import build_gp_episodes
 from sample_data.hospital import build_hospital
 from sample_data.interventions import Intervention, choose_interventions, intervention_frames
+from sample_data.medicines import build_medicines
 from sample_data.population import build_people, population_frame
 from sample_data.random_streams import stream
 from sample_data.social_domain import build_jeugd, build_participatie, build_wmo
@@ -80,6 +81,7 @@ def generate(out_dir: Path, gemeenten: list[str], years: list[int], seed: int = 
         "jeugd": build_jeugd(stream(seed, "jeugd"), people),
         "participatie": build_participatie(stream(seed, "participatie"), people),
         "wlz": wlz.frame,
+        "medicines": build_medicines(stream(seed, "medicines"), people),
         "health_survey": build_survey(stream(seed, "health_survey"), people, buurten, wlz),
         "workforce": build_workforce(stream(seed, "workforce"), gemeenten, span),
         **intervention_frames(people, interventions),

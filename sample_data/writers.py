@@ -44,6 +44,7 @@ FORMATS: dict[str, FileFormat] = {
     "jeugd": _CP1252,
     "participatie": _UTF8_COMMA,
     "wlz": _PARQUET,
+    "medicines": _UTF8_COMMA,
     "health_survey": _UTF8_COMMA,
     "workforce": _UTF8_SEMICOLON,
     "interventions": _CP1252,
@@ -52,7 +53,7 @@ FORMATS: dict[str, FileFormat] = {
 
 # Column that decides the file year; date columns put earlier starts in the first year's file.
 FILE_YEAR = {
-    "population": "year", "zvw_costs": "year", "participatie": "year", "workforce": "year",
+    "population": "year", "zvw_costs": "year", "participatie": "year", "workforce": "year", "medicines": "year",
     "health_survey": "survey_year", "gp_episodes": "start_date", "hospital_events": "start_date",
     "wmo": "start_date", "jeugd": "start_date", "wlz": "start_date", "interventions": "start_date",
     "intervention_participants": "referral_date",
@@ -66,6 +67,7 @@ SORT_KEYS = {
     "jeugd": ("pseudo_id", "start_date", "provision_id"),
     "participatie": ("pseudo_id", "regulation"),
     "wlz": ("pseudo_id", "start_date", "care_profile"),
+    "medicines": ("pseudo_id", "atc4"),
     "health_survey": ("pseudo_id",),
     "workforce": ("org_id",),
     "interventions": ("intervention_id", "buurt_code"),

@@ -257,13 +257,17 @@ class _Judged:
     info: FileInfo
     rel: str
     extra: tuple[str, ...]
+    filled: tuple[str, ...] = ()  # optional columns the file lacks, added as NULL
 
 
 def _judge_file(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract,
                 area_codes: Sequence[str] | None, landing_dir: Path) -> _Judged:
     """Read a file into temp tables of `con` and mark (`_typed._bad`) every row that goes to quarantine."""
     info = load_text_table(con, path, "_landing")
-    missing = [c for c in contract.columns if c not in info.columns]
+    absent = [c for c, col in contract.columns.items() if col.optional and c not in info.columns]
+    for col in absent:  # judged and loaded as empty text, i.e. NULL; the view `_landing` reads `_parsed.*`
+        con.execute(f"ALTER TABLE _parsed ADD COLUMN {_quoted(col)} VARCHAR")
+    missing = [c for c in contract.columns if c not in info.columns and c not in absent]
     if missing:
         raise LandingFileError(f"{path}: required column(s) {', '.join(missing)} missing; "
                                f"the header has {', '.join(info.columns)}")
@@ -285,7 +289,7 @@ def _judge_file(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract,
     # From here `_bad` marks every quarantined row, so that raw gets the others by a filter, which keeps the
     # file row order of `_typed` (a join need not, and sorting millions of rows again costs more).
     con.execute("UPDATE _typed SET _bad = true WHERE _row IN (SELECT _row FROM _verdict)")
-    return _Judged(info, rel, extra)
+    return _Judged(info, rel, extra, tuple(absent))
 
 
 def _store_file(con: duckdb.DuckDBPyConnection, contract: Contract, judged: _Judged) -> FileResult:
@@ -295,11 +299,14 @@ def _store_file(con: duckdb.DuckDBPyConnection, contract: Contract, judged: _Jud
     con.execute(f"INSERT INTO raw.{source} SELECT {cols}, ? AS _file, _row FROM _typed WHERE NOT _bad", [rel])
     masked = ("CASE WHEN regexp_full_match(trim(l.pseudo_id), '[0-9]{9}') THEN '<bsn verwijderd>' "
               "ELSE l.pseudo_id END") if "pseudo_id" in info.columns else None
+    # the quarantined record as the file has it: without the optional columns the ingest added
+    landing = (f"(SELECT * EXCLUDE ({', '.join(_quoted(c) for c in judged.filled)}) FROM _landing)"
+               if judged.filled else "_landing")
     record = "to_json(l)" if masked is None else f"json_merge_patch(to_json(l), json_object('pseudo_id', {masked}))"
     con.execute(
         f"""INSERT INTO quarantine.{source}
         SELECT ?, l._row, array_to_string(v.reasons, '; '), {record}::VARCHAR
-        FROM _landing l JOIN _verdict v USING (_row) ORDER BY l._row""",
+        FROM {landing} l JOIN _verdict v USING (_row) ORDER BY l._row""",
         [rel],
     )
     if info.malformed:

@@ -45,7 +45,7 @@ SUPPRESSION_REASONS: dict[str, str] = {
 SOURCES: dict[str, str] = {
     "population": "bevolking (BRP)", "gp_episodes": "huisartsenzorg", "hospital_events": "ziekenhuiszorg",
     "zvw_costs": "Zvw-declaraties", "wmo": "Wmo", "jeugd": "Jeugdwet", "participatie": "Participatiewet",
-    "wlz": "Wlz", "health_survey": "gezondheidsmonitor", "workforce": "personeelsgegevens",
+    "wlz": "Wlz", "medicines": "geneesmiddelen", "health_survey": "gezondheidsmonitor", "workforce": "personeelsgegevens",
     "interventions": "interventies", "intervention_participants": "interventiedeelnemers",
 }
 UNITS: dict[str, str] = {"per 1000": "per 1.000"}

@@ -157,3 +157,24 @@ def test_a_small_overlap_keeps_the_independent_se():
     row = trends(values, _published(values), overlap.filter(pl.col("area_level") == "buurt")).row(0, named=True)
     assert (row["ci_high"] - row["ci_low"]) / (2 * Z95) == pytest.approx(
         100 * math.sqrt(0.4 * 0.6 / 10 + 0.6 * 0.4 / 10), rel=1e-12)
+
+
+def test_overlap_statistics_of_the_21st_indicator_are_its_own(monkeypatch):
+    """With 21+ proportion indicators, s1 of indicator 20 and s12 of indicator 0 once shared the column name
+    `s120`: indicator 20 then read indicator 0's s12. Each indicator's sums must be those of its numerator."""
+    import dataclasses
+
+    monkeypatch.setattr("indicators.trends.MIN_OVERLAP", 1)
+    x1 = np.array([1, 1, 1, 0, 0, 0, 0, 0, 1, 0])
+    x2 = np.array([1, 1, 1, 1, 1, 0, 0, 0, 1, 0])
+    rows = [(f"id{i}", y, "B1", bool(x)) for i in range(10) for y, x in ((2022, x1[i]), (2023, x2[i]))]
+    one = _catalogue()
+    base = one.indicators[0]
+    # indicators 0-19 count everyone (x OR true), indicator 20 is x itself: by hand s1 = 4, s2 = 6, s12 = 4
+    many = [dataclasses.replace(base, id=f"all{k}", numerator="x OR true") for k in range(20)]
+    many.append(dataclasses.replace(base, id="p20"))
+    overlap = overlap_cells(_panel_con(rows), dataclasses.replace(one, indicators=tuple(many)), [2022, 2023])
+    row = overlap.filter((pl.col("indicator_id") == "p20") & (pl.col("area_level") == "buurt")).row(0, named=True)
+    assert (row["nb"], row["s1"], row["s2"], row["s12"]) == (10, 4, 6, 4)
+    everyone = overlap.filter((pl.col("indicator_id") == "all0") & (pl.col("area_level") == "buurt")).row(0, named=True)
+    assert (everyone["nb"], everyone["s1"], everyone["s2"], everyone["s12"]) == (10, 10, 10, 10)

@@ -24,7 +24,7 @@ def linkage_warehouse() -> duckdb.DuckDBPyConnection:
                 "('y', '2019-01-01')) t(pseudo_id, start_date)")
     for source in ("hospital_events", "wmo", "jeugd", "wlz"):
         con.execute(f"CREATE TABLE raw.{source} AS SELECT 'a' AS pseudo_id, DATE '2023-06-01' AS start_date")
-    for source in ("zvw_costs", "participatie"):
+    for source in ("zvw_costs", "participatie", "medicines"):
         con.execute(f"CREATE TABLE raw.{source} AS SELECT 'a' AS pseudo_id, 2023 AS year")
     con.execute("CREATE TABLE raw.health_survey AS SELECT 'a' AS pseudo_id, 2023 AS survey_year")
     return con

@@ -19,7 +19,11 @@ SURVEY = {"pseudo_id": P1, "survey_year": "2023", "weight": "1,2", "self_rated_h
           "height_cm": "180", "weight_kg": "80", "smoker": "false", "informal_carer": "false", "volunteer": "true",
           "difficulty_making_ends_meet": "false", "ph_lichaamsfuncties": "7", "ph_mentaal_welbevinden": "7",
           "ph_zingeving": "8", "ph_kwaliteit_van_leven": "7", "ph_meedoen": "7", "ph_dagelijks_functioneren": "8",
-          "care_rating": "", "unmet_care_need": "false"}
+          "care_rating": "", "unmet_care_need": "false", "k10_moderate_or_high_reported": "1",
+          "k10_high_reported": "0", "lonely_reported": "ja", "severely_lonely_reported": "nee",
+          "good_health_reported": ""}
+FLAGS = ("k10_moderate_or_high_reported", "k10_high_reported", "lonely_reported", "severely_lonely_reported",
+         "good_health_reported")
 VALID = {
     "population": {"pseudo_id": P1, "year": "2023", "birth_year": "1950", "sex": "V", "buurt_code": BUURT,
                    "household_type": "paar_zonder_kinderen", "income_quintile": "3", "death_date": ""},
@@ -36,6 +40,7 @@ VALID = {
     "participatie": {"pseudo_id": P1, "year": "2023", "regulation": "bijstand", "months": "12"},
     "wlz": {"pseudo_id": P1, "care_profile": "VV6", "setting": "intramuraal", "start_date": "2021-05-01",
             "end_date": "", "cost_eur": "80000"},
+    "medicines": {"pseudo_id": P1, "year": "2023", "atc4": "C10A"},
     "health_survey": SURVEY,
     "workforce": {"org_id": "ORG1", "org_type": "vvt", "gemeente_code": "GM0399", "year": "2023", "fte": "10,5",
                   "employees": "14", "sick_leave_days": "200", "contract_days": "3000", "leavers": "2",
@@ -71,6 +76,9 @@ DEFECTS = [
     ("health_survey", "k10_03", "7", "k10_03"),
     ("health_survey", "ph_meedoen", "11", "ph_meedoen"),
     ("health_survey", "weight", "0", "weight"),
+    ("health_survey", "lonely_reported", "misschien", "not a valid true/false"),
+    ("medicines", "atc4", "C10AA", "not a 4-character ATC code"),
+    ("medicines", "year", "2022", "does not match the year 2023"),
     ("workforce", "burnout_complaints_pct", "140", "burnout_complaints_pct"),
     ("workforce", "gemeente_code", "GM0361", "not an area of the configured region"),
     ("interventions", "buurt_code", "BU03610000", "not an area of the configured region"),
@@ -145,6 +153,35 @@ def test_missing_required_column_fails_file_naming_it(tmp_path):
     with pytest.raises(LandingFileError) as err:
         _ingest(tmp_path, "wmo", [row])
     assert "wmo_2023.csv" in str(err.value) and "cost_eur" in str(err.value)
+
+
+def test_survey_without_the_reported_flags_loads_them_as_null(tmp_path):
+    # a native survey file has the items and not GEMON's flags: the optional columns are filled with NULL,
+    # and a quarantined row's record is the row as the file has it (no columns the ingest added)
+    items = {k: v for k, v in SURVEY.items() if k not in FLAGS}
+    bad = dict(items) | {"pseudo_id": P2, "k10_03": "7"}
+    con, results = _ingest(tmp_path, "health_survey", [items, bad])
+    assert (results[0].rows_loaded, results[0].rows_quarantined) == (1, 1)
+    flags = con.execute(f"SELECT {', '.join(FLAGS)} FROM raw.health_survey").fetchall()
+    assert flags == [(None,) * len(FLAGS)]
+    record = con.execute("SELECT record FROM quarantine.health_survey").fetchone()[0]
+    assert "k10_03" in record and not any(flag in record for flag in FLAGS)
+    # with the flags, "1"/"0"/"ja"/"nee"/"" are true/false/true/false/NULL
+    con, _ = _ingest(tmp_path / "with", "health_survey", [SURVEY])
+    assert con.execute(f"SELECT {', '.join(FLAGS)} FROM raw.health_survey").fetchone() == \
+        (True, False, True, False, None)
+
+
+def test_a_missing_item_is_still_an_error_and_an_optional_column_must_be_nullable(tmp_path):
+    import polars as pl
+
+    from quality.contracts import Col
+
+    row = {k: v for k, v in SURVEY.items() if k != "k10_03"}
+    with pytest.raises(LandingFileError, match="k10_03"):
+        _ingest(tmp_path, "health_survey", [row])
+    with pytest.raises(ValueError, match="nullable"):
+        Col(pl.Boolean, optional=True)
 
 
 def test_extra_column_with_bsn_values_fails_the_file(tmp_path):

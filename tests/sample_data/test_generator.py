@@ -36,6 +36,7 @@ CONTRACT_COLUMNS = {
               "cost_eur"],
     "participatie": ["pseudo_id", "year", "regulation", "months"],
     "wlz": ["pseudo_id", "care_profile", "setting", "start_date", "end_date", "cost_eur"],
+    "medicines": ["pseudo_id", "year", "atc4"],
     "health_survey": ["pseudo_id", "survey_year", "weight", "self_rated_health",
                       *[f"k10_{i:02d}" for i in range(1, 11)], *[f"djg_{i:02d}" for i in range(1, 12)],
                       "gali",
@@ -43,7 +44,8 @@ CONTRACT_COLUMNS = {
                       "height_cm", "weight_kg", "smoker", "informal_carer", "volunteer",
                       "difficulty_making_ends_meet", "ph_lichaamsfuncties", "ph_mentaal_welbevinden",
                       "ph_zingeving", "ph_kwaliteit_van_leven", "ph_meedoen", "ph_dagelijks_functioneren",
-                      "care_rating", "unmet_care_need"],
+                      "care_rating", "unmet_care_need", "k10_moderate_or_high_reported", "k10_high_reported",
+                      "lonely_reported", "severely_lonely_reported", "good_health_reported"],
     "workforce": ["org_id", "org_type", "gemeente_code", "year", "fte", "employees", "sick_leave_days",
                   "contract_days", "leavers", "open_vacancies", "survey_respondents",
                   "work_satisfaction_mean", "burnout_complaints_pct"],
@@ -59,7 +61,11 @@ DEFECT_KINDS = {
     "wlz": {"impossible_date"}, "participatie": {"out_of_range"},
     "health_survey": {"out_of_range", "malformed_row"},
     "workforce": {"out_of_range"},
+    "medicines": {"invalid_code", "duplicate_key"},
 }
+# contract columns a native file does not have (the survey flags CBS's GEMON delivers instead of the items)
+NOT_IN_NATIVE_FILES = {"k10_moderate_or_high_reported", "k10_high_reported", "lonely_reported",
+                       "severely_lonely_reported", "good_health_reported"}
 
 
 def _hashes(folder: Path) -> dict[str, str]:
@@ -107,7 +113,7 @@ def test_same_arguments_give_byte_identical_files_and_another_seed_differs(regio
 
 def test_manifest_row_counts_equal_the_rows_in_the_files(region):
     out, manifest = region
-    # all 12 sources; interventions and participants only from the first start year (2023)
+    # all 13 sources; interventions and participants only from the first start year (2023)
     assert {info["source"] for info in manifest["files"].values()} == set(CONTRACT_COLUMNS)
     for name, info in manifest["files"].items():
         path = out / name
@@ -131,7 +137,7 @@ def test_every_file_has_exactly_the_design_columns(region):
             header = (out / name).read_bytes().split(b"\n", 1)[0].decode("cp1252" if info["encoding"] ==
                                                                           "windows-1252" else "utf-8")
             columns = header.split(info["delimiter"])
-        assert columns == CONTRACT_COLUMNS[info["source"]], name
+        assert columns == [c for c in CONTRACT_COLUMNS[info["source"]] if c not in NOT_IN_NATIVE_FILES], name
 
 
 def test_formats_are_as_documented(region):
@@ -193,7 +199,7 @@ def test_ingest_quarantines_exactly_the_injected_defects(region):
         found = con.execute(f"SELECT count(*) FROM raw.{source} WHERE _file = ? AND pseudo_id NOT IN "
                             f"(SELECT pseudo_id FROM raw.population)", [name]).fetchone()[0]
         assert found == expected, name
-    assert sum(manifest["unlinked_records"].values()) >= 7  # at least one injected per claims/provision file
+    assert sum(manifest["unlinked_records"].values()) >= 8  # at least one injected per claims/provision file
 
 
 def test_residents_are_the_population_rows_without_defects(region):
@@ -230,6 +236,25 @@ def test_diabetes_prevalence_rises_with_age(region):
         "75+": pl.col("age") >= 75}.items()}
     # registered diabetes: about 1 % of 18-44, 6-7 % of 45-64, 20-25 % of 75+
     assert share["75+"] > share["45-64"] > share["18-44"], share
+
+
+def test_polypharmacy_rises_with_age_and_follows_the_conditions(region):
+    out, manifest = region
+    pop = _population(out, manifest, 2022)
+    meds = _csv(out, manifest, "medicines/medicines_2022.csv").unique(["pseudo_id", "atc4"])
+    codes = meds.group_by("pseudo_id").len("codes")
+    pop = pop.join(codes, on="pseudo_id", how="left").with_columns(pl.col("codes").fill_null(0))
+    old = pop.filter(pl.col("age") >= 65)["codes"]
+    # sample_data/README.md: 10-15 % of 65+ with 5+ distinct ATC4 codes, 2-4 % with 10+ (a region of about
+    # 1,100 residents aged 65+ here, so the bounds allow two standard errors of sampling)
+    assert 0.08 <= (old >= 5).mean() <= 0.18, (old >= 5).mean()
+    assert 0.01 <= (old >= 10).mean() <= 0.05, (old >= 10).mean()
+    assert old.mean() > 2 * pop.filter(pl.col("age").is_between(18, 44))["codes"].mean()
+    # glucose-lowering drugs (A10B) go to persons with a diabetes episode (T90), hardly to anyone else
+    gp = _csv(out, manifest, "gp_episodes/gp_episodes_2022.csv")
+    diabetic = set(gp.filter(pl.col("icpc_code").str.starts_with("T90"))["pseudo_id"])
+    a10b = set(meds.filter(pl.col("atc4") == "A10B")["pseudo_id"])
+    assert len(a10b & diabetic) > 0.9 * len(a10b) > 0
 
 
 def test_survey_reaches_three_to_five_percent_of_adults(region):

@@ -57,7 +57,8 @@ def _target_group_size(cutoffs: dict) -> int:
     rule = con.execute("SELECT rule FROM ref.target_groups WHERE target_group = 'psychische_klachten'").fetchone()[0]
     con.execute("CREATE TABLE p AS SELECT * FROM (VALUES (15, false), (16, false), (19, false), (20, false), "
                 "(25, false), (NULL, false), (10, true)) t(k10_score, has_depressie)")
-    return con.execute(f"SELECT count(*) FROM p, (SELECT false AS has_angst) WHERE {rule}").fetchone()[0]
+    flags = "false AS has_angst, NULL::BOOLEAN AS k10_moderate_or_high_reported"  # items, not GEMON's flag
+    return con.execute(f"SELECT count(*) FROM p, (SELECT {flags}) WHERE {rule}").fetchone()[0]
 
 
 def test_a_cutoff_change_changes_the_target_group_by_hand():

@@ -1,4 +1,6 @@
--- Health-survey scores per adult respondent, linked to the spine.
+-- Health-survey scores per adult respondent, linked to the spine. The *_reported flags are the derived 0/1
+-- indicators CBS's Gezondheidsmonitor (GEMON) delivers instead of the items (NULL in native files); the
+-- catalogue's survey indicators use a flag where present and the item score otherwise.
 SELECT
     r.pseudo_id, r.survey_year AS year, r.weight,
     s.buurt_code, s.wijk_code, s.gemeente_code, s.sex, s.age, s.age_group, s.age_band, s.income_quintile,
@@ -10,7 +12,9 @@ SELECT
     CASE WHEN r.height_cm > 0 THEN r.weight_kg / ((r.height_cm / 100.0) ** 2) END AS bmi,
     r.smoker, r.informal_carer, r.volunteer, r.difficulty_making_ends_meet,
     r.ph_lichaamsfuncties, r.ph_mentaal_welbevinden, r.ph_zingeving, r.ph_kwaliteit_van_leven, r.ph_meedoen,
-    r.ph_dagelijks_functioneren, r.care_rating, r.unmet_care_need
+    r.ph_dagelijks_functioneren, r.care_rating, r.unmet_care_need,
+    r.k10_moderate_or_high_reported, r.k10_high_reported, r.lonely_reported, r.severely_lonely_reported,
+    r.good_health_reported
 FROM raw.health_survey r
 JOIN staging.person_year s ON s.pseudo_id = r.pseudo_id AND s.year = r.survey_year
 WHERE s.age >= 18

@@ -9,6 +9,8 @@ SELECT s.pseudo_id, s.year, s.buurt_code,
        coalesce(p.wlz_cost, 0) AS wlz_cost,
        coalesce(p.wmo, false) AS wmo, coalesce(p.jeugd, false) AS jeugd, coalesce(p.wlz, false) AS wlz,
        coalesce(q.bijstand, false) AS bijstand, coalesce(q.schuldhulp, false) AS schuldhulp,
+       -- distinct ATC4 codes dispensed in the year (polypharmacy); 0 for a resident without medicines
+       coalesce(md.distinct_atc4, 0) AS distinct_atc4,
        z.category_costs AS zvw_category_costs
 FROM staging.person_year s
 LEFT JOIN (
@@ -36,3 +38,6 @@ LEFT JOIN (
            bool_or(regulation = 'schuldhulpverlening') AS schuldhulp
     FROM raw.participatie GROUP BY ALL
 ) q USING (pseudo_id, year)
+LEFT JOIN (
+    SELECT pseudo_id, year, count(DISTINCT atc4) AS distinct_atc4 FROM raw.medicines GROUP BY ALL
+) md USING (pseudo_id, year)
