@@ -58,7 +58,9 @@ NOT_CARRIED = {
 # Carried by both, and checked to publish cells in both (so that agreement is not agreement on nothing)
 CARRIED = ("ph_diabetes", "ph_copd", "ph_multimorbiditeit", "ph_sterfte_per_1000", "he_laag_inkomen",
            "co_zvw_per_verzekerdejaar", "co_wlz_per_inwoner", "co_wmo_gebruik", "co_jeugdhulp_gebruik",
-           "co_bijstand", "eq_vermijdbare_opnames_per_1000", "eq_heropname_30d")
+           "co_bijstand", "eq_vermijdbare_opnames_per_1000", "eq_heropname_30d", "ph_polyfarmacie_5plus",
+           # survey indicators from GEMON's derived flags (the survey mart reads a flag where it is delivered)
+           "ph_k10_matig_hoog_risico", "ph_eenzaam", "ph_ervaren_gezondheid_goed", "ph_roken", "he_moeite_rondkomen")
 
 
 @pytest.fixture(scope="module")
