@@ -24,7 +24,7 @@ RIVM_2020 = "rivm_50090NED_gezondheid_wijk_buurt_2020_18plus_NL.csv"  # its geme
 GEMEENTE_CODE = re.compile(r"^GM[0-9]{4}$")
 
 KNOWN_SECTIONS = {
-    "region": {"code", "name", "gemeenten"},
+    "region": {"code", "name", "gemeenten", "layout", "cbs_root"},
     "regions": None,  # [regions.<CODE>] tables, checked against REGION_KEYS
     "run": {"years", "data_dir", "reference_dir", "allow_incomplete", "max_runtime_minutes"},
     "generator": {"seed", "scale"},
@@ -36,12 +36,15 @@ KNOWN_SECTIONS = {
     "automation": {"sensor_interval_seconds", "yearly_cron", "monthly_cron"},
     "alerts": {"file", "webhook", "email_to", "email_from", "smtp_host", "smtp_port"},
     "evaluation": {"min_treated_areas"},
+    "input": {"layout", "cbs_root", "pseudonym_salt"},
     "prices": {"base_year"},
 }
 # Operational settings: how and when runs start and whom a failure reaches. They change no published number,
 # so they stay out of the configuration hash (changing a webhook is no reason for published values to move).
-OPERATIONAL_KEYS = {"automation": None, "alerts": None, "run": {"max_runtime_minutes"}}
-REGION_KEYS = {"name", "gemeenten", "data_dir", "years"}
+# The pseudonym salt changes no published number either, and a secret must not feed a hash that is published.
+OPERATIONAL_KEYS = {"automation": None, "alerts": None, "run": {"max_runtime_minutes"}, "input": {"pseudonym_salt"}}
+REGION_KEYS = {"name", "gemeenten", "data_dir", "years", "layout", "cbs_root"}
+LAYOUTS = ("native", "cbs_microdata")
 REGION_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,39}$")
 
 
@@ -73,6 +76,17 @@ class AlertSettings:
 
 
 @dataclass(frozen=True)
+class InputSettings:
+    """`[input]`: in which layout the region's data arrive. `native`: the project's landing files
+    (`<data_dir>/landing/<source>/`); `cbs_microdata`: CBS Remote Access files where they lie under `cbs_root`
+    (transforms/cbs/), pseudonymised on reading with `pseudonym_salt` (env PHM_PSEUDONYM_SALT overrides)."""
+
+    layout: str = "native"
+    cbs_root: Path = Path("cbs")
+    pseudonym_salt: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a run needs to know, resolved to absolute paths."""
 
@@ -97,6 +111,7 @@ class Settings:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     max_runtime_minutes: int = 240   # [run]: the daemon's run monitoring fails a run that runs longer
     min_treated_areas: int = 3       # [evaluation]: as indicators/evaluation.py: MIN_TREATED_AREAS
+    input: InputSettings = field(default_factory=InputSettings)
     price_base_year: int | None = None  # [prices]: money in prices of this year (None: the last of `years`)
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -108,6 +123,16 @@ class Settings:
     @property
     def landing_dir(self) -> Path:
         return self.data_dir / "landing"
+
+    @property
+    def layout(self) -> str:
+        return self.input.layout
+
+    @property
+    def cbs_root(self) -> Path:
+        """The folder of the CBS files (`[input] cbs_root`, relative to the region's data folder)."""
+        root = self.input.cbs_root
+        return root if root.is_absolute() else self.data_dir / root
 
     @property
     def warehouse_path(self) -> Path:
@@ -203,13 +228,14 @@ def resolve(raw: dict, path: Path, region: str | None = None, data_dir: Path | s
     duck = raw.get("duckdb", {})
     threads = duck.get("threads", 2)
     _require(isinstance(threads, int) and threads >= 1, path, "duckdb.threads", "must be a positive integer")
+    data = _data_dir(run, chosen, path, code, code == _primary_code(raw), data_dir).resolve()
     return Settings(
         config_path=path,
         region_code=code,
         region_name=str(chosen.get("name", "Regio")),
         gemeenten=tuple(gemeenten),
         years=tuple(years),
-        data_dir=_data_dir(run, chosen, path, code, code == _primary_code(raw), data_dir).resolve(),
+        data_dir=data,
         reference_dir=reference.resolve(),
         seed=int(generator.get("seed", 20241)),
         scale=float(generator.get("scale", 1.0)),
@@ -225,6 +251,7 @@ def resolve(raw: dict, path: Path, region: str | None = None, data_dir: Path | s
         max_runtime_minutes=_positive_int(run.get("max_runtime_minutes", 240), path, "run.max_runtime_minutes"),
         min_treated_areas=_positive_int(raw.get("evaluation", {}).get("min_treated_areas", 3), path,
                                         "evaluation.min_treated_areas"),
+        input=_input(raw.get("input", {}), chosen, path, key),
         price_base_year=_price_base_year(raw.get("prices", {}), years, reference, path),
         raw={**raw, "region": {"code": code, **chosen}},
     )
@@ -335,6 +362,25 @@ def _allow_incomplete(run: dict, years: list[int], path: Path) -> tuple[str, ...
         _require(not year or (year.isdigit() and int(year) in years), path, "run.allow_incomplete",
                  f"{entry!r}: {year!r} is not one of the configured years {years}")
     return tuple(allow)
+
+
+def _input(table: dict, chosen: dict, path: Path, key: str) -> InputSettings:
+    """`[input]`, with the region's own `layout` / `cbs_root` over it; the salt from PHM_PSEUDONYM_SALT first."""
+    _require(isinstance(table, dict), path, "input", "must be a table ([input] with its keys)")
+    layout_key = f"{key}.layout" if "layout" in chosen else "input.layout"
+    layout = chosen.get("layout", table.get("layout", "native"))
+    _require(layout in LAYOUTS, path, layout_key,
+             f"{layout!r} is not a layout{_suggestion(str(layout), LAYOUTS)}; expected one of {list(LAYOUTS)}")
+    root_key = f"{key}.cbs_root" if "cbs_root" in chosen else "input.cbs_root"
+    root = chosen.get("cbs_root", table.get("cbs_root", "cbs"))
+    _require(isinstance(root, str) and bool(root), path, root_key,
+             f"must be a folder name (relative to the region's data folder), got {root!r}")
+    salt = os.environ.get("PHM_PSEUDONYM_SALT", table.get("pseudonym_salt", ""))
+    _require(isinstance(salt, str), path, "input.pseudonym_salt", "must be a string")
+    _require(layout != "cbs_microdata" or bool(salt), path, "input.pseudonym_salt",
+             "is empty while the layout is cbs_microdata: set a secret salt (or PHM_PSEUDONYM_SALT) so that "
+             "pseudonyms cannot be recomputed from RINPERSOON")
+    return InputSettings(layout=layout, cbs_root=Path(root), pseudonym_salt=salt)
 
 
 def _cutoffs(table: dict, path: Path) -> dict:

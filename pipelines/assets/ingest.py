@@ -13,6 +13,7 @@ from quality import checks
 from quality.completeness import assess, completeness_outcomes, records_per_year
 from quality.contracts import SOURCES
 from transforms.areas import area_codes
+from transforms.cbs.ingest import CBS_SOURCES, ingest_cbs_source
 from transforms.ingest import ingest_source
 from transforms.warehouse import write_table
 
@@ -27,14 +28,37 @@ def _files_table(results) -> str:
     return "\n".join(lines)
 
 
+def _cbs_files_table(ingested) -> str:
+    lines = ["| CBS file | rows read | loaded | quarantined |", "|---|---|---|---|"]
+    lines += [f"| {f.rel} | {f.rows_read} | {f.rows_loaded} | {f.rows_quarantined} |" for f in ingested.files]
+    lines.append(f"| adapter:{ingested.source} | {ingested.adapter_loaded + ingested.adapter_quarantined} | "
+                 f"{ingested.adapter_loaded} | {ingested.adapter_quarantined} |")
+    return "\n".join(lines)
+
+
+def _ingest_cbs(context: dg.AssetExecutionContext, con, source: str, settings) -> dict:
+    """The `cbs_microdata` layout: raw.<source> from the CBS files (transforms/cbs/), always every year."""
+    ingested = ingest_cbs_source(con, source, settings.cbs_root, settings.years, settings.input.pseudonym_salt,
+                                 settings.reference_dir, settings.gemeenten, area_codes(con, "buurt"))
+    for path in ingested.superseded:
+        context.log.info(f"{source}: superseded CBS version ignored: {path}")
+    return {"rows": ingested.adapter_loaded, "rows_read": sum(f.rows_read for f in ingested.files),
+            "rows_quarantined": sum(f.rows_quarantined for f in ingested.files) + ingested.adapter_quarantined,
+            "files": len(ingested.files), "layout": "cbs_microdata",
+            "superseded_versions_ignored": ", ".join(p.name for p in ingested.superseded) or "-",
+            "per_file": dg.MetadataValue.md(_cbs_files_table(ingested))}
+
+
 def ingest_asset(source: str) -> dg.AssetsDefinition:
     key = dg.AssetKey(["raw", source])
+    # the CBS layout's insured days come from the population spine (CBS has no insured-days variable)
+    deps = [table_key("staging.areas")] + ([dg.AssetKey(["raw", "population"])] if source == "zvw_costs" else [])
 
     @dg.multi_asset(
         name=f"raw__{source}",
         group_name="ingest",
         specs=[
-            dg.AssetSpec(key, deps=[table_key("staging.areas")], kinds={"duckdb"},
+            dg.AssetSpec(key, deps=deps, kinds={"duckdb"},
                          description=f"Landing files of `{source}` validated by their Pandera contract into "
                                      f"raw.{source}."),
             dg.AssetSpec(table_key(f"quarantine.{source}"), deps=[table_key("staging.areas")], kinds={"duckdb"},
@@ -49,6 +73,13 @@ def ingest_asset(source: str) -> dg.AssetsDefinition:
     def _ingest(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig):
         settings = phm.settings()
         only = partition_years(context, settings)
+        if settings.layout == "cbs_microdata" and source in CBS_SOURCES:
+            with warehouse.get_connection() as con:
+                metadata = _ingest_cbs(context, con, source, settings)
+                yield from table_results(context, con, [f"raw.{source}", f"quarantine.{source}"],
+                                         {f"raw.{source}": metadata})
+            yield from _checks(context, warehouse, source, settings)
+            return
         with warehouse.get_connection() as con:
             results = ingest_source(con, source, settings.landing_dir, settings.years, area_codes(con), only)
         read = sum(r.info.rows_read for r in results)
@@ -63,13 +94,18 @@ def ingest_asset(source: str) -> dg.AssetsDefinition:
                 "extra_columns_ignored": ", ".join(extra) or "-",
                 "per_file": dg.MetadataValue.md(_files_table(results)),
             }})
-        with warehouse.get_connection() as con:
-            outcomes = [checks.ingest_balance(con, source),
-                        checks.quarantine_share(con, source, settings.checks.max_quarantine_share)]
-        for outcome in outcomes:
-            yield to_result(context.run.run_id, warehouse, outcome, key_in(context, f"raw.{source}"))
+        yield from _checks(context, warehouse, source, settings)
 
     return _ingest
+
+
+def _checks(context: dg.AssetExecutionContext, warehouse: DuckDBResource, source: str, settings):
+    """The ingest's blocking checks, the same in both layouts: every file balances, little quarantine."""
+    with warehouse.get_connection() as con:
+        outcomes = [checks.ingest_balance(con, source),
+                    checks.quarantine_share(con, source, settings.checks.max_quarantine_share)]
+    for outcome in outcomes:
+        yield to_result(context.run.run_id, warehouse, outcome, key_in(context, f"raw.{source}"))
 
 
 INGEST_ASSETS = [ingest_asset(source) for source in SOURCES]
