@@ -244,6 +244,9 @@ CONTRACTS: dict[str, Contract] = {
                 "year": _YEAR,
                 "regulation": _isin(REGULATIONS),
                 "months": _range(pl.Int64, 1, 12),
+                # euros the gemeente paid in the year (benefit, not the service of debt help); a layout without
+                # amounts (CBS SECMBUS) leaves it NULL and the cost ledger shows no Participatiewet euros
+                "benefit_eur": Col(pl.Float64, nullable=True, optional=True, checks=(pa.Check.in_range(0, 1e6),)),
             },
             key=("pseudo_id", "year", "regulation"),
             year_column="year",

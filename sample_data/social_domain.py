@@ -34,6 +34,13 @@ JEUGD_ANNUAL = np.array([6000, 70000, 12000, 9000, 15000], dtype=float)
 REFERRERS = np.array(["huisarts", "gemeente", "gecertificeerde_instelling", "medisch_specialist", "overig"])
 BIJSTAND_BY_QUINTILE = np.array([0.12, 0.025, 0.007, 0.003, 0.001])
 DEBT_HELP_BY_QUINTILE = np.array([0.03, 0.012, 0.006, 0.003, 0.001])
+# Participatiewet: gross monthly benefit the gemeente pays per person by household type (2024 norms incl.
+# holiday allowance and the gross-up for tax: single ~1,300, single parent ~1,350, a couple's norm ~1,750 paid to
+# the one claimant; Rijksoverheid, "Normbedragen Participatiewet 1 januari 2024"). IOAW and Bbz (living costs)
+# follow the same norms; debt help is a service, not a benefit: no euros paid to the person.
+BENEFIT_MONTHLY = {"eenpersoons": 1300.0, "paar_zonder_kinderen": 1750.0, "paar_met_kinderen": 1750.0,
+                   "eenouder": 1350.0, "institutioneel": 1150.0, "overig": 1300.0}
+BENEFIT_REGULATIONS = ("bijstand", "ioaw", "bbz")
 JEUGD_INCIDENCE = 0.055          # new trajectories per child per year (before household and income factors)
 HISTORY_YEARS = 2
 HOUSEHOLD = {name: i for i, name in enumerate(HOUSEHOLD_TYPES)}
@@ -206,7 +213,18 @@ def build_participatie(rng: np.random.Generator, people: People) -> pl.DataFrame
             on = rng.random(len(people)) < np.where((name != "ioaw") | (people.age(year) >= 55), p, 0.0)
             months = np.where(rng.random(len(people)) < 0.6, 12, rng.integers(1, 12, len(people)))
             frames.append(_regulation_rows(people, year, name, on, months))
-    return pl.concat(frames)
+    return _with_benefit(rng, people, pl.concat(frames))
+
+
+def _with_benefit(rng: np.random.Generator, people: People, rows: pl.DataFrame) -> pl.DataFrame:
+    """`benefit_eur`: months x the monthly norm of the household type, +-10 % (partial earnings deducted,
+    supplements), whole euros. Drawn after every other draw of the stream, so the regulations and months are
+    those of a delivery without amounts."""
+    monthly = np.array([BENEFIT_MONTHLY[h] for h in HOUSEHOLD_TYPES])[people.household[rows["_person"].to_numpy()]]
+    factor = rng.uniform(0.9, 1.1, rows.height)
+    paid = np.where(np.isin(rows["regulation"].to_numpy(), BENEFIT_REGULATIONS),
+                    np.round(monthly * rows["months"].to_numpy() * factor), 0.0)
+    return rows.with_columns(pl.Series("benefit_eur", paid, dtype=pl.Float64))
 
 
 def _regulation_rows(people: People, year: int, name: str, on: np.ndarray,

@@ -9,6 +9,9 @@ SELECT s.pseudo_id, s.year, s.buurt_code,
        coalesce(p.wlz_cost, 0) AS wlz_cost,
        coalesce(p.wmo, false) AS wmo, coalesce(p.jeugd, false) AS jeugd, coalesce(p.wlz, false) AS wlz,
        coalesce(q.bijstand, false) AS bijstand, coalesce(q.schuldhulp, false) AS schuldhulp,
+       -- Participatiewet euros (bijstand, IOAW, Bbz): 0 for a resident without them; NULL in a year whose
+       -- delivery carries no amounts at all (CBS SECMBUS has months only), so no one reads 0 as "nothing paid"
+       CASE WHEN pa.has_amounts THEN coalesce(q.bijstand_cost, 0) END AS bijstand_cost,
        -- distinct ATC4 codes dispensed in the year (polypharmacy); 0 for a resident without medicines
        coalesce(md.distinct_atc4, 0) AS distinct_atc4,
        z.category_costs AS zvw_category_costs
@@ -35,9 +38,13 @@ LEFT JOIN (
 ) p USING (pseudo_id, year)
 LEFT JOIN (
     SELECT pseudo_id, year, bool_or(regulation = 'bijstand') AS bijstand,
-           bool_or(regulation = 'schuldhulpverlening') AS schuldhulp
+           bool_or(regulation = 'schuldhulpverlening') AS schuldhulp,
+           sum(benefit_eur) FILTER (WHERE regulation <> 'schuldhulpverlening') AS bijstand_cost
     FROM raw.participatie GROUP BY ALL
 ) q USING (pseudo_id, year)
+LEFT JOIN (
+    SELECT year, count(benefit_eur) > 0 AS has_amounts FROM raw.participatie GROUP BY year
+) pa ON pa.year = s.year
 LEFT JOIN (
     SELECT pseudo_id, year, count(DISTINCT atc4) AS distinct_atc4 FROM raw.medicines GROUP BY ALL
 ) md USING (pseudo_id, year)
