@@ -207,6 +207,18 @@ def _insert_wide(con: duckdb.DuckDBPyConnection, ind: Indicator, k: int, strata:
                 f"FROM _wide WHERE ({strata}) AND i{k}_cnt > 0")  # no row for a cell without data
 
 
+def _scans(mart: Mart, indicators: list[Indicator]) -> list[tuple[list[str], list[Indicator]]]:
+    """The scans of a mart: its default dimensions for the indicators that need no other, and one scan per
+    further set of dimensions (the cost ledger's segment and opstapeling), so fine cells stay as coarse as
+    the indicators on them need."""
+    scans: dict[tuple[str, ...], list[Indicator]] = {}
+    default = tuple(mart.default_dimensions)
+    for ind in indicators:
+        dims = tuple(d for d in mart.strata if d in ind.strata)
+        scans.setdefault(default if set(dims) <= set(default) else dims, []).append(ind)
+    return [(list(names), mine) for names, mine in scans.items()]
+
+
 def build_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: list[int]) -> int:
     """Create `indicators.cells`: unrounded statistics for every indicator, level and stratum."""
     con.execute("CREATE SCHEMA IF NOT EXISTS indicators")
@@ -220,11 +232,13 @@ def build_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: lis
         inds = catalogue.for_mart(mart.name)
         if not inds:
             continue  # e.g. a mart that only lends strata to another mart's indicator
-        _wide_cells(con, mart, inds, years, list(mart.strata), groups)
-        for k, ind in enumerate(inds):
-            dims = [s for s in ind.strata if s != "totaal"]
-            _insert_wide(con, ind, k, " OR ".join(["stratum = 'totaal'"] + [f"stratum LIKE '{d}:%'" for d in dims]))
-        con.execute("DROP TABLE _wide")
+        for names, mine in _scans(mart, inds):
+            _wide_cells(con, mart, mine, years, names, groups)
+            for k, ind in enumerate(mine):
+                dims = [s for s in ind.strata if s != "totaal"]
+                _insert_wide(con, ind, k, " OR ".join(["stratum = 'totaal'"]
+                                                      + [f"stratum LIKE '{d}:%'" for d in dims]))
+            con.execute("DROP TABLE _wide")
     for ind in catalogue.indicators:
         extra_mart = ind.category_strata
         if extra_mart:

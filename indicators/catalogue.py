@@ -57,7 +57,7 @@ INDICATOR_KEYS = {
 }
 REPORT_KEYS = {"headline": FLAG, "map": INTEGER}
 MART_KEYS = {"table": TEXT, "area_column": TEXT, "persons": TEXT, "strata": MAPPING, "weight": TEXT,
-             "description": TEXT, "sources": TEXTS}
+             "description": TEXT, "sources": TEXTS, "default_strata": TEXTS}
 DEFAULT_KEYS = {"levels": TEXTS, "stratum_levels": TEXTS, "min_denominator": INTEGER}
 TOP_KEYS = {"version": ((str, int, float), "a version"), "marts": MAPPING, "stratum_groups": MAPPING,
             "defaults": MAPPING, "indicators": ((list,), "a list of indicator entries"), "money_units": TEXTS}
@@ -79,6 +79,13 @@ class Mart:
     weight: str | None = None
     description: str = ""
     sources: tuple[str, ...] = ()  # landing sources every indicator on this mart needs
+    # the dimensions an indicator that lists no strata gets (None: all of `strata`); others (segment,
+    # opstapeling: the cost ledger's) are published only where an entry names them
+    default_strata: tuple[str, ...] | None = None
+
+    @property
+    def default_dimensions(self) -> tuple[str, ...]:
+        return tuple(self.strata) if self.default_strata is None else self.default_strata
 
 
 @dataclass(frozen=True)
@@ -390,7 +397,12 @@ def _read(path: Path) -> _Document:
                 raise CatalogueError(f"{file} line {mart_nodes[name][0]}: mart {name} needs '{key}'")
         marts[name] = Mart(name, spec["table"], spec["area_column"], spec.get("persons", "count(*)"),
                            {str(k): str(v) for k, v in spec.get("strata", {}).items()}, spec.get("weight"),
-                           spec.get("description", ""), tuple(spec.get("sources", ())))
+                           spec.get("description", ""), tuple(spec.get("sources", ())),
+                           tuple(spec["default_strata"]) if "default_strata" in spec else None)
+        unknown = [d for d in marts[name].default_dimensions if d not in marts[name].strata]
+        if unknown:
+            raise CatalogueError(f"{file} line {mart_nodes[name][0]}: mart {name} default_strata {unknown} are not "
+                                 f"among its strata{_suggest(unknown[0], list(marts[name].strata))}")
     defaults = doc.get("defaults") or {}
     if defaults:
         lines = _keys(top["defaults"][1], file, "defaults")
@@ -440,7 +452,9 @@ def _validate(entry: _Entry, marts: dict[str, Mart]) -> None:
     if "disclosure" in e:
         _one_of(e["disclosure"], DISCLOSURE_KINDS, where("disclosure"), "disclosure")
     link = e.get("numerator_is_stratum")
-    if link is not None and (":" not in link or link.split(":")[0] not in mart.strata):
+    # a dimension of the mart or of a longer mart that lends it strata (doelgroep: one row per member)
+    lent = {d for m in marts.values() for d in m.strata if m.table != mart.table and m.area_column == mart.area_column}
+    if link is not None and (":" not in link or link.split(":")[0] not in {*mart.strata, *lent}):
         raise CatalogueError(f"{where('numerator_is_stratum')}: numerator_is_stratum {link!r} is not a stratum "
                              f"of mart {mart.name}")
     summed = e.get("denominator_is_stratum")
@@ -508,7 +522,7 @@ def _load(path: Path, cutoff_items: tuple, expansion_items: tuple) -> Catalogue:
             exposure=str(entry.get("exposure", "1")),
             weight=str(weight),
             multiplier=float(entry.get("multiplier", DEFAULT_MULTIPLIER[entry["method"]])),
-            strata=tuple(entry.get("strata", ["totaal", *mart.strata])),
+            strata=tuple(entry.get("strata", ["totaal", *mart.default_dimensions])),
             levels=tuple(entry.get("levels", defaults.get("levels", LEVELS))),
             min_denominator=int(entry.get("min_denominator", defaults.get("min_denominator", 50))),
             disclosure=entry.get("disclosure", DISCLOSURE_KIND[entry["method"]]),

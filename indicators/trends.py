@@ -133,7 +133,7 @@ def overlap_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: l
     if not indicators or len(years) < 2:
         return pl.DataFrame(schema=schema)
     mart = catalogue.marts[OVERLAP_MART]
-    names = list(mart.strata)
+    names = list(mart.default_dimensions)  # the proportions publish no ledger strata (segment, opstapeling)
     groups = {name: catalogue.groups_of(name) for name in names}
     side = ", ".join(["pseudo_id", f"{mart.area_column} AS area",
                       *(f"({mart.strata[n]}) AS _s{j}" for j, n in enumerate(names)),

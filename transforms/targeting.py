@@ -18,7 +18,8 @@ from transforms.warehouse import replace_view, write_years
 
 def build_targeting(con: duckdb.DuckDBPyConnection, only_years: Sequence[int] | None = None) -> pl.DataFrame:
     """Create `marts.person_year_indicators` (the person-year mart with segment, domains and one flag per
-    target group, or only its rows of `only_years`) and the view `marts.person_targeting` on its flags;
+    target group, or only its rows of `only_years`), the views `marts.person_targeting` on its flags and
+    `marts.person_target_group` (one row per member of each group, the cost ledger's doelgroep strata);
     returns group sizes per year.
 
     The target groups are computed where the whole row is at hand, and that row is the table the indicator
@@ -27,6 +28,7 @@ def build_targeting(con: duckdb.DuckDBPyConnection, only_years: Sequence[int] | 
     flags = ", ".join(f"coalesce(({rule}), false) AS doelgroep_{group}" for group, rule in groups)
     write_years(con, "marts.person_year_indicators", load_sql("marts.person_year_indicators", flags=flags), only_years)
     replace_view(con, "marts.person_targeting", load_sql("marts.person_targeting"))
+    replace_view(con, "marts.person_target_group", load_sql("marts.person_target_group"))
     sums = ", ".join(f"sum(CAST(doelgroep_{g} AS INTEGER)) AS {g}" for g, _ in groups)
     return con.execute(f"SELECT year, count(*) AS residents, {sums} FROM marts.person_targeting "
                        f"GROUP BY year ORDER BY year").pl()

@@ -27,7 +27,8 @@ PERSON_YEAR_INDICATORS = table_key("marts.person_year_indicators")
 ZVW_CATEGORY = table_key("marts.zvw_person_category")
 REACH = table_key("marts.intervention_reach")
 SCENARIOS = table_key("marts.impact_scenarios")
-TARGETING_TABLES = ["marts.person_year_indicators", "marts.person_targeting", "marts.zvw_person_category"]
+TARGETING_TABLES = ["marts.person_year_indicators", "marts.person_targeting", "marts.zvw_person_category",
+                    "marts.person_target_group"]
 
 
 @dg.asset(key=DENOMINATORS, group_name="phm_step1_population", kinds={"duckdb"},
@@ -93,7 +94,9 @@ def impact_scenarios(context: dg.AssetExecutionContext, warehouse: DuckDBResourc
                       "catalogue reads."),
            table_spec("marts.person_targeting", "View: membership of the five IZA target groups per person-year."),
            table_spec("marts.zvw_person_category", "View: Zvw cost per insured person-year and cost category, the "
-                      "strata `categorie:<category>` of Zvw cost indicators.")])
+                      "strata `categorie:<category>` of Zvw cost indicators."),
+           table_spec("marts.person_target_group", "View: one row per member of each IZA target group with its "
+                      "cost per law, the strata `doelgroep:<group>` of the cost ledger.")])
 def person_targeting(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig):
     only = partition_years(context, phm.settings())
     with warehouse.get_connection() as con:
