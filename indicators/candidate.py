@@ -22,6 +22,7 @@ import polars as pl
 
 from indicators.catalogue import Catalogue
 from indicators.grid import published_strata
+from indicators.payers import LAWS
 from transforms.sql import load_sql
 from transforms.warehouse import write_years
 
@@ -44,6 +45,8 @@ def build_candidate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roundi
     fill = {**digits, "base": int(rounding_base), "min_count": int(min_count)}
     for table in MODELS:  # indicators/sql/candidate/<table>.sql
         write_years(con, f"candidate.{table}", load_sql(f"candidate.{table}", **fill))
+    # the cost ledger repeats the published cells of the ledger indicators, one per law of indicators/payers.py
+    write_years(con, "candidate.cost_ledger", load_sql("candidate.cost_ledger", d=DECIMALS, laws=ledger_laws()))
     # the strata as published: every stratum of every dimension (the Zvw cost categories, 65+), as in indicator_values
     strata = published_strata(con, catalogue)
     rows = [{**row, "strata": strata.get(row["indicator_id"], row["strata"])}
@@ -53,7 +56,18 @@ def build_candidate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roundi
     con.unregister("_catalogue")
     return {t: con.execute(f"SELECT count(*) FROM candidate.{t}").fetchone()[0]
             for t in ("indicator_values", "areas", "indicator_catalogue", "equity_gaps", "evaluation_results",
-                      "impact_scenarios", "trends", "small_area_estimates")}
+                      "impact_scenarios", "trends", "small_area_estimates", "cost_ledger")}
+
+
+LEDGER_PREFIX = "co_ledger_"
+
+
+def ledger_laws() -> str:
+    """The laws of the cost ledger as a SQL relation (law, indicator_id, payer, law_nl, k): the catalogue's
+    ledger indicator of each law of indicators/payers.py, k its place in LAWS."""
+    rows = ", ".join(f"('{x.law}', '{LEDGER_PREFIX}{x.law}', '{x.payer}', '{x.name_nl}', {k})"
+                     for k, x in enumerate(LAWS))
+    return f"VALUES {rows}"
 
 
 def add_run_tables(con: duckdb.DuckDBPyConnection, run_id: str, started_at, finished_at, code_version: str,

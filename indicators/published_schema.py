@@ -207,6 +207,40 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
                           "Suppressed (segment suppressed, fewer than 10 persons, or events of 1-9 persons)",
         },
     ),
+    "cost_ledger": (
+        "Kostenoverzicht: wie betaalt wat, voor wie; per jaar, gebied, bevolkingsgroep en wet (betaler), de "
+        "gepubliceerde cellen van de indicatoren co_ledger_<wet>. Laat zien waar het geld heen gaat, niet wat het "
+        "oplevert of wat zorg zou moeten kosten / Cost ledger: who pays what, for whom; per year, area, population "
+        "group and law (payer), the published cells of the co_ledger_<law> indicators. Shows where the money goes, "
+        "not what it achieves or what care should cost",
+        {
+            "period": "Jaar / Year",
+            "area_code": "Gebiedscode / Area code",
+            "area_level": "Gebiedsniveau (buurt: alleen totaal) / Area level (buurt: totaal only)",
+            "population_group": "Bevolkingsgroep: totaal, segment, opstapeling (0, 1, 2, 3+, 2+) of doelgroep (IZA; "
+                                "doelgroepen overlappen en tellen niet op tot totaal) / Population group: totaal, "
+                                "segment, opstapeling or doelgroep (IZA target groups overlap and do not add up)",
+            "group_value": "De groep, bv. 3+ of kwetsbare_ouderen / The group, e.g. 3+ or kwetsbare_ouderen",
+            "stratum": "Uitsplitsing zoals in indicator_values / Stratum as in indicator_values",
+            "payer": "Betaler: zorgverzekeraar, zorgkantoor of gemeente (indicators/payers.py) / Payer",
+            "law": "Wet: zvw, wlz, wmo, jeugdwet, participatiewet / Law",
+            "law_nl": "Naam van de wet / Name of the law",
+            "indicator_id": "De indicator waarvan de rij de cel herhaalt / The indicator whose cell the row repeats",
+            "persons": "Inwoners in de groep (1 januari), afgerond op 5 / Residents in the group, rounded to 5",
+            "total_eur": "Kosten in euro in het jaar, afgerond op 5 / Cost in euros in the year, rounded to 5",
+            "eur_per_resident": "Euro per inwoner = total_eur / persons / Euros per resident",
+            "eur_per_person_year": "Euro per persoonsjaar (jaar als inwoner, tot overlijden) / Euros per person-year "
+                                   "(time resident, up to death)",
+            "share_of_area_total": "Aandeel (%) van de kosten van alle wetten samen in het gebied en jaar (totaal); leeg "
+                                   "als een wet in dat gebied onderdrukt is / Share (%) of the area's cost over all "
+                                   "laws (totaal); empty when a law's cell of the area is suppressed",
+            "laws_in_total": "Aantal wetten met gegevens in dat totaal (Participatiewet ontbreekt als de levering geen "
+                             "bedragen heeft) / Laws with data in that total (no Participatiewet when the delivery "
+                             "carries no amounts)",
+            "suppressed": "Onderdrukt (zoals de cel in indicator_values) / Suppressed (as the indicator_values cell)",
+            "suppression_reason": "Reden (zoals in indicator_values) / Reason (as in indicator_values)",
+        },
+    ),
     "quality_results": (
         "Uitkomst van elke kwaliteitscontrole van de run / Result of every quality check of the run",
         {

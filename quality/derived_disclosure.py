@@ -156,3 +156,37 @@ def scenario_findings(scenarios: pl.DataFrame, cells: pl.DataFrame, rounding_bas
         lo=(reached - REACHED_PRECISION) / share, hi=(reached + REACHED_PRECISION) / share,
     ).filter(pl.col("key").is_not_null())
     return findings, knowledge
+
+
+LEDGER_COLUMNS = ("persons", "total_eur", "eur_per_resident", "eur_per_person_year", "share_of_area_total")
+LEDGER_PRECISION = 0.5e-4  # the ledger repeats values at the candidate's 4 decimals
+
+
+def ledger_findings(ledger: pl.DataFrame, cells: pl.DataFrame) -> list[Finding]:
+    """Cost-ledger rows that show a number over a suppressed or missing cell, repeat a number other than the
+    published cell's (persons = n, total_eur = numerator, eur_per_person_year = value), or show a share of the
+    area's cross-domain total while one law's totaal cell of that area and year is suppressed (the share would
+    give the hidden total back)."""
+    published = cells.select("indicator_id", "period", "area_code", "stratum", "p_value", "p_num", "p_n", "reason",
+                             cell_hidden=pl.col("suppressed"))
+    rows = (ledger.drop("suppressed", "suppression_reason", strict=False)
+            .join(published, on=["indicator_id", "period", "area_code", "stratum"], how="left")
+            .with_columns(hidden=pl.col("cell_hidden").fill_null(True), shown=_shown(LEDGER_COLUMNS, ledger.columns)))
+    reveals = rows.filter(pl.col("hidden") & (pl.col("shown") != "")).with_columns(
+        rule=pl.lit("derived_reveals"),
+        message=pl.format("cost ledger shows {} although its cell is suppressed or missing", "shown"))
+    near = (pl.col("eur_per_person_year") - pl.col("p_value")).abs() <= LEDGER_PRECISION + 1e-9 * pl.col(
+        "p_value").abs()
+    differs = rows.filter(~pl.col("hidden") & ~(_same(pl.col("persons").cast(pl.Float64), pl.col("p_n").cast(
+        pl.Float64)) & _same(pl.col("total_eur"), pl.col("p_num")) & near).fill_null(True)).with_columns(
+        rule=pl.lit("derived_mismatch"),
+        message=pl.format("cost ledger repeats persons {}, euros {}, per person-year {}; the cell shows {}, {}, {}",
+                          "persons", "total_eur", "eur_per_person_year", "p_n", "p_num", "p_value"))
+    totals = (rows.filter(pl.col("stratum") == "totaal")
+              .group_by("period", "area_code")
+              .agg(total_hidden=(pl.col("hidden") & (pl.col("reason").fill_null("") != "geen waarnemingen")).any()))
+    shares = rows.join(totals, on=["period", "area_code"], how="left").filter(
+        pl.col("total_hidden").fill_null(True) & pl.col("share_of_area_total").is_not_null()).with_columns(
+        rule=pl.lit("derived_reveals"),
+        message=pl.lit("cost ledger shows a share of the area's total although a law's totaal cell is suppressed"))
+    return _findings(reveals) + _findings(differs) + _findings(shares)

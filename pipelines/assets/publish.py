@@ -44,6 +44,7 @@ CANDIDATE_TABLES = {  # table: (description, dependencies beyond those its SQL n
     "candidate.equity_gaps": ("Equity gaps, rounded.", []),
     "candidate.evaluation_results": ("Evaluation of interventions, rounded.", []),
     "candidate.impact_scenarios": ("Impact scenarios with small numbers hidden.", []),
+    "candidate.cost_ledger": ("The cost ledger per payer: the published cells of the ledger indicators.", []),
     "candidate.trends": ("Trends, rounded.", []),
     "candidate.small_area_estimates": ("Model-based buurt and wijk estimates where the direct cell is published.",
                                        []),
@@ -70,7 +71,8 @@ def _disclosure(con, policy: DisclosurePolicy, links: list[dict]) -> CheckOutcom
         table("SELECT area_code, area_level, parent_code FROM staging.areas"), policy, links,
         trends=table("SELECT * FROM indicators.trends"), equity_gaps=table("SELECT * FROM indicators.equity_gaps"),
         impact_scenarios=table("SELECT * FROM candidate.impact_scenarios"),
-        small_area_estimates=table("SELECT * FROM indicators.small_area_estimates"))
+        small_area_estimates=table("SELECT * FROM indicators.small_area_estimates"),
+        cost_ledger=table("SELECT * FROM candidate.cost_ledger"))
     # A failing run publishes nothing, so the operator may see the exact counts that leak; a passing one
     # publishes this message in quality_results, which then is the summary alone (no count in it).
     worst = "; ".join(v.message for v in report.violations[:5])

@@ -246,3 +246,55 @@ def test_the_published_report_reads_dutch_in_chromium(small_run):
         for page in pages:
             width, culprit = page_width(copy / page.name, 420)
             assert width <= 420, (page.name, width, culprit)
+
+
+def test_cost_ledger_accounts_for_every_landing_euro(small_run):
+    """Issue 20: the ledger's regio totaal per law and year (exact, before rounding and suppression) is the sum
+    of the landing files' euros of that year's residents, read and spread by hand-written SQL: Zvw claims and
+    Participatiewet benefits as delivered per year, Wlz provisions pro rata to their days in the year."""
+    settings, _, _ = small_run
+    landing = settings.landing_dir
+    last = f"DATE '{SMALL_YEARS[-1]}-12-31'"
+    con = duckdb.connect()
+    for year in SMALL_YEARS:
+        con.execute(f"""CREATE OR REPLACE TABLE pop AS SELECT DISTINCT pseudo_id FROM read_csv(
+                        '{landing}/population/population_{year}.csv', all_varchar=true)
+                        WHERE regexp_full_match(pseudo_id, '[0-9a-f]{{64}}') AND buurt_code <> 'BU99999999'""")
+        zvw = con.execute(f"""SELECT sum(CAST(replace(amount_eur, ',', '.') AS DOUBLE)) FROM read_csv(
+            '{landing}/zvw_costs/zvw_costs_{year}.csv', delim=';', all_varchar=true)
+            WHERE CAST(insured_days AS INTEGER) <= 366 AND pseudo_id IN (SELECT pseudo_id FROM pop)""").fetchone()[0]
+        # debt help is a service, not a benefit: its rows carry 0 euros; months 13 is the quarantined defect
+        bijstand = con.execute(f"""SELECT sum(CAST(benefit_eur AS DOUBLE)) FROM read_csv(
+            '{landing}/participatie/participatie_{year}.csv', all_varchar=true)
+            WHERE CAST(months AS INTEGER) <= 12 AND pseudo_id IN (SELECT pseudo_id FROM pop)""").fetchone()[0]
+        wlz = con.execute(f"""WITH w AS (
+                SELECT pseudo_id, start_date, coalesce(end_date, {last}) AS until, cost_eur
+                FROM read_parquet('{landing}/wlz/*.parquet') WHERE end_date IS NULL OR end_date >= start_date)
+            SELECT sum(cost_eur * (least(until, DATE '{year}-12-31') - greatest(start_date, DATE '{year}-01-01') + 1)
+                       / (until - start_date + 1))
+            FROM w WHERE start_date <= DATE '{year}-12-31' AND until >= DATE '{year}-01-01'
+              AND pseudo_id IN (SELECT pseudo_id FROM pop)""").fetchone()[0]
+        with _warehouse(settings) as wh:
+            ledger = dict(wh.execute(
+                "SELECT indicator_id, sx FROM indicators.cells WHERE area_level = 'regio' AND stratum = 'totaal' "
+                "AND period = ? AND indicator_id LIKE 'co_ledger_%'", [year]).fetchall())
+        assert ledger["co_ledger_zvw"] == pytest.approx(zvw, rel=1e-9)
+        assert ledger["co_ledger_participatiewet"] == pytest.approx(bijstand, rel=1e-9)
+        assert ledger["co_ledger_wlz"] == pytest.approx(wlz, rel=1e-9)
+        assert bijstand > 0
+
+
+def test_cost_ledger_repeats_the_published_cells(small_run):
+    settings, _, _ = small_run
+    with _published(settings) as con:
+        rows = con.execute(
+            "SELECT l.persons, l.total_eur, l.eur_per_person_year, v.n, v.numerator, v.value, l.payer, l.suppressed "
+            "FROM cost_ledger l JOIN indicator_values v USING (indicator_id, period, area_code, stratum)").fetchall()
+        groups = {r[0] for r in con.execute("SELECT DISTINCT population_group FROM cost_ledger").fetchall()}
+    assert rows and groups == {"totaal", "segment", "opstapeling", "doelgroep"}
+    for persons, total, per_year, n, numerator, value, payer, suppressed in rows:
+        assert payer in {"zorgverzekeraar", "zorgkantoor", "gemeente"}
+        if suppressed:
+            assert persons is None and total is None and per_year is None
+        else:
+            assert (persons, total, per_year) == (n, numerator, value)
