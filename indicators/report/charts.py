@@ -19,7 +19,14 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-from indicators.report.labels import PH_DIMENSIONS, SEGMENTS, SUPPRESSED, nl_number_expr
+from indicators.report.labels import (
+    PAYER_COLOURS,
+    PAYERS,
+    PH_DIMENSIONS,
+    SEGMENTS,
+    SUPPRESSED,
+    nl_number_expr,
+)
 
 Spec = dict[str, Any]
 AREA_COLOURS = ["#1f4e79", "#2a9d8f", "#e76f51", "#8e6fb5", "#e9a23b", "#5a8f29", "#c44e85", "#4d4d4d"]
@@ -551,3 +558,37 @@ def trend(points: pl.DataFrame, series: dict[str, str], region_label: str, unit:
         for layer in spec["layer"]:
             layer["encoding"]["y"]["scale"] = {"domain": [SCORE_SCALE[0], top], "nice": False}
     return spec
+
+
+@cache
+def _ledger_skeleton() -> Spec:
+    y = alt.Y("group:N", sort=["@order"], title=None, axis=alt.Axis(labelLimit=400, labelFontSize=12, ticks=False,
+                                                                   domain=False))
+    x = alt.X("eur:Q", stack="zero", title="euro per inwoner per jaar", axis=alt.Axis(format=",.0f", grid=False, tickCount=6, labelOverlap=True))
+    colour = alt.Color("payer:N", title=None, sort=list(PAYERS.values()),
+                       scale=alt.Scale(domain=list(PAYERS.values()), range=PAYER_COLOURS),
+                       legend=alt.Legend(orient="top", direction="vertical", labelLimit=400))
+    return _container(
+        alt.Chart(alt.Data(name="ledger")).mark_bar(height={"band": 0.7}).encode(
+            y, x, colour, order=alt.Order("k:Q"),
+            tooltip=[alt.Tooltip("group:N", title="groep"), alt.Tooltip("payer:N", title="betaler"),
+                     alt.Tooltip("label:N", title="euro per inwoner")]),
+        height="@height",
+    )
+
+
+
+def ledger(frame: pl.DataFrame) -> Spec | None:
+    """Stacked bars: per population group (totaal, then the segments) the euros per resident of each payer.
+
+    `frame` has group (shown), payer (key of PAYERS), eur_per_resident (null when suppressed)."""
+    data = frame.filter(pl.col("eur_per_resident").is_not_null())
+    if data.is_empty():
+        return None
+    k = {p: i for i, p in enumerate(PAYERS)}
+    data = data.select(
+        "group", pl.col("payer").replace_strict(k, return_dtype=pl.Int64).alias("k"),
+        pl.col("payer").replace_strict(PAYERS).alias("payer"), pl.col("eur_per_resident").alias("eur"),
+        nl_number_expr(pl.col("eur_per_resident"), 0).alias("label"))
+    order = list(dict.fromkeys(frame["group"].to_list()))
+    return _with_data(_ledger_skeleton(), {"ledger": data}, order=order, height=34 * len(order) + 60)

@@ -33,6 +33,12 @@ SEGMENTS: dict[str, str] = {
     "risico": "Verhoogd risico",
     "gezond": "Gezond",
 }
+PAYERS: dict[str, str] = {  # indicators/payers.py PAYERS, as the report names them
+    "zorgverzekeraar": "Zorgverzekeraar (Zvw)",
+    "zorgkantoor": "Zorgkantoor (Wlz)",
+    "gemeente": "Gemeente (Wmo, Jeugdwet, Participatiewet)",
+}
+PAYER_COLOURS = ["#1f4e79", "#8e6fb5", "#2a9d8f"]
 LEVELS: dict[str, str] = {"regio": "Regio", "gemeente": "Gemeente", "wijk": "Wijk", "buurt": "Buurt"}
 SUPPRESSION_REASONS: dict[str, str] = {
     "primary": "te weinig personen om de waarde veilig te tonen",

@@ -92,6 +92,23 @@ FROM small_area_estimates s JOIN indicator_catalogue c USING (indicator_id) JOIN
 WHERE s.period = $period
 ORDER BY s.area_level = 'buurt', s.area_code, s.indicator_id
 """
+# The cost ledger of the latest year per gemeente and the region: totaal and the segments, per payer (euros per
+# resident summed over the payer's laws; a suppressed law leaves its payer's bar incomplete, which the page says)
+LEDGER = """
+SELECT area_code, population_group, group_value, payer, sum(total_eur) AS total_eur, max(persons) AS persons,
+       sum(eur_per_resident) AS eur_per_resident, bool_or(suppressed) AS suppressed
+FROM cost_ledger
+WHERE period = $period AND area_level IN ('gemeente', 'regio') AND population_group IN ('totaal', 'segment')
+GROUP BY ALL ORDER BY ALL
+"""
+TOP_SHARES = """
+SELECT area_code, replace(indicator_id, 'co_aandeel_top5pct_', '') AS payer, value, suppressed
+FROM indicator_values
+WHERE period = $period AND stratum = 'totaal' AND area_level IN ('gemeente', 'regio')
+  AND indicator_id IN ('co_aandeel_top5pct_zorgverzekeraar', 'co_aandeel_top5pct_zorgkantoor',
+                       'co_aandeel_top5pct_gemeente')
+ORDER BY ALL
+"""
 EVALUATION = "SELECT * FROM evaluation_results ORDER BY intervention_id, indicator_id, method"
 
 QUALITY_COUNTS = """
@@ -146,6 +163,8 @@ class Published:
     code_version: str | None
     small_area: pl.DataFrame | None = None  # a publication from before the small-area model has none
     money_changes: pl.DataFrame | None = None  # ... and one from before constant prices has no change_real
+    ledger: pl.DataFrame | None = None  # ... and one from before the cost ledger (issue 20) none
+    top_shares: pl.DataFrame | None = None
 
 
 def key_indicators(catalogue: pl.DataFrame, present: set[str]) -> list[str]:
@@ -222,4 +241,6 @@ def read_published(con: duckdb.DuckDBPyConnection) -> Published:
         small_area=(con.execute(SMALL_AREA, {"period": period}).pl().with_columns(name_nl=nl_text_expr(
             pl.col("name_nl"))) if "small_area_estimates" in tables else None),
         money_changes=con.execute(MONEY_CHANGES, {"ids": keys}).pl() if real else None,
+        ledger=con.execute(LEDGER, {"period": period}).pl() if "cost_ledger" in tables else None,
+        top_shares=con.execute(TOP_SHARES, {"period": period}).pl() if "cost_ledger" in tables else None,
     )

@@ -21,7 +21,7 @@ import duckdb
 import polars as pl
 
 from indicators.report import boundaries, charts, maps, queries, sections
-from indicators.report.labels import CAVEAT, LEVELS, PH_DIMENSIONS, SUPPRESSED, nl_date
+from indicators.report.labels import CAVEAT, LEVELS, PH_DIMENSIONS, SEGMENTS, SUPPRESSED, nl_date
 from indicators.report.scorecard import scorecard_rows, scorecard_table
 
 PACKAGE = Path(__file__).parent
@@ -283,6 +283,20 @@ def _money_rows(region: Region, indicator: str, series: dict[str, str]) -> pl.Da
     return changes.filter((pl.col("indicator_id") == indicator) & pl.col("area_code").is_in(list(series)))
 
 
+def _ledger(page: Page, region: Region, area: Area) -> str:
+    """Wie betaalt wat, voor wie: the stacked bars per segment and payer and the top-5 % shares per payer."""
+    code = area["area_code"]
+    own = region.data.ledger.filter(pl.col("area_code") == code).with_columns(
+        group=pl.when(pl.col("population_group") == "totaal").then(pl.lit("Alle inwoners"))
+        .otherwise(pl.col("group_value").replace_strict(SEGMENTS, default=pl.col("group_value"))))
+    # totaal first, then the segments in the order of the pyramid's labels
+    rank = {name: i for i, name in enumerate(["Alle inwoners", *SEGMENTS.values()])}
+    own = own.with_columns(_rank=pl.col("group").replace_strict(rank, default=99)).sort("_rank", "payer")
+    chart = page.chart(f"ledger-{code}", charts.ledger(own), "Geen kosten gepubliceerd voor dit gebied.")
+    top = region.data.top_shares.filter(pl.col("area_code") == code) if region.data.top_shares is not None else None
+    return chart + sections.LEDGER_NOTE + (sections.ledger(top) if top is not None else "")
+
+
 def _interventions(page: Page, region: Region, area: Area) -> str:
     reach = _short_names(_phm(region, area["area_code"], "bereik"))
     body = "<h3>Bereik</h3>" + page.chart(
@@ -385,6 +399,8 @@ def _page(region: Region, area: Area, template: Template, css: str, how_to_read:
     if level == "wijk" and data.small_area is not None and data.small_area.height:  # indicators/small_area.py
         own = data.small_area.filter((pl.col("area_code") == code) | (pl.col("parent_code") == code))
         page.add("modelschattingen", "Modelschattingen enquête: wijk en buurten", sections.small_area(own))
+    if level in ("gemeente", "regio") and data.ledger is not None and not data.ledger.is_empty():
+        page.add("wie-betaalt", "Wie betaalt wat, voor wie", _ledger(page, region, area))
     page.add("interventies", "Interventies: bereik en evaluatie", _interventions(page, region, area))
     if data.equity_gaps is not None:
         page.add(

@@ -9,8 +9,8 @@ from datetime import datetime
 
 import polars as pl
 
+from indicators.report.labels import PAYERS, SUPPRESSED, escape_expr, nl_datetime, nl_number, nl_number_expr
 from indicators.report.labels import SOURCES as SOURCE_LABELS
-from indicators.report.labels import SUPPRESSED, escape_expr, nl_datetime, nl_number, nl_number_expr
 
 METHODS = {
     "did_area_panel": "verschil-in-verschillen, buurtvergelijking",
@@ -460,3 +460,33 @@ def money_change(rows: pl.DataFrame | None, series: dict[str, str]) -> str:
     return (f'<p class="note money-change">Verandering {first["from_period"]}-{first["to_period"]}. '
             + "<br>".join(lines) + ". Reëel: omgerekend met de consumentenprijsindex van het CBS, dus zonder de "
             "prijsstijging; nominaal: in euro's van elk jaar.</p>")
+
+
+LEDGER_NOTE = (
+    '<p class="note">Euro per inwoner per jaar (laatste jaar), naar wie betaalt: de zorgverzekeraar (Zvw), het '
+    "zorgkantoor (Wlz) en de gemeente (Wmo, Jeugdwet en bijstand uit de Participatiewet). Het overzicht laat zien "
+    "waar het geld heen gaat, niet wat het oplevert: hogere kosten in een segment zeggen niets over doelmatigheid, "
+    "en een besparing bij de ene betaler door uitgaven bij de andere is hier niet te zien (zie de evaluatie). Een "
+    "onderdrukte wet ontbreekt in zijn balk. De tabel cost_ledger heeft ook opstapeling en de IZA-doelgroepen; "
+    "die overlappen en tellen niet op tot het totaal.</p>"
+)
+
+
+def ledger(top: pl.DataFrame) -> str:
+    """The share of each payer's cost spent on its costliest 5 % of residents, beside the stacked bars."""
+    if top.is_empty():
+        return ""
+    rows = top.with_columns(order=pl.col("payer").replace_strict({p: i for i, p in enumerate(PAYERS)},
+                                                                  default=99)).sort("order")
+    body = rows.select(table_rows([
+        escape_expr(pl.col("payer").replace_strict(PAYERS, default=pl.col("payer"))),
+        pl.when(pl.col("suppressed")).then(pl.lit(f'<span class="suppressed">{SUPPRESSED}</span>'))
+        .otherwise(pl.concat_str([nl_number_expr(pl.col("value"), 1), pl.lit("%")])),
+    ], {1}, LEDGER_TOP_HEADER)).to_series().str.join("").item()
+    return ("<h3>Duurste 5% inwoners per betaler</h3>" + table_html(LEDGER_TOP_HEADER, body, {1})
+            + '<p class="note">Aandeel van de kosten van elke betaler dat naar de 5% inwoners gaat bij wie die betaler '
+              "het meest uitgeeft (per betaler andere inwoners). Wlz-zorg krijgt minder dan 5% van de inwoners: "
+              "daar is het aandeel 100%.</p>")
+
+
+LEDGER_TOP_HEADER = ["betaler", "aandeel bij de duurste 5%"]

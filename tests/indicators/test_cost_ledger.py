@@ -129,3 +129,22 @@ def test_bijstand_cost_is_zero_without_benefit_and_null_without_amounts():
     assert cost["a", 2023] == 3900.0
     assert cost["b", 2023] == 0.0          # a resident without a benefit costs nothing
     assert cost["a", 2024] is None and cost["b", 2024] is None  # no amounts delivered: unknown, not 0
+
+
+def test_report_stacks_payers_per_group_and_lists_top_shares():
+    from indicators.report import charts, sections
+
+    frame = pl.DataFrame({"group": ["Alle inwoners"] * 3 + ["Gezond"] * 3,
+                          "payer": ["zorgverzekeraar", "zorgkantoor", "gemeente"] * 2,
+                          "eur_per_resident": [3000.0, 1500.0, 700.0, 900.0, None, 50.0]})
+    spec = charts.ledger(frame)
+    bars = spec["datasets"]["ledger"]
+    # a suppressed payer has no bar segment; the others stack in the order of indicators/payers.py
+    assert len(bars) == 5 and {b["k"] for b in bars if b["group"] == "Gezond"} == {0, 2}
+    assert spec["encoding"]["x"]["stack"] == "zero"
+    top = pl.DataFrame({"area_code": ["G"] * 3, "payer": ["gemeente", "zorgverzekeraar", "zorgkantoor"],
+                        "value": [80.7, 48.26, None], "suppressed": [False, False, True]})
+    text = sections.ledger(top)
+    # zorgverzekeraar first (as in PAYERS), 48,26 % written the Dutch way to one decimal, Wlz suppressed
+    assert text.index("Zorgverzekeraar") < text.index("Zorgkantoor") < text.index("Gemeente (Wmo")
+    assert "48,3%" in text and "onderdrukt" in text
