@@ -37,6 +37,11 @@ NOT_CARRIED = {
     "co_jeugd_per_jeugdige": "JGDHULPBUS has no cost",
     "co_totaal_domeinen_per_inwoner": "total of Zvw, Wmo, Jeugd and Wlz cost: Wmo and Jeugd cost are not in CBS",
     "co_aandeel_top5pct": "share of the total cost of Zvw, Wmo, Jeugd and Wlz: Wmo and Jeugd cost are not in CBS",
+    "co_aandeel_top5pct_gemeente": "the gemeente's cost is Wmo, Jeugd and bijstand euros: none of them is in CBS",
+    # the cost ledger: its strata are segments, opstapeling and target groups (PHM rules that read what CBS does
+    # not carry, below), Wmo and Jeugd cost are not in CBS, and SECMBUS has bijstand months but no euros
+    **{f"co_ledger_{law}": "ledger strata follow PHM rules on sources CBS does not carry; Wmo, Jeugd and bijstand "
+                           "euros are not in CBS" for law in ("zvw", "wlz", "wmo", "jeugdwet", "participatiewet")},
     **{i: SURVEY_ITEMS + what for i, what in {
         "ph_beperkt_gali": "GALI", "ph_overgewicht": "height and weight", "ph_obesitas": "height and weight",
         "he_beperkte_gezondheidsvaardigheden": "SBSQ", "eq_onvervulde_zorgbehoefte": "unmet care need",

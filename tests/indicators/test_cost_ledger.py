@@ -148,3 +148,17 @@ def test_report_stacks_payers_per_group_and_lists_top_shares():
     # zorgverzekeraar first (as in PAYERS), 48,26 % written the Dutch way to one decimal, Wlz suppressed
     assert text.index("Zorgverzekeraar") < text.index("Zorgkantoor") < text.index("Gemeente (Wmo")
     assert "48,3%" in text and "onderdrukt" in text
+
+
+def test_overlapping_target_groups_never_become_a_sum_to_totaal():
+    """Relation 2 of indicators/quantities.py on the doelgroep strata: 6 + 7 members of 10 residents overlap, so
+    no sum is formed; 3 + 4 of 10 only bound the total from below (a true <=, never an equality)."""
+    from indicators.protection import LE
+    from indicators.quantities import _rows
+
+    quantities = pl.DataFrame({"qid": [0, 1, 2, 3, 4, 5], "value": [10.0, 6.0, 7.0, 10.0, 3.0, 4.0]})
+    members = pl.DataFrame({"qid": [1, 2, 4, 5], "area_code": ["A", "A", "B", "B"]})
+    totals = pl.DataFrame({"_tid": [0, 3], "area_code": ["A", "B"]})
+    rows = _rows(members, totals, ["area_code"], quantities)
+    assert set(rows["qid"]) == {3, 4, 5}  # area A (overlap beyond the total) has no relation
+    assert set(rows["kind"]) == {LE}

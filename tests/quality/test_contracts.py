@@ -37,7 +37,8 @@ VALID = {
             "start_date": "2023-02-01", "end_date": "", "cost_eur": "1500,00"},
     "jeugd": {"pseudo_id": P1, "provision_id": "J1", "provision_type": "ambulant", "referrer": "huisarts",
               "start_date": "2023-02-01", "end_date": "2023-06-01", "cost_eur": "800"},
-    "participatie": {"pseudo_id": P1, "year": "2023", "regulation": "bijstand", "months": "12"},
+    "participatie": {"pseudo_id": P1, "year": "2023", "regulation": "bijstand", "months": "12",
+                     "benefit_eur": "15600"},
     "wlz": {"pseudo_id": P1, "care_profile": "VV6", "setting": "intramuraal", "start_date": "2021-05-01",
             "end_date": "", "cost_eur": "80000"},
     "medicines": {"pseudo_id": P1, "year": "2023", "atc4": "C10A"},
@@ -170,6 +171,18 @@ def test_survey_without_the_reported_flags_loads_them_as_null(tmp_path):
     con, _ = _ingest(tmp_path / "with", "health_survey", [SURVEY])
     assert con.execute(f"SELECT {', '.join(FLAGS)} FROM raw.health_survey").fetchone() == \
         (True, False, True, False, None)
+
+
+def test_participatie_without_amounts_loads_benefit_as_null(tmp_path):
+    # CBS SECMBUS delivers months only: benefit_eur is optional and NULL; a negative amount is quarantined
+    months_only = {k: v for k, v in VALID["participatie"].items() if k != "benefit_eur"}
+    con, results = _ingest(tmp_path, "participatie", [months_only])
+    assert results[0].rows_loaded == 1
+    assert con.execute("SELECT benefit_eur FROM raw.participatie").fetchone() == (None,)
+    con, results = _ingest(tmp_path / "amounts", "participatie", [
+        VALID["participatie"], VALID["participatie"] | {"pseudo_id": P2, "benefit_eur": "-5"}])
+    assert (results[0].rows_loaded, results[0].rows_quarantined) == (1, 1)
+    assert con.execute("SELECT benefit_eur FROM raw.participatie").fetchone() == (15600.0,)
 
 
 def test_a_missing_item_is_still_an_error_and_an_optional_column_must_be_nullable(tmp_path):

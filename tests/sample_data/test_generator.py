@@ -34,7 +34,7 @@ CONTRACT_COLUMNS = {
             "cost_eur"],
     "jeugd": ["pseudo_id", "provision_id", "provision_type", "referrer", "start_date", "end_date",
               "cost_eur"],
-    "participatie": ["pseudo_id", "year", "regulation", "months"],
+    "participatie": ["pseudo_id", "year", "regulation", "months", "benefit_eur"],
     "wlz": ["pseudo_id", "care_profile", "setting", "start_date", "end_date", "cost_eur"],
     "medicines": ["pseudo_id", "year", "atc4"],
     "health_survey": ["pseudo_id", "survey_year", "weight", "self_rated_health",
@@ -327,3 +327,17 @@ def test_largest_remainder_keeps_the_region_total():
 
     # 2.6 + 2.6 + 2.8 = 8.0: floors 2 + 2 + 2 = 6; the largest remainders (0.8, then the first 0.6) get +1
     assert _largest_remainder(np.array([2.6, 2.6, 2.8])).tolist() == [3, 2, 3]
+
+
+def test_participatie_euros_are_months_times_the_household_norm(region):
+    """benefit_eur = months x the monthly norm of the household type (1,150 institutional .. 1,750 a couple's
+    norm), within +-10 %; debt help pays nothing."""
+    out, _ = region
+    rows = pl.concat([pl.read_csv(p, infer_schema_length=0) for p in sorted((out / "participatie").glob("*.csv"))])
+    rows = rows.filter(pl.col("months").cast(pl.Int64) <= 12).with_columns(
+        pl.col("months").cast(pl.Int64), pl.col("benefit_eur").cast(pl.Float64))
+    assert (rows.filter(pl.col("regulation") == "schuldhulpverlening")["benefit_eur"] == 0).all()
+    paid = rows.filter(pl.col("regulation") != "schuldhulpverlening")
+    per_month = paid["benefit_eur"] / paid["months"]
+    low, high = 0.9 * 1150, 1.1 * 1750
+    assert paid.height > 0 and per_month.min() >= low - 1 and per_month.max() <= high + 1
