@@ -239,16 +239,19 @@ def build_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: lis
                 _insert_wide(con, ind, k, " OR ".join(["stratum = 'totaal'"]
                                                       + [f"stratum LIKE '{d}:%'" for d in dims]))
             con.execute("DROP TABLE _wide")
+    lenders: dict[str, list[Indicator]] = {}
     for ind in catalogue.indicators:
-        extra_mart = ind.category_strata
-        if extra_mart:
-            # Strata from a longer mart (e.g. Zvw cost per category): its own strata only, never its
-            # `totaal`, which the indicator's own mart gives.
-            mart = catalogue.marts[extra_mart]
-            _wide_cells(con, mart, [Indicator(**{**ind.__dict__, "mart": mart})], years, list(mart.strata),
-                        groups, total=False)
-            _insert_wide(con, ind, 0, "true")
-            con.execute("DROP TABLE _wide")
+        if ind.category_strata:
+            lenders.setdefault(ind.category_strata, []).append(ind)
+    for extra_mart, inds in lenders.items():
+        # Strata from a longer mart (e.g. Zvw cost per category, the ledger's target groups): its own strata
+        # only, never its `totaal`, which the indicator's own mart gives; one scan for all its indicators.
+        mart = catalogue.marts[extra_mart]
+        _wide_cells(con, mart, [Indicator(**{**ind.__dict__, "mart": mart}) for ind in inds], years,
+                    list(mart.strata), groups, total=False)
+        for k, ind in enumerate(inds):
+            _insert_wide(con, ind, k, "true")
+        con.execute("DROP TABLE _wide")
     levels = [(ind.id, level, level in ind.stratum_levels) for ind in catalogue.indicators for level in ind.levels]
     con.execute("CREATE OR REPLACE TEMP TABLE _levels (indicator_id VARCHAR, area_level VARCHAR, strata BOOLEAN)")
     con.executemany("INSERT INTO _levels VALUES (?, ?, ?)", levels)
