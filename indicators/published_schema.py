@@ -36,6 +36,10 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
                                "de consumentenprijsindex van het CBS); leeg als de indicator geen geldbedrag is / "
                                "Money: value_real and change_real are in prices of this year (deflated with the "
                                "CBS consumer price index); empty when the indicator is not money",
+            "not_in_layouts": "Bronindelingen die deze indicator niet kunnen dragen, met de reden (in een regio met zo'n "
+                              "indeling: onderdrukt, reden niet geleverd); leeg als elke indeling hem draagt / Input "
+                              "layouts that cannot carry the indicator, with why (suppressed there, reason niet "
+                              "geleverd); empty when every layout carries it",
             "catalogue_version": "Versie van de catalogus / Catalogue version",
         },
     ),
@@ -72,9 +76,11 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "ci_high": "Bovengrens 95%-betrouwbaarheidsinterval / Upper 95% confidence limit",
             "suppressed": "Onderdrukt wegens onthullingsrisico / Suppressed for disclosure control",
             "suppression_reason": "Reden: primary, secondary, dominance, bron onvolledig (een bron van dit jaar "
-                                  "ontbreekt of is onvolledig) of geen waarnemingen (niemand in deze cel) / Reason "
-                                  "for suppression: primary, secondary, dominance, bron onvolledig (a source of this "
-                                  "year is missing or incomplete) or geen waarnemingen (nobody in this cell)",
+                                  "ontbreekt of is onvolledig), geen waarnemingen (niemand in deze cel) of niet "
+                                  "geleverd (de bronbestanden leveren dit gegeven niet) / Reason for suppression: "
+                                  "primary, secondary, dominance, bron onvolledig (a source of this year is missing "
+                                  "or incomplete), geen waarnemingen (nobody in this cell) or niet geleverd (the "
+                                  "input layout does not deliver it)",
             "comparison": "Vergeleken met de regio: hoger of lager = buiten de 99,8%-controlegrens rond de regiowaarde "
                           "(trechterdiagram, Spiegelhalter 2005), anders geen_verschil / Compared with the region: "
                           "beyond the 99.8% funnel limit around the region's value, else geen_verschil",

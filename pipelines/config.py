@@ -15,7 +15,7 @@ from pathlib import Path
 from indicators.disclosure_policy import DisclosurePolicy
 from indicators.prices import CPI_FILE, PriceSeriesError, deflators, read_cpi
 from quality.completeness import DEFAULTS as COMPLETENESS_DEFAULTS
-from quality.contracts import SOURCES
+from quality.contracts import LAYOUTS, SOURCES
 from quality.thresholds import CheckThresholds
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +44,6 @@ KNOWN_SECTIONS = {
 # The pseudonym salt changes no published number either, and a secret must not feed a hash that is published.
 OPERATIONAL_KEYS = {"automation": None, "alerts": None, "run": {"max_runtime_minutes"}, "input": {"pseudonym_salt"}}
 REGION_KEYS = {"name", "gemeenten", "data_dir", "years", "layout", "cbs_root"}
-LAYOUTS = ("native", "cbs_microdata")
 REGION_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,39}$")
 
 

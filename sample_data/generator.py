@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from quality.contracts import LAYOUTS
 from sample_data.buurten import load_buurten
 from sample_data.cbs_files import write_cbs
 from sample_data.defects import STAGING_DUPLICATE_SOURCES, Injected, inject
@@ -36,7 +37,6 @@ OUTCOME = "seh_bezoek per persoonjaar"
 OUTCOME_INDICATOR = "eq_seh_per_1000"
 
 
-LAYOUTS = ("native", "cbs_microdata")
 
 
 def generate(out_dir: Path, gemeenten: list[str], years: list[int], seed: int = 20241, scale: float = 1.0,
