@@ -137,3 +137,9 @@ def test_indicators_cbs_cannot_carry_are_not_published_as_if_it_could(both_layou
     assert absent <= set(NOT_CARRIED)
     assert {ind: reasons[ind] for ind in absent if reasons[ind] != "niet geleverd"} == {}
     assert sum(native.values()) == 0
+
+
+def test_scenarios_on_ed_visits_are_left_out_where_ed_visits_are_not_delivered(both_layouts):
+    outcomes = {layout: {o for (o,) in both_layouts.execute(
+        f"SELECT DISTINCT outcome FROM {db}.impact_scenarios").fetchall()} for layout, db in (("n", "n"), ("c", "c"))}
+    assert outcomes["n"] == {"acute_admissions", "seh_visits"} and outcomes["c"] == {"acute_admissions"}
