@@ -211,6 +211,11 @@ def hidden_cost_cell(persons: pl.Expr, users: pl.Expr, max_person: pl.Expr, actu
             | ((actual > 0) & (max_person > dominance_share * actual)))
 
 
+def _pct(share: float) -> str:
+    """A share as a Dutch percentage in the assumption texts: 0.025 -> '2,5 %'."""
+    return f"{share * 100:g}".replace(".", ",") + " %"
+
+
 def _round(x: pl.Expr, base: int) -> pl.Expr:
     return ((x / base + 0.5).floor() * base).cast(pl.Int64)
 
@@ -251,10 +256,11 @@ def payment_scenarios(cells: pl.DataFrame, laws: Sequence[Law], evaluation: pl.D
     totals = totals.with_columns(
         savings=pl.col("norm") - pl.col("actual"),
         shared=shared_savings_expr(pl.col("norm"), pl.col("actual"), a.minimum_savings_rate, a.corridor))
-    split = ", ".join(f"{p} {s:g}" for p, s in a.split_key.items())
+    split = ", ".join(f"{p} {_pct(s)}" for p, s in a.split_key.items())
     savings_text = (f"besparing = normbedrag - werkelijke kosten (alle betalers); gedeeld vanaf de eerste euro als "
-                    f"|besparing| >= {a.minimum_savings_rate:g} x normbedrag, begrensd op +- {a.corridor:g} x "
-                    f"normbedrag (corridor); verdeelsleutel: {split}")
+                    f"besparing of verlies minstens {_pct(a.minimum_savings_rate)} van het normbedrag is "
+                    f"(minimumbesparing), begrensd op {_pct(a.corridor)} van het normbedrag in beide richtingen "
+                    f"(corridor); verdeelsleutel: {split}")
     tkey = ["year", "area_code", "area_level"]
     for measure, column in (("savings", "savings"), ("shared", "shared")):
         frames.append(totals.select(*tkey, "laws", "persons", "hidden", payer=pl.lit(ALL_PAYERS),
@@ -265,8 +271,9 @@ def payment_scenarios(cells: pl.DataFrame, laws: Sequence[Law], evaluation: pl.D
         *tkey, "payer", "laws", "persons", "hidden", scenario=pl.lit("shared_savings"), measure=pl.lit("share"),
         per_person=pl.col("shared") * pl.col("share") / pl.col("persons"), assumptions=pl.lit(savings_text)))
     # regiobudget: a share of each law's spend
-    regio_text = "regiobudget = " + ", ".join(f"{s:g} x {law_name}" for law_name, s in a.regiobudget_share.items()
-                                             if law_name in payer_of) + " van de uitgaven van dat jaar"
+    regio_text = "regiobudget: " + ", ".join(f"{_pct(s)} van {law_name}" for law_name, s in
+                                             a.regiobudget_share.items() if law_name in payer_of) + \
+        " (uitgaven van hetzelfde jaar)"
     frames.append(per_payer.select(*key, "laws", "persons", "hidden", scenario=pl.lit("regiobudget"),
                                    measure=pl.lit("contribution"), per_person=pl.col("regio_in") / pl.col("persons"),
                                    assumptions=pl.lit(regio_text)))
@@ -363,9 +370,9 @@ def _what_if_rows(evaluation: pl.DataFrame, reach: pl.DataFrame, a: PaymentAssum
     if effects.height == 0:
         return pl.DataFrame()
     effects = effects.join(reach.select("intervention_id", "hidden"), on="intervention_id")
-    text = (f"bereik = {a.reach_scale:g} x bereikte deelnemers in {period}; effect per deelnemer per jaar uit "
-            f"evaluation_results (effect_on_participants, 95%-interval); jaar h: effect x "
-            f"{a.persistence:g}^(h-1), horizon {a.horizon_years} jaar")
+    text = (f"bereik = {_pct(a.reach_scale)} van de bereikte deelnemers in {period}; effect per deelnemer per jaar "
+            f"uit evaluation_results (effect op deelnemers, met 95%-interval); elk volgend jaar blijft "
+            f"{_pct(a.persistence)} van het effect over; horizon {a.horizon_years} jaar")
     shown = ~pl.col("hidden")
     per_year = effects.select(
         period=pl.lit(period, pl.Int32), area_code=pl.lit(region), area_level=pl.lit("regio"),
