@@ -142,3 +142,14 @@ def test_unknown_or_inconsistent_payment_settings_are_refused():
         PaymentAssumptions.from_mapping({"split_key": {"gemeente": 0.5, "zorgverzekeraar": 0.6}})
     with pytest.raises(ValueError, match="payment.pooled_laws"):
         PaymentAssumptions.from_mapping({"pooled_laws": ["zwv"]})
+
+
+def test_report_section_shows_norm_and_assumptions_in_dutch_and_hides_suppressed_rows():
+    from indicators.report.payment import payment_section
+
+    rows = payment_scenarios(cells(users={"GM_B": 1}), [ZVW, WMO], pl.DataFrame(), pl.DataFrame(),
+                             PaymentAssumptions())
+    text = payment_section(rows, {"GM_A": "Alfa", "GM_B": "Beta", "RG": "Regio"})
+    # A's Zvw norm 15,000 against 14,000 actual: 93.3 % of the norm, written the Dutch way
+    assert "€ 15.000" in text and "€ 14.000" in text and "93,3 %" in text
+    assert "onderdrukt" in text and "verdeelsleutel: zorgverzekeraar 50 %" in text
