@@ -25,7 +25,7 @@ MONITORING = "monitoring.duckdb"
 # Tables that hold only what the inputs, code and configuration determine: equal inputs give equal hashes.
 # quality_results and run_manifest carry the run id and its timestamps, so their hashes differ per run.
 REPRODUCIBLE_TABLES = ("indicator_catalogue", "areas", "indicator_values", "equity_gaps", "evaluation_results",
-                       "trends", "impact_scenarios", "small_area_estimates")
+                       "trends", "impact_scenarios", "small_area_estimates", "payment_scenarios")
 
 
 def _fsync(path: Path) -> None:

@@ -213,6 +213,39 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
                           "Suppressed (segment suppressed, fewer than 10 persons, or events of 1-9 persons)",
         },
     ),
+    "payment_scenarios": (
+        "Scenario's voor bekostiging: normbedrag, gedeelde besparingen, regiobudget, gebundeld budget en wat-als, "
+        "per betaler (aannames uit phm.toml, geen voorspelling) / Payment-model scenarios per payer",
+        {
+            "period": "Jaar / Year",
+            "area_code": "Gebiedscode / Area code",
+            "area_level": "Gebiedsniveau (gemeente, regio) / Area level",
+            "scenario": "population_budget (normbedrag), shared_savings (gedeelde besparingen), regiobudget, "
+                        "pooled_budget (gebundeld budget doelgroep), what_if (wat-als van een interventie) / Scenario",
+            "payer": "Betaler: zorgverzekeraar, zorgkantoor, gemeente, of alle / Payer, or alle (all payers)",
+            "laws": "Wetten waarvan de kosten meetellen (zvw, wlz, wmo, jeugdwet, participatiewet) / Laws counted",
+            "measure": "Grootheid: norm (verwachte kosten), actual (werkelijke kosten), savings (norm - werkelijk), "
+                       "shared (te delen na minimum en corridor), share (deel van de betaler), contribution "
+                       "(inleg), group_cost (kosten van de doelgroep), budget_effect (effect op de uitgaven in "
+                       "horizonjaar), budget_effect_horizon (som over de horizon) / Measure",
+            "horizon_year": "Wat-als: jaar na de start (1 = eerste jaar); leeg bij andere scenario's / What-if: "
+                            "year after the start",
+            "intervention_id": "Wat-als: interventie; leeg bij andere scenario's / What-if: intervention id",
+            "persons": "Inwoners (of bereikte deelnemers, of leden van de doelgroep), afgerond op 5 / Residents "
+                       "(or participants reached, or target-group members), rounded to 5",
+            "per_person": "Euro per persoon (per inwoner, lid of deelnemer) / Euro per person",
+            "amount": "Bedrag in euro = per_person x persons (afgeronde personen) / Amount in euro = per_person x "
+                      "persons (rounded persons)",
+            "amount_low": "Wat-als: ondergrens uit het 95%-interval van het geschatte effect / What-if: lower limit "
+                          "from the 95% interval of the estimated effect",
+            "amount_high": "Wat-als: bovengrens uit het 95%-interval / What-if: upper limit from the 95% interval",
+            "assumptions": "De aannames achter de rij, in woorden (uit [payment] van phm.toml) / The row's "
+                           "assumptions in words (from [payment] in phm.toml)",
+            "suppressed": "Onderdrukt (kostenregel: < 10 personen met kosten, grootste persoon > 50% van de "
+                          "kosten, of een gemeente of betaler ernaast onderdrukt) / Suppressed (cost-cell rules or "
+                          "complementary suppression)",
+        },
+    ),
     "quality_results": (
         "Uitkomst van elke kwaliteitscontrole van de run / Result of every quality check of the run",
         {

@@ -39,7 +39,13 @@ from indicators.disclosure_policy import DisclosurePolicy
 from quality.audit_cells import KEY, RULE_COLUMNS, joined_cells, link_frame
 from quality.bound_propagation import MAX_ITERATIONS, propagate_bounds, sharpen_with_lp
 from quality.counts_from_values import PublishedCells, recover_counts
-from quality.derived_disclosure import equity_findings, scenario_findings, small_area_findings, trend_findings
+from quality.derived_disclosure import (
+    equity_findings,
+    payment_findings,
+    scenario_findings,
+    small_area_findings,
+    trend_findings,
+)
 from quality.disclosure_rules import rule_breaks, sensitive_magnitudes
 from quality.protection_requirement import margins, sensitive_quantities
 from quality.published_relations import AttackModel, build_model, empty_knowledge, grouped_strata
@@ -192,6 +198,9 @@ def _derived(cells: pl.DataFrame, policy: Mapping[str, float], links: pl.DataFra
         findings += equity_findings(derived["equity_gaps"], cells)
     if derived.get("small_area_estimates") is not None and derived["small_area_estimates"].height:
         findings += small_area_findings(derived["small_area_estimates"], cells)
+    if derived.get("payment_scenarios") is not None and derived["payment_scenarios"].height:
+        findings += payment_findings(derived["payment_scenarios"], policy["rounding_base"],
+                                     policy["min_cost_persons"])
     if derived.get("impact_scenarios") is not None and derived["impact_scenarios"].height:
         segments = links.filter(pl.col("indicator_id").str.starts_with("phm_segment_")).select(
             segment=pl.col("indicator_id").str.strip_prefix("phm_segment_"), key=pl.col("numerator_key"))
@@ -301,6 +310,7 @@ def attack_publication(
     equity_gaps: pl.DataFrame | None = None,
     impact_scenarios: pl.DataFrame | None = None,
     small_area_estimates: pl.DataFrame | None = None,
+    payment_scenarios: pl.DataFrame | None = None,
     lp_quantities: int = LP_QUANTITIES,
     max_iterations: int = MAX_ITERATIONS,
 ) -> AuditReport:
@@ -326,7 +336,8 @@ def attack_publication(
         derived_rows, knowledge = _derived(cells, policy, links_used,
                                            {"trends": trends, "equity_gaps": equity_gaps,
                                             "impact_scenarios": impact_scenarios,
-                                            "small_area_estimates": small_area_estimates})
+                                            "small_area_estimates": small_area_estimates,
+                                            "payment_scenarios": payment_scenarios})
         clock.lap("derived")
         model = build_model(cells, areas.select("area_code", "area_level", "parent_code"), base, knowledge,
                             grouped_strata(links_used))

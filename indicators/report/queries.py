@@ -146,6 +146,7 @@ class Published:
     code_version: str | None
     small_area: pl.DataFrame | None = None  # a publication from before the small-area model has none
     money_changes: pl.DataFrame | None = None  # ... and one from before constant prices has no change_real
+    payment: pl.DataFrame | None = None  # ... and one from before the payment scenarios has none
 
 
 def key_indicators(catalogue: pl.DataFrame, present: set[str]) -> list[str]:
@@ -222,4 +223,5 @@ def read_published(con: duckdb.DuckDBPyConnection) -> Published:
         small_area=(con.execute(SMALL_AREA, {"period": period}).pl().with_columns(name_nl=nl_text_expr(
             pl.col("name_nl"))) if "small_area_estimates" in tables else None),
         money_changes=con.execute(MONEY_CHANGES, {"ids": keys}).pl() if real else None,
+        payment=con.execute("SELECT * FROM payment_scenarios").pl() if "payment_scenarios" in tables else None,
     )
