@@ -339,7 +339,8 @@ def _evaluation_sheet(con: duckdb.DuckDBPyConnection, catalogue: pl.DataFrame) -
     frame = frame.with_columns(  # a law's cost outside the catalogue (Jeugdwet, bijstand over all residents)
         pl.col("indicator").fill_null(cost_outcome_name(pl.col("indicator_id"), pl.col("law"))),
         pl.col("eenheid").fill_null(pl.when(pl.col("law").is_not_null()).then(pl.lit("euro"))),
-        pl.col("decimals").fill_null(decimals_for(None)),
+        pl.col("decimals").fill_null(pl.when(pl.col("law").is_not_null()).then(decimals_for("euro"))
+                                     .otherwise(decimals_for(None))),
         betaler=pl.col("law").replace_strict(PAYERS, default=pl.col("law")))
     frame = frame.with_columns(
         *(rounded(pl.col(c), pl.col("decimals")) for c in ("estimate", "ci_low", "ci_high", "mde")),
