@@ -128,7 +128,7 @@ def number_or_suppressed(column: str, decimals: int = 1, suppressed: str = "supp
     )
 
 
-def interval(low: str, high: str, decimals: int = 1) -> pl.Expr:
+def interval(low: str, high: str, decimals: int | pl.Expr = 1) -> pl.Expr:
     return pl.concat_str(
         [nl_number_expr(pl.col(low), decimals), pl.lit(" – "), nl_number_expr(pl.col(high), decimals)]
     )
@@ -257,6 +257,7 @@ def evaluation(results: pl.DataFrame, names: dict[str, str]) -> str:
         reden=reason_expr(pl.col("reason")),
         geteld=pl.col("method").replace_strict(COUNTED, default=pl.lit("")),
     )
+    euro = pl.when(pl.col("law").is_not_null()).then(0).otherwise(1)  # euros as whole amounts, as elsewhere
     body = table(
         rows,
         [
@@ -291,9 +292,9 @@ def evaluation(results: pl.DataFrame, names: dict[str, str]) -> str:
                     .otherwise(pl.lit("")),
                 ]
             ),
-            nl_number_expr(pl.col("estimate"), 1),
-            interval("ci_low", "ci_high"),
-            nl_number_expr(pl.col("mde").cast(pl.Float64), 1).fill_null(""),
+            nl_number_expr(pl.col("estimate"), euro),
+            interval("ci_low", "ci_high", euro),
+            nl_number_expr(pl.col("mde").cast(pl.Float64), euro).fill_null(""),
             pl.concat_str(
                 [
                     nl_number_expr(pl.col("n_areas_treated"), 0),
