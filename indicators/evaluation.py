@@ -107,20 +107,26 @@ def interventions(con: duckdb.DuckDBPyConnection) -> list[Intervention]:
     return [Intervention(i, int(y), tuple(b), g) for i, y, b, g in rows]
 
 
-def area_panel(con: duckdb.DuckDBPyConnection, indicator_id: str) -> pl.DataFrame:
-    """Outcome value, exposure, persons with the outcome and baseline profile per buurt and year."""
-    outcome = OUTCOMES[indicator_id]
-    value = f"coalesce({outcome.value}, 0)"
-    return con.execute(
+def area_panels(con: duckdb.DuckDBPyConnection, evaluated: dict[str, Outcome]) -> dict[str, pl.DataFrame]:
+    """Per outcome: its value, exposure and persons with the outcome per buurt and year, with the buurt's
+    baseline profile; one scan of the mart for every outcome."""
+    names = list(evaluated)
+    sums = ", ".join(
+        f"CAST(sum(coalesce({o.value}, 0)) AS DOUBLE) AS events_{k}, CAST(sum({o.exposure}) AS DOUBLE) AS exposure_{k}, "
+        f"CAST(count_if(coalesce({o.value}, 0) > 0) AS DOUBLE) AS cases_{k}" for k, o in enumerate(evaluated.values()))
+    data = con.execute(
         f"""
-        SELECT buurt_code, year, CAST(sum({value}) AS DOUBLE) AS events,
-               CAST(sum({outcome.exposure}) AS DOUBLE) AS exposure,
-               CAST(count_if({value} > 0) AS DOUBLE) AS cases, count(*) AS residents,
+        SELECT buurt_code, year, {sums}, count(*) AS residents,
                avg(CAST(coalesce(income_quintile = 1, false) AS DOUBLE)) AS share_q1,
                avg(CAST(age >= 65 AS DOUBLE)) AS share_65plus, avg(CAST(age < 18 AS DOUBLE)) AS share_0_17
         FROM marts.person_year GROUP BY ALL ORDER BY ALL
         """
     ).pl()
+    common = ["buurt_code", "year", "residents", "share_q1", "share_65plus", "share_0_17"]
+    return {name: data.select(*common[:2], pl.col(f"events_{k}").alias("events"),
+                              pl.col(f"exposure_{k}").alias("exposure"), pl.col(f"cases_{k}").alias("cases"),
+                              *common[2:])
+            for k, name in enumerate(names)}
 
 
 def match_comparison_areas(panel: pl.DataFrame, treated: tuple[str, ...], baseline_year: int,
@@ -293,7 +299,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, min_treated: int = MIN_TREATED_AREA
     """Every intervention x outcome: the area-panel DiD and the participant-level comparison."""
     rows = []
     evaluated = outcomes(con)
-    areas = {indicator_id: area_panel(con, indicator_id) for indicator_id in evaluated}
+    areas = area_panels(con, evaluated)
     for intervention in interventions(con):
         participants = participant_panel(con, intervention, evaluated)
         for indicator_id in evaluated:
