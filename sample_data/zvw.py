@@ -187,15 +187,16 @@ def apply_cost_effect(frame: pl.DataFrame, people: People, interventions: list[I
         change = new - amount
         amount = new
         # the evaluation's cohort: the year of the start, or of the referral for those who never started
-        cohort = np.full(len(people), NEVER, dtype=np.int64)
-        cohort[iv.person] = np.where(iv.start < NEVER, iv.start, iv.referral)
-        participant_years = (cohort[person] < NEVER) & (year >= year_of(np.minimum(cohort[person], ends)))
+        cohort = np.full(len(people), np.iinfo(np.int64).max, dtype=np.int64)  # never: no year reaches it
+        cohort[iv.person] = year_of(np.where(iv.start < NEVER, iv.start, iv.referral))
+        participant_years = year >= cohort[person]
         in_area = (year >= iv.start_year) & np.isin(people.buurt[person, k], iv.buurt_index)
-
+        participant_change = _per_insured_year(change, participant_years, years_insured, gp_row)
         truth[iv.intervention_id] = {
             COST_EFFECT_LAW: {"true_relative_effect": seeded,
-                              "expected_participant_did_eur_per_person_year": _per_insured_year(change, participant_years, years_insured, gp_row),
-                              "expected_area_effect_eur_per_person_year": _per_insured_year(change, in_area, years_insured, gp_row)},
+                              "expected_participant_did_eur_per_person_year": participant_change,
+                              "expected_area_effect_eur_per_person_year":
+                                  _per_insured_year(change, in_area, years_insured, gp_row)},
             UNCHANGED_LAW: {"true_relative_effect": 0.0, "expected_participant_did_eur_per_person_year": 0.0,
                             "expected_area_effect_eur_per_person_year": 0.0},
         }
