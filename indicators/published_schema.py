@@ -147,8 +147,15 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         {
             "intervention_id": "Interventie / Intervention id",
             "indicator_id": "Uitkomstindicator / Outcome indicator",
+            "law": "Wet van een kostenuitkomst (zvw, wlz, wmo, jeugdwet, participatiewet; leeg bij zorggebruik) / "
+                   "Law of a cost outcome (empty for care use)",
+            "payer": "Betaler van die kosten: zorgverzekeraar, zorgkantoor of gemeente (indicators/payers.py; leeg "
+                     "bij zorggebruik) / Payer of that cost: health insurer, care office or municipality (empty for "
+                     "care use)",
             "method": "Methode: did_area_panel of did_participants_matched / Method",
-            "estimate": "Geschat verschil-in-verschillen / Difference-in-differences estimate",
+            "estimate": "Geschat verschil-in-verschillen, bij kosten in euro per persoonjaar (Zvw: per verzekerdenjaar) "
+                        "/ Difference-in-differences estimate; for costs euro per person-year (Zvw: per insured "
+                        "year)",
             "ci_low": "Ondergrens 95%-interval / Lower 95% limit",
             "ci_high": "Bovengrens 95%-interval / Upper 95% limit",
             "n_areas_treated": "Aantal interventiegebieden (of deelnemers) / Treated areas (or participants)",

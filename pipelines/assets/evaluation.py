@@ -41,8 +41,8 @@ def equity(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
 
 
 @dg.asset(key=EVALUATION, group_name="phm_step5_evaluation", kinds={"duckdb"}, deps=[TARGETING, REACH],
-          description="PHM step 5: difference-in-differences per intervention and outcome (ED visits, Zvw and Wmo "
-                      "cost) on buurt panels (intervention vs matched comparison buurten, wild cluster bootstrap "
+          description="PHM step 5: difference-in-differences per intervention and outcome (ED visits, cost per law "
+                      "and payer) on buurt panels (intervention vs matched comparison buurten, wild cluster bootstrap "
                       "by buurt) and a participant-level comparison in event time, with the estimand and the "
                       "minimum detectable effect; not_estimable with the reason when too few areas or events.")
 def evaluation_results(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
