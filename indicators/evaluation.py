@@ -218,7 +218,7 @@ def participant_panel(con: duckdb.DuckDBPyConnection, intervention: Intervention
     """
     values = ", ".join(f"CAST(coalesce(m.{o.value}, 0) AS DOUBLE) AS events_{i}, "
                        f"CAST({o.exposure} AS DOUBLE) AS exposure_{i}"
-                       for i, o in (OUTCOMES if evaluated is None else evaluated).items())
+                       for i, o in (outcomes(con) if evaluated is None else evaluated).items())
     data = con.execute(
         f"""
         WITH starts AS (

@@ -207,7 +207,8 @@ def build_published(path: Path, optional_tables: bool = False) -> Path:
         con.execute("""INSERT INTO indicator_catalogue
             SELECT indicator_id, name_nl, name_nl, aim, NULL, unit, direction, 'x', 'y',
                    CASE WHEN indicator_id LIKE 'pw\\_%' ESCAPE '\\' THEN 'workforce' ELSE 'test' END, 'proportion',
-                   100, 'totaal', 50, 'buurt,wijk,gemeente,regio', NULL, 'population', NULL, NULL, '1.0' FROM spec""")
+                   100, 'totaal', 50, 'buurt,wijk,gemeente,regio', NULL, 'population', NULL, NULL, NULL, '1.0'
+            FROM spec""")
         con.executemany("INSERT INTO areas VALUES (?, ?, ?, ?, ?, ?, 2024)", AREAS)
         # value: base x a factor in [0.9, 1.1) from a hash, so the numbers have many decimals
         con.execute("""INSERT INTO indicator_values
