@@ -53,7 +53,7 @@ fingerprint: $(STAMP)
 	$(BIN)/python -m tests.fingerprint check $(DATA_DIR)/published tests/golden/default_region.json
 
 bench: $(STAMP)
-	$(BIN)/python -m tests.benchmark.run
+	$(BIN)/python -m tests.benchmark.run --layouts native cbs_microdata
 
 # The deployment of deploy/ without containers: Postgres, dagster-daemon, a sensor and a schedule, two regions.
 service-test: $(STAMP)

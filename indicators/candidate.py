@@ -33,7 +33,7 @@ DECIMALS = 4
 RATIO_DECIMALS = 6
 # the candidate tables built by a SQL model of indicators/sql/candidate/, in the order they are written
 MODELS = ("indicator_values", "areas", "equity_gaps", "evaluation_results", "trends", "small_area_estimates",
-          "impact_scenarios")
+          "impact_scenarios", "payment_scenarios")
 
 
 def build_candidate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, rounding_base: int,
@@ -56,7 +56,8 @@ def build_candidate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roundi
     con.unregister("_catalogue")
     return {t: con.execute(f"SELECT count(*) FROM candidate.{t}").fetchone()[0]
             for t in ("indicator_values", "areas", "indicator_catalogue", "equity_gaps", "evaluation_results",
-                      "impact_scenarios", "trends", "small_area_estimates", "cost_ledger")}
+                      "impact_scenarios", "payment_scenarios", "trends", "small_area_estimates",
+                      "cost_ledger")}
 
 
 LEDGER_PREFIX = "co_ledger_"

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from quality.contracts import LAYOUTS
 from quality.descriptions import DESCRIPTIONS, SUITES
 
 CATALOGUE_PATH = Path(__file__).parent / "catalogue.yaml"
@@ -52,7 +53,7 @@ INDICATOR_KEYS = {
     "levels": TEXTS, "stratum_levels": TEXTS, "min_denominator": INTEGER, "disclosure": TEXT,
     "numerator_key": TEXT, "partition": TEXT, "numerator_is_stratum": TEXT, "denominator_is_stratum": MAPPING,
     "rivm_reference": TEXT,
-    "small_area": TEXT,
+    "small_area": TEXT, "not_in_layouts": MAPPING,
     "top_fraction": NUMBER, "category_strata": TEXT, "report": MAPPING, "affected_by": TEXTS,
 }
 REPORT_KEYS = {"headline": FLAG, "map": INTEGER}
@@ -129,6 +130,9 @@ class Indicator:
     headline: bool = False  # the report draws its trend on every area page
     map_order: int | None = None  # the report's maps offer it, at this place in the menu (1 opens the map)
     affected_by: tuple[str, ...] = ()  # quality checks whose failure puts this indicator at risk
+    # input layouts that do not deliver what it needs, with why ({'cbs_microdata': 'LBZ has no ED visits'}): in a
+    # region of such a layout every cell is published as suppressed, reason "niet geleverd"
+    not_in_layouts: tuple[tuple[str, str], ...] = ()
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -231,6 +235,10 @@ class Catalogue:
             })
         return out
 
+    def not_delivered(self, layout: str) -> list[str]:
+        """Indicators the input `layout` cannot carry (`not_in_layouts`): published as "niet geleverd"."""
+        return [i.id for i in self.indicators if layout in dict(i.not_in_layouts)]
+
     def rows(self, price_base_year: int | None = None) -> list[dict]:
         """The catalogue as published: the columns of `indicator_catalogue` (indicators/published_schema.py);
         `price_base_year` on the money indicators, whose constant-price numbers are in prices of that year."""
@@ -243,6 +251,7 @@ class Catalogue:
                 "levels": ",".join(i.levels), "standard": i.standard, "inputs": ",".join(i.inputs),
                 "small_area": i.small_area,
                 "price_base_year": price_base_year if i.unit in self.money_units else None,
+                "not_in_layouts": "; ".join(f"{layout}: {why}" for layout, why in i.not_in_layouts) or None,
                 "catalogue_version": self.version,
             }
             for i in self.indicators
@@ -477,6 +486,10 @@ def _validate(entry: _Entry, marts: dict[str, Mart]) -> None:
         _one_of(e["category_strata"], marts, where("category_strata"), "category_strata")
     for check in e.get("affected_by", ()):
         _one_of(check, CHECK_NAMES, where("affected_by"), "affected_by")
+    for layout, why in e.get("not_in_layouts", {}).items():
+        _one_of(layout, LAYOUTS, where("not_in_layouts"), "not_in_layouts")
+        if not isinstance(why, str) or not why.strip():
+            raise CatalogueError(f"{where('not_in_layouts')}: not_in_layouts.{layout} must say why (a text)")
     report = e.get("report", {})
     if report and "expand" in e:
         raise CatalogueError(f"{where('report')}: a template (expand) cannot be a report headline or map")
@@ -542,6 +555,7 @@ def _load(path: Path, cutoff_items: tuple, expansion_items: tuple) -> Catalogue:
             headline=bool(report.get("headline", False)),
             map_order=report.get("map"),
             affected_by=tuple(entry.get("affected_by", ())),
+            not_in_layouts=tuple(sorted((str(k), str(v)) for k, v in entry.get("not_in_layouts", {}).items())),
         ))
     return Catalogue(doc.version, doc.marts, tuple(indicators), doc.stratum_groups, doc.money_units)
 

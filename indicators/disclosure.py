@@ -46,7 +46,10 @@ TOTAL_STRATUM = "totaal"
 KINDS = ("proportion", "survey", "rate", "mean", "cost", "count", "business")
 INCOMPLETE = "bron onvolledig"  # a source of the year is missing or incomplete (quality/completeness.py)
 EMPTY = "geen waarnemingen"  # nobody falls in the cell: a row of the published grid (indicators/grid.py)
-REASONS = ("primary", "dominance", "secondary", INCOMPLETE, EMPTY)
+# the region's input layout does not deliver what the indicator needs (catalogue `not_in_layouts`): CBS microdata
+# have no ED visits, no Wmo or Jeugd cost, GEMON no raw survey items; the value would be 0 or empty, not true
+NOT_DELIVERED = "niet geleverd"
+REASONS = ("primary", "dominance", "secondary", INCOMPLETE, EMPTY, NOT_DELIVERED)
 MAX_ITERATIONS = 50
 MAX_REPAIRS = 100  # LP rounds; each later round checks only the few quantities still open
 REQUIRED_COLUMNS = {
@@ -428,10 +431,12 @@ def publish_cells(flagged: pl.DataFrame, protected: pl.DataFrame, policy: Disclo
     return mask_and_round(shown, policy)
 
 
-def mark_incomplete(cells: pl.DataFrame, incomplete: pl.DataFrame, *, empty: bool) -> pl.DataFrame:
-    """Cells of the (indicator_id, period) pairs in `incomplete` suppressed with reason "bron onvolledig": a year
-    whose inputs are incomplete is never published as a value. `empty` also nulls the numbers (what readers
-    see); the exact candidate keeps them for the audit. Hiding more never weakens the protection of others."""
+def mark_incomplete(cells: pl.DataFrame, incomplete: pl.DataFrame, *, empty: bool,
+                    reason: str = INCOMPLETE) -> pl.DataFrame:
+    """Cells of the (indicator_id, period) pairs in `incomplete` suppressed with `reason` ("bron onvolledig": a
+    year whose inputs are incomplete is never published as a value; "niet geleverd": the input layout lacks
+    them). `empty` also nulls the numbers (what readers see); the exact candidate keeps them for the audit.
+    Hiding more never weakens the protection of others."""
     if incomplete.is_empty():
         return cells
     hit = cells.select("indicator_id", "period").join(
@@ -442,5 +447,5 @@ def mark_incomplete(cells: pl.DataFrame, incomplete: pl.DataFrame, *, empty: boo
     return cells.with_columns(
         *(pl.when(hit).then(None).otherwise(pl.col(c)).alias(c) for c in numbers),
         pl.when(hit).then(True).otherwise(pl.col("suppressed")).alias("suppressed"),
-        pl.when(hit).then(pl.lit(INCOMPLETE)).otherwise(pl.col("suppression_reason")).alias("suppression_reason"),
+        pl.when(hit).then(pl.lit(reason)).otherwise(pl.col("suppression_reason")).alias("suppression_reason"),
     )

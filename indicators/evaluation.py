@@ -26,6 +26,7 @@ from indicators.methods.few_clusters import (
     minimum_detectable_effect,
     wild_cluster_inference,
 )
+from indicators.payers import LAWS
 
 CAVEAT = ("Monitoring laat samenhang zien, geen bewijs van effect: andere veranderingen in dezelfde buurten "
           "en periode kunnen het verschil verklaren. / Monitoring shows association, not proof of effect.")
@@ -44,18 +45,42 @@ COMPARISON_PER_TREATED = 3
 @dataclass(frozen=True)
 class Outcome:
     """An outcome per person-year of marts.person_year: its value (events or euro), exposure and multiplier,
-    the same numerator and exposure as the catalogue indicator of the same id."""
+    the same numerator and exposure as the catalogue indicator of the same id; a cost outcome names its law
+    and payer (indicators/payers.py)."""
 
     value: str
     exposure: str
     multiplier: float
+    law: str | None = None
+    payer: str | None = None
 
 
+# The cost outcome of each law: euro per insured year (Zvw) or per resident-year (the others), under the
+# catalogue's id where the catalogue has that cost indicator over all residents. The gemeente pays Wmo,
+# Jeugdwet and Participatiewet, so the three rows of a payer "gemeente" are read side by side, not summed
+# with the programme's own cost (which the interventions source does not deliver).
+COST_OUTCOME_IDS = {
+    "zvw": ("co_zvw_per_verzekerdejaar", "insured_years"),
+    "wlz": ("co_wlz_per_inwoner", "1.0"),
+    "wmo": ("co_wmo_per_inwoner", "1.0"),
+    "jeugdwet": ("co_jeugd_per_inwoner", "1.0"),
+    "participatiewet": ("co_bijstand_per_inwoner", "1.0"),
+}
 OUTCOMES = {
     "eq_seh_per_1000": Outcome("seh_visits", "person_years", 1000.0),         # ED visits per 1,000 person-years
-    "co_zvw_per_verzekerdejaar": Outcome("zvw_cost", "insured_years", 1.0),   # Zvw euro per insured year
-    "co_wmo_per_inwoner": Outcome("wmo_cost", "1.0", 1.0),                    # Wmo euro per resident
+    **{COST_OUTCOME_IDS[law.law][0]: Outcome(law.cost_column, COST_OUTCOME_IDS[law.law][1], 1.0, law.law, law.payer)
+       for law in LAWS},
 }
+
+
+def outcomes(con: duckdb.DuckDBPyConnection) -> dict[str, Outcome]:
+    """The outcomes this warehouse can evaluate: ED visits and the cost of every law whose cost column
+    marts.person_year has (a law whose source is not delivered or not yet modelled is left out, not zero)."""
+    columns = {c for (c,) in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'marts' "
+        "AND table_name = 'person_year'").fetchall()}
+    return {i: o for i, o in OUTCOMES.items() if o.value in columns}
+
 
 # What a row estimates: the effect on everyone living in the intervention buurten (whether or not they took
 # part), or the effect on the persons who took part against similar persons who did not.
@@ -63,7 +88,7 @@ ESTIMANDS = {"did_area_panel": "intention_to_treat_buurt", "did_participants_mat
 INFERENCE_AREA = f"wild_cluster_bootstrap_webb_restricted_b{REPLICATIONS}"
 INFERENCE_PARTICIPANTS = "cluster_robust_t_g_minus_1"
 
-EVALUATION_COLUMNS = ("intervention_id", "indicator_id", "method", "estimate", "ci_low", "ci_high",
+EVALUATION_COLUMNS = ("intervention_id", "indicator_id", "law", "payer", "method", "estimate", "ci_low", "ci_high",
                       "n_areas_treated", "n_areas_comparison", "periods", "status", "reason", "caveat",
                       "estimand", "inference", "p_value", "mde")
 
@@ -82,20 +107,26 @@ def interventions(con: duckdb.DuckDBPyConnection) -> list[Intervention]:
     return [Intervention(i, int(y), tuple(b), g) for i, y, b, g in rows]
 
 
-def area_panel(con: duckdb.DuckDBPyConnection, indicator_id: str) -> pl.DataFrame:
-    """Outcome value, exposure, persons with the outcome and baseline profile per buurt and year."""
-    outcome = OUTCOMES[indicator_id]
-    value = f"coalesce({outcome.value}, 0)"
-    return con.execute(
+def area_panels(con: duckdb.DuckDBPyConnection, evaluated: dict[str, Outcome]) -> dict[str, pl.DataFrame]:
+    """Per outcome: its value, exposure and persons with the outcome per buurt and year, with the buurt's
+    baseline profile; one scan of the mart for every outcome."""
+    names = list(evaluated)
+    sums = ", ".join(
+        f"CAST(sum(coalesce({o.value}, 0)) AS DOUBLE) AS events_{k}, CAST(sum({o.exposure}) AS DOUBLE) AS exposure_{k}, "
+        f"CAST(count_if(coalesce({o.value}, 0) > 0) AS DOUBLE) AS cases_{k}" for k, o in enumerate(evaluated.values()))
+    data = con.execute(
         f"""
-        SELECT buurt_code, year, CAST(sum({value}) AS DOUBLE) AS events,
-               CAST(sum({outcome.exposure}) AS DOUBLE) AS exposure,
-               CAST(count_if({value} > 0) AS DOUBLE) AS cases, count(*) AS residents,
+        SELECT buurt_code, year, {sums}, count(*) AS residents,
                avg(CAST(coalesce(income_quintile = 1, false) AS DOUBLE)) AS share_q1,
                avg(CAST(age >= 65 AS DOUBLE)) AS share_65plus, avg(CAST(age < 18 AS DOUBLE)) AS share_0_17
         FROM marts.person_year GROUP BY ALL ORDER BY ALL
         """
     ).pl()
+    common = ["buurt_code", "year", "residents", "share_q1", "share_65plus", "share_0_17"]
+    return {name: data.select(*common[:2], pl.col(f"events_{k}").alias("events"),
+                              pl.col(f"exposure_{k}").alias("exposure"), pl.col(f"cases_{k}").alias("cases"),
+                              *common[2:])
+            for k, name in enumerate(names)}
 
 
 def match_comparison_areas(panel: pl.DataFrame, treated: tuple[str, ...], baseline_year: int,
@@ -117,7 +148,9 @@ def match_comparison_areas(panel: pl.DataFrame, treated: tuple[str, ...], baseli
 
 
 def _row(intervention_id: str, indicator_id: str, method: str, **values) -> dict:
-    return {"intervention_id": intervention_id, "indicator_id": indicator_id, "method": method, "estimate": None,
+    outcome = OUTCOMES[indicator_id]
+    return {"intervention_id": intervention_id, "indicator_id": indicator_id, "law": outcome.law,
+            "payer": outcome.payer, "method": method, "estimate": None,
             "ci_low": None, "ci_high": None, "n_areas_treated": 0, "n_areas_comparison": 0, "periods": "",
             "status": "estimated", "reason": None, "caveat": CAVEAT, "estimand": ESTIMANDS[method],
             "inference": None, "p_value": None, "mde": None} | values
@@ -175,7 +208,8 @@ def did_area(panel: pl.DataFrame, intervention: Intervention, indicator_id: str,
                 mde=minimum_detectable_effect(fit.se, df=fit.clusters - 1))
 
 
-def participant_panel(con: duckdb.DuckDBPyConnection, intervention: Intervention) -> pd.DataFrame:
+def participant_panel(con: duckdb.DuckDBPyConnection, intervention: Intervention,
+                      evaluated: dict[str, Outcome] | None = None) -> pd.DataFrame:
     """Person-years of each start-year cohort's participants and matched never-participants, with every outcome.
 
     Each cohort's participants and the target group's never-participants of the year before its start
@@ -183,7 +217,8 @@ def participant_panel(con: duckdb.DuckDBPyConnection, intervention: Intervention
     (event time 0, 1, ...). One query for all outcomes: `events_<outcome>` and `exposure_<outcome>`.
     """
     values = ", ".join(f"CAST(coalesce(m.{o.value}, 0) AS DOUBLE) AS events_{i}, "
-                       f"CAST({o.exposure} AS DOUBLE) AS exposure_{i}" for i, o in OUTCOMES.items())
+                       f"CAST({o.exposure} AS DOUBLE) AS exposure_{i}"
+                       for i, o in (outcomes(con) if evaluated is None else evaluated).items())
     data = con.execute(
         f"""
         WITH starts AS (
@@ -263,10 +298,11 @@ def did_participants(panel: pd.DataFrame, intervention: Intervention, indicator_
 def evaluate(con: duckdb.DuckDBPyConnection, min_treated: int = MIN_TREATED_AREAS) -> pl.DataFrame:
     """Every intervention x outcome: the area-panel DiD and the participant-level comparison."""
     rows = []
-    areas = {indicator_id: area_panel(con, indicator_id) for indicator_id in OUTCOMES}
+    evaluated = outcomes(con)
+    areas = area_panels(con, evaluated)
     for intervention in interventions(con):
-        participants = participant_panel(con, intervention)
-        for indicator_id in OUTCOMES:
+        participants = participant_panel(con, intervention, evaluated)
+        for indicator_id in evaluated:
             rows.append(did_area(areas[indicator_id], intervention, indicator_id, min_treated))
             rows.append(did_participants(participants, intervention, indicator_id))
     numbers = ("estimate", "ci_low", "ci_high", "p_value", "mde")

@@ -37,7 +37,7 @@ README = "LEESMIJ.md"
 NOTE = "onthullingsregels.md"
 # The aggregate tables of the publication, in the order a reader meets them.
 OUTPUT_TABLES = ("indicator_catalogue", "areas", "indicator_values", "small_area_estimates", "equity_gaps",
-                 "trends", "evaluation_results", "impact_scenarios", "cost_ledger")
+                 "trends", "evaluation_results", "impact_scenarios", "payment_scenarios", "cost_ledger")
 # Published tables that stay inside: they are about the run, not about the population, and carry exact numbers.
 LEFT_OUT = {
     "quality_results": "uitkomsten van de controles met exacte aantallen rijen per bronbestand (niet afgerond) / "

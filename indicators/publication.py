@@ -25,7 +25,8 @@ MONITORING = "monitoring.duckdb"
 # Tables that hold only what the inputs, code and configuration determine: equal inputs give equal hashes.
 # quality_results and run_manifest carry the run id and its timestamps, so their hashes differ per run.
 REPRODUCIBLE_TABLES = ("indicator_catalogue", "areas", "indicator_values", "equity_gaps", "evaluation_results",
-                       "trends", "impact_scenarios", "small_area_estimates", "cost_ledger")
+                       "trends", "impact_scenarios", "small_area_estimates", "payment_scenarios",
+                       "cost_ledger")
 
 
 def _fsync(path: Path) -> None:

@@ -36,6 +36,10 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
                                "de consumentenprijsindex van het CBS); leeg als de indicator geen geldbedrag is / "
                                "Money: value_real and change_real are in prices of this year (deflated with the "
                                "CBS consumer price index); empty when the indicator is not money",
+            "not_in_layouts": "Bronindelingen die deze indicator niet kunnen dragen, met de reden (in een regio met zo'n "
+                              "indeling: onderdrukt, reden niet geleverd); leeg als elke indeling hem draagt / Input "
+                              "layouts that cannot carry the indicator, with why (suppressed there, reason niet "
+                              "geleverd); empty when every layout carries it",
             "catalogue_version": "Versie van de catalogus / Catalogue version",
         },
     ),
@@ -72,9 +76,11 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "ci_high": "Bovengrens 95%-betrouwbaarheidsinterval / Upper 95% confidence limit",
             "suppressed": "Onderdrukt wegens onthullingsrisico / Suppressed for disclosure control",
             "suppression_reason": "Reden: primary, secondary, dominance, bron onvolledig (een bron van dit jaar "
-                                  "ontbreekt of is onvolledig) of geen waarnemingen (niemand in deze cel) / Reason "
-                                  "for suppression: primary, secondary, dominance, bron onvolledig (a source of this "
-                                  "year is missing or incomplete) or geen waarnemingen (nobody in this cell)",
+                                  "ontbreekt of is onvolledig), geen waarnemingen (niemand in deze cel) of niet "
+                                  "geleverd (de bronbestanden leveren dit gegeven niet) / Reason for suppression: "
+                                  "primary, secondary, dominance, bron onvolledig (a source of this year is missing "
+                                  "or incomplete), geen waarnemingen (nobody in this cell) or niet geleverd (the "
+                                  "input layout does not deliver it)",
             "comparison": "Vergeleken met de regio: hoger of lager = buiten de 99,8%-controlegrens rond de regiowaarde "
                           "(trechterdiagram, Spiegelhalter 2005), anders geen_verschil / Compared with the region: "
                           "beyond the 99.8% funnel limit around the region's value, else geen_verschil",
@@ -141,8 +147,15 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         {
             "intervention_id": "Interventie / Intervention id",
             "indicator_id": "Uitkomstindicator / Outcome indicator",
+            "law": "Wet van een kostenuitkomst (zvw, wlz, wmo, jeugdwet, participatiewet; leeg bij zorggebruik) / "
+                   "Law of a cost outcome (empty for care use)",
+            "payer": "Betaler van die kosten: zorgverzekeraar, zorgkantoor of gemeente (indicators/payers.py; leeg "
+                     "bij zorggebruik) / Payer of that cost: health insurer, care office or municipality (empty for "
+                     "care use)",
             "method": "Methode: did_area_panel of did_participants_matched / Method",
-            "estimate": "Geschat verschil-in-verschillen / Difference-in-differences estimate",
+            "estimate": "Geschat verschil-in-verschillen, bij kosten in euro per persoonjaar (Zvw: per verzekerdenjaar) "
+                        "/ Difference-in-differences estimate; for costs euro per person-year (Zvw: per insured "
+                        "year)",
             "ci_low": "Ondergrens 95%-interval / Lower 95% limit",
             "ci_high": "Bovengrens 95%-interval / Upper 95% limit",
             "n_areas_treated": "Aantal interventiegebieden (of deelnemers) / Treated areas (or participants)",
@@ -239,6 +252,39 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
                              "carries no amounts)",
             "suppressed": "Onderdrukt (zoals de cel in indicator_values) / Suppressed (as the indicator_values cell)",
             "suppression_reason": "Reden (zoals in indicator_values) / Reason (as in indicator_values)",
+        },
+    ),
+    "payment_scenarios": (
+        "Scenario's voor bekostiging: normbedrag, gedeelde besparingen, regiobudget, gebundeld budget en wat-als, "
+        "per betaler (aannames uit phm.toml, geen voorspelling) / Payment-model scenarios per payer",
+        {
+            "period": "Jaar / Year",
+            "area_code": "Gebiedscode / Area code",
+            "area_level": "Gebiedsniveau (gemeente, regio) / Area level",
+            "scenario": "population_budget (normbedrag), shared_savings (gedeelde besparingen), regiobudget, "
+                        "pooled_budget (gebundeld budget doelgroep), what_if (wat-als van een interventie) / Scenario",
+            "payer": "Betaler: zorgverzekeraar, zorgkantoor, gemeente, of alle / Payer, or alle (all payers)",
+            "laws": "Wetten waarvan de kosten meetellen (zvw, wlz, wmo, jeugdwet, participatiewet) / Laws counted",
+            "measure": "Grootheid: norm (verwachte kosten), actual (werkelijke kosten), savings (norm - werkelijk), "
+                       "shared (te delen na minimum en corridor), share (deel van de betaler), contribution "
+                       "(inleg), group_cost (kosten van de doelgroep), budget_effect (effect op de uitgaven in "
+                       "horizonjaar), budget_effect_horizon (som over de horizon) / Measure",
+            "horizon_year": "Wat-als: jaar na de start (1 = eerste jaar); leeg bij andere scenario's / What-if: "
+                            "year after the start",
+            "intervention_id": "Wat-als: interventie; leeg bij andere scenario's / What-if: intervention id",
+            "persons": "Inwoners (of bereikte deelnemers, of leden van de doelgroep), afgerond op 5 / Residents "
+                       "(or participants reached, or target-group members), rounded to 5",
+            "per_person": "Euro per persoon (per inwoner, lid of deelnemer) / Euro per person",
+            "amount": "Bedrag in euro = per_person x persons (afgeronde personen) / Amount in euro = per_person x "
+                      "persons (rounded persons)",
+            "amount_low": "Wat-als: ondergrens uit het 95%-interval van het geschatte effect / What-if: lower limit "
+                          "from the 95% interval of the estimated effect",
+            "amount_high": "Wat-als: bovengrens uit het 95%-interval / What-if: upper limit from the 95% interval",
+            "assumptions": "De aannames achter de rij, in woorden (uit [payment] van phm.toml) / The row's "
+                           "assumptions in words (from [payment] in phm.toml)",
+            "suppressed": "Onderdrukt (kostenregel: < 10 personen met kosten, grootste persoon > 50% van de "
+                          "kosten, of een gemeente of betaler ernaast onderdrukt) / Suppressed (cost-cell rules or "
+                          "complementary suppression)",
         },
     ),
     "quality_results": (

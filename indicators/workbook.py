@@ -38,7 +38,7 @@ from indicators.report.labels import (
     nl_number_expr,
     nl_text_expr,
 )
-from indicators.report.sections import ESTIMANDS
+from indicators.report.sections import ESTIMANDS, PAYERS, cost_outcome_name
 
 QUINTUPLE_AIMS = ["population_health", "experienced_quality", "costs", "professional_wellbeing", "health_equity"]
 PHM_SHEET = "Segmenten en opstapeling"
@@ -334,8 +334,14 @@ def _evaluation_sheet(con: duckdb.DuckDBPyConnection, catalogue: pl.DataFrame) -
         catalogue.select("indicator_id", "indicator", "eenheid", "decimals"), on="indicator_id", how="left")
     years = r"\[([^\]]*)\]"
     words = pl.col("intervention_id").str.replace_all("_", " ")  # valpreventie -> Valpreventie
-    frame = frame.with_columns(pl.col("indicator").fill_null(pl.col("indicator_id")),
-                               pl.col("decimals").fill_null(decimals_for(None)))
+    if "law" not in frame.columns:  # a publication from before the cost outcomes per payer
+        frame = frame.with_columns(law=pl.lit(None, dtype=pl.String))
+    frame = frame.with_columns(  # a law's cost outside the catalogue (Jeugdwet, bijstand over all residents)
+        pl.col("indicator").fill_null(cost_outcome_name(pl.col("indicator_id"), pl.col("law"))),
+        pl.col("eenheid").fill_null(pl.when(pl.col("law").is_not_null()).then(pl.lit("euro"))),
+        pl.col("decimals").fill_null(pl.when(pl.col("law").is_not_null()).then(decimals_for("euro"))
+                                     .otherwise(decimals_for(None))),
+        betaler=pl.col("law").replace_strict(PAYERS, default=pl.col("law")))
     frame = frame.with_columns(
         *(rounded(pl.col(c), pl.col("decimals")) for c in ("estimate", "ci_low", "ci_high", "mde")),
         interventie=words.str.slice(0, 1).str.to_uppercase() + words.str.slice(1),
@@ -351,6 +357,7 @@ def _evaluation_sheet(con: duckdb.DuckDBPyConnection, catalogue: pl.DataFrame) -
                  "interventiegroep anders veranderde dan in de vergelijkingsgroep. Samenhang, geen bewijs van "
                  "effect.", frame,
                  [Column("Interventie", "interventie", width=20), Column("Uitkomst", "indicator"),
+                  Column("Betaler (wet)", "betaler", width=34),
                   Column("Eenheid", "eenheid", width=10), Column("Methode", "methode", width=50),
                   Column("Geschat voor", "geschat_voor", width=30),
                   Column("Geschat verschil", "estimate", "decimals", "not_estimable", 12),

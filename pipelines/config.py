@@ -13,9 +13,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from indicators.disclosure_policy import DisclosurePolicy
+from indicators.payment_scenarios import PaymentAssumptions
 from indicators.prices import CPI_FILE, PriceSeriesError, deflators, read_cpi
 from quality.completeness import DEFAULTS as COMPLETENESS_DEFAULTS
-from quality.contracts import SOURCES
+from quality.contracts import LAYOUTS, SOURCES
 from quality.thresholds import CheckThresholds
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -38,13 +39,13 @@ KNOWN_SECTIONS = {
     "evaluation": {"min_treated_areas"},
     "input": {"layout", "cbs_root", "pseudonym_salt"},
     "prices": {"base_year"},
+    "payment": {f.name for f in fields(PaymentAssumptions)},
 }
 # Operational settings: how and when runs start and whom a failure reaches. They change no published number,
 # so they stay out of the configuration hash (changing a webhook is no reason for published values to move).
 # The pseudonym salt changes no published number either, and a secret must not feed a hash that is published.
 OPERATIONAL_KEYS = {"automation": None, "alerts": None, "run": {"max_runtime_minutes"}, "input": {"pseudonym_salt"}}
 REGION_KEYS = {"name", "gemeenten", "data_dir", "years", "layout", "cbs_root"}
-LAYOUTS = ("native", "cbs_microdata")
 REGION_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,39}$")
 
 
@@ -113,6 +114,7 @@ class Settings:
     min_treated_areas: int = 3       # [evaluation]: as indicators/evaluation.py: MIN_TREATED_AREAS
     input: InputSettings = field(default_factory=InputSettings)
     price_base_year: int | None = None  # [prices]: money in prices of this year (None: the last of `years`)
+    payment: PaymentAssumptions = field(default_factory=PaymentAssumptions)  # [payment]: payment scenarios
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -253,6 +255,7 @@ def resolve(raw: dict, path: Path, region: str | None = None, data_dir: Path | s
                                         "evaluation.min_treated_areas"),
         input=_input(raw.get("input", {}), chosen, path, key),
         price_base_year=_price_base_year(raw.get("prices", {}), years, reference, path),
+        payment=_typed(PaymentAssumptions, raw.get("payment", {}), path, "payment"),
         raw={**raw, "region": {"code": code, **chosen}},
     )
 

@@ -147,14 +147,16 @@ LEVEL_ORDER = ("buurt", "wijk", "gemeente", "regio")
 def suppression_by_level(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
     """The share of cells suppressed per area level (and why), reported on every run; warns when a level hides
     more than half of its cells (the region, years or strata may be too fine for its population). A cell with
-    nobody in it ('geen waarnemingen') has nothing to hide and does not count."""
+    nobody in it ('geen waarnemingen') or of an indicator the input layout does not carry ('niet geleverd') has
+    nothing to hide and does not count."""
     rows = con.execute(
         """
         SELECT area_level, count(*), count(*) FILTER (WHERE suppressed),
                count(*) FILTER (WHERE suppression_reason = 'primary'),
                count(*) FILTER (WHERE suppression_reason = 'dominance'),
                count(*) FILTER (WHERE suppression_reason = 'secondary')
-        FROM indicators.published_values WHERE suppression_reason IS DISTINCT FROM 'geen waarnemingen'
+        FROM indicators.published_values
+        WHERE suppression_reason IS NULL OR suppression_reason NOT IN ('geen waarnemingen', 'niet geleverd')
         GROUP BY area_level
         """
     ).fetchall()

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 import pandera.polars as pa
 import polars as pl
 
+# The layouts in which a region's data can arrive: the project's landing files, or CBS microdata as delivered in
+# Remote Access (transforms/cbs/ adapts them into the same raw tables; docs/cbs_microdata.md).
+LAYOUTS = ("native", "cbs_microdata")
 PSEUDO_ID = r"^[0-9a-f]{64}$"
 BUURT_CODE = r"^BU[0-9]{4}[0-9A-Z]{4}$"
 GEMEENTE_CODE = r"^GM[0-9]{4}$"

@@ -5,7 +5,10 @@ values it repeats are the published ones (not values recomputed from exact count
 repeats a segment's persons: it is empty where that segment cell is suppressed, and its derived numbers
 (persons reached = persons x reach share, expected change = events x reach x effect) follow from the rounded
 counts it publishes. Where they do not, the attacker divides them back into the exact counts, and the
-recovered persons feed the bound propagation.
+recovered persons feed the bound propagation. A payment scenario (indicators/payment_scenarios.py) is a
+cost cell of a gemeente or the region: it shows figures only above the cost-cell thresholds, with persons
+rounded, euros that are euros per person x the rounded persons (so dividing gives back no exact count), and
+no region row beside a suppressed gemeente row of the same figure.
 """
 
 from __future__ import annotations
@@ -190,3 +193,43 @@ def ledger_findings(ledger: pl.DataFrame, cells: pl.DataFrame) -> list[Finding]:
         rule=pl.lit("derived_reveals"),
         message=pl.lit("cost ledger shows a share of the area's total although a law's totaal cell is suppressed"))
     return _findings(reveals) + _findings(differs) + _findings(shares)
+
+
+PAYMENT_COLUMNS = ("persons", "per_person", "amount", "amount_low", "amount_high")
+# per_person and amount are published to 4 decimals: their quotient is the rounded persons within this
+PAYMENT_PRECISION = 1e-3
+
+
+def payment_findings(payments: pl.DataFrame, rounding_base: float, min_cost_persons: float) -> list[Finding]:
+    """Payment-scenario rows that break the cost-cell rules or let a difference or quotient give more back."""
+    rows = payments.with_columns(
+        indicator_id=pl.lit("payment_scenarios:") + pl.col("scenario"),
+        stratum=pl.col("payer") + pl.lit(":") + pl.col("measure")
+        + pl.when(pl.col("intervention_id").is_not_null()).then(pl.lit(":") + pl.col("intervention_id")).otherwise(
+            pl.lit("")) + pl.when(pl.col("horizon_year").is_not_null()).then(
+            pl.lit(":h") + pl.col("horizon_year").cast(pl.Utf8)).otherwise(pl.lit("")),
+        shown=_shown(PAYMENT_COLUMNS, payments.columns))
+    persons = pl.col("persons").cast(pl.Float64)
+    reveals = rows.filter(pl.col("suppressed") & (pl.col("shown") != "")).with_columns(
+        rule=pl.lit("derived_reveals"), message=pl.format("suppressed payment row shows {}", "shown"))
+    small = rows.filter(~pl.col("suppressed") & (persons < min_cost_persons)).with_columns(
+        rule=pl.lit("min_cost_persons"),
+        message=pl.format("payment row rests on {} persons (< {})", "persons", pl.lit(min_cost_persons)))
+    unrounded = rows.filter((persons - rounding_base * (persons / rounding_base).round()).abs() > 1e-6).with_columns(
+        rule=pl.lit("not_rounded"),
+        message=pl.format("payment persons {} is not a multiple of {}", "persons", pl.lit(rounding_base)))
+    quotient = pl.col("amount").cast(pl.Float64) / pl.col("per_person").cast(pl.Float64)
+    leaky = rows.filter(pl.col("per_person").is_not_null() & (pl.col("per_person").abs() > 1e-2)
+                        & ((quotient - persons).abs() > PAYMENT_PRECISION * persons.abs().clip(1.0))).with_columns(
+        rule=pl.lit("derived_reveals_counts"),
+        message=pl.format("payment amount {} / per person {} gives back a count other than the published {}",
+                          "amount", "per_person", "persons"))
+    figure = ["period", "scenario", "payer", "measure", "intervention_id", "horizon_year"]
+    gemeente = rows.filter(pl.col("area_level") == "gemeente").group_by(figure).agg(
+        any_hidden=pl.col("suppressed").any())
+    complement = rows.filter((pl.col("area_level") == "regio") & ~pl.col("suppressed")).join(
+        gemeente, on=figure, how="inner", nulls_equal=True).filter("any_hidden").with_columns(
+        rule=pl.lit("derived_reveals"),
+        message=pl.lit("region payment row shown beside a suppressed gemeente row: the difference gives it back"))
+    return (_findings(reveals) + _findings(small) + _findings(unrounded) + _findings(leaky)
+            + _findings(complement))

@@ -42,6 +42,7 @@ from quality.counts_from_values import PublishedCells, recover_counts
 from quality.derived_disclosure import (
     equity_findings,
     ledger_findings,
+    payment_findings,
     scenario_findings,
     small_area_findings,
     trend_findings,
@@ -200,6 +201,9 @@ def _derived(cells: pl.DataFrame, policy: Mapping[str, float], links: pl.DataFra
         findings += small_area_findings(derived["small_area_estimates"], cells)
     if derived.get("cost_ledger") is not None and derived["cost_ledger"].height:
         findings += ledger_findings(derived["cost_ledger"], cells)
+    if derived.get("payment_scenarios") is not None and derived["payment_scenarios"].height:
+        findings += payment_findings(derived["payment_scenarios"], policy["rounding_base"],
+                                     policy["min_cost_persons"])
     if derived.get("impact_scenarios") is not None and derived["impact_scenarios"].height:
         segments = links.filter(pl.col("indicator_id").str.starts_with("phm_segment_")).select(
             segment=pl.col("indicator_id").str.strip_prefix("phm_segment_"), key=pl.col("numerator_key"))
@@ -309,6 +313,7 @@ def attack_publication(
     equity_gaps: pl.DataFrame | None = None,
     impact_scenarios: pl.DataFrame | None = None,
     small_area_estimates: pl.DataFrame | None = None,
+    payment_scenarios: pl.DataFrame | None = None,
     cost_ledger: pl.DataFrame | None = None,
     lp_quantities: int = LP_QUANTITIES,
     max_iterations: int = MAX_ITERATIONS,
@@ -336,6 +341,7 @@ def attack_publication(
                                            {"trends": trends, "equity_gaps": equity_gaps,
                                             "impact_scenarios": impact_scenarios,
                                             "small_area_estimates": small_area_estimates,
+                                            "payment_scenarios": payment_scenarios,
                                             "cost_ledger": cost_ledger})
         clock.lap("derived")
         model = build_model(cells, areas.select("area_code", "area_level", "parent_code"), base, knowledge,

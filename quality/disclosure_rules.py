@@ -13,7 +13,8 @@ import duckdb
 
 # "bron onvolledig": a source of the year is missing or incomplete (quality/completeness.py); the cell is hidden.
 # "geen waarnemingen": nobody falls in the cell; the reason publishes a 0, so the cell must be empty (EMPTY_SQL).
-REASONS = ("primary", "dominance", "secondary", "bron onvolledig", "geen waarnemingen")
+# "niet geleverd": the region's input layout (CBS microdata) does not deliver what the indicator needs.
+REASONS = ("primary", "dominance", "secondary", "bron onvolledig", "geen waarnemingen", "niet geleverd")
 # Numbers in messages: whole numbers without ".0", others to four decimals.
 NUMBER_MACRO = """
 CREATE OR REPLACE TEMP MACRO num(x) AS

@@ -59,4 +59,16 @@ def privacy_violations(con: duckdb.DuckDBPyConnection, schema: str, min_count: i
             found.append(f"{schema}.indicator_values: {small} published cell(s) rest on 1-{min_count - 1} persons")
         if leaked:
             found.append(f"{schema}.indicator_values: {leaked} suppressed cell(s) still carry a value or count")
+    if "payment_scenarios" in tables:  # a cost cell of euros and persons: the cost-cell threshold applies
+        small, leaked = con.execute(
+            f"""SELECT count(*) FILTER (WHERE NOT CAST(suppressed AS BOOLEAN)
+                                                 AND CAST(persons AS DOUBLE) BETWEEN 1 AND {min_count - 1}),
+                       count(*) FILTER (WHERE CAST(suppressed AS BOOLEAN) AND (persons IS NOT NULL
+                                         OR amount IS NOT NULL OR per_person IS NOT NULL OR amount_low IS NOT NULL))
+                FROM {schema}.payment_scenarios"""
+        ).fetchone()
+        if small:
+            found.append(f"{schema}.payment_scenarios: {small} published row(s) rest on 1-{min_count - 1} persons")
+        if leaked:
+            found.append(f"{schema}.payment_scenarios: {leaked} suppressed row(s) still carry a figure")
     return found

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from quality.contracts import LAYOUTS
 from sample_data.buurten import load_buurten
 from sample_data.cbs_files import write_cbs
 from sample_data.defects import STAGING_DUPLICATE_SOURCES, Injected, inject
@@ -28,25 +29,27 @@ from sample_data.survey import build_survey
 from sample_data.wlz import build_wlz
 from sample_data.workforce import build_workforce
 from sample_data.writers import FORMATS, MALFORMED_EXTRA_FIELD, file_name, split_by_file_year, write_file
-from sample_data.zvw import build_zvw
+from sample_data.zvw import apply_cost_effect, build_zvw
 
 DEFAULT_EFFECT = -0.4   # Welzijn op Recept: ED visits x 0.6 for participants from their start
+DEFAULT_COST_EFFECT = -0.15  # Welzijn op Recept: Zvw GP + hospital claims x 0.85 from the start; Wlz unchanged
 GENERATED_BY = "phm-pipeline sample_data"
 OUTCOME = "seh_bezoek per persoonjaar"
 OUTCOME_INDICATOR = "eq_seh_per_1000"
 
 
-LAYOUTS = ("native", "cbs_microdata")
 
 
 def generate(out_dir: Path, gemeenten: list[str], years: list[int], seed: int = 20241, scale: float = 1.0,
-             intervention_effect: float | None = None, layout: str = "native") -> dict:
+             intervention_effect: float | None = None, layout: str = "native",
+             cost_effect: float | None = None) -> dict:
     """Write the landing files of a synthetic region under `out_dir` and return the generator manifest.
 
     Files are `out_dir/<source>/<source>_<year>.<csv|parquet>`; the manifest is also written to
     `out_dir/generator_manifest.json`. `scale` multiplies the number of residents;
     `intervention_effect` is the relative change in participants' ED visits after their start
-    (None: the default -0.4; 0.0: no effect). `layout="cbs_microdata"` writes the same persons and
+    (None: the default -0.4; 0.0: no effect); `cost_effect` the relative change in their Zvw GP and hospital
+    claims (sample_data/zvw.py: apply_cost_effect; None: the default -0.15; 0.0: none). `layout="cbs_microdata"` writes the same persons and
     records (without the injected defects) as CBS Remote Access files under `out_dir/cbs`
     (sample_data/cbs_files.py) instead.
     """
@@ -62,6 +65,9 @@ def generate(out_dir: Path, gemeenten: list[str], years: list[int], seed: int = 
     effect = DEFAULT_EFFECT if intervention_effect is None else float(intervention_effect)
     if effect < -1.0:
         raise ValueError(f"intervention_effect is a relative change and cannot be below -1, got {effect}")
+    cost = DEFAULT_COST_EFFECT if cost_effect is None else float(cost_effect)
+    if cost < -1.0:
+        raise ValueError(f"cost_effect is a relative change and cannot be below -1, got {cost}")
     span = list(range(years[0], years[-1] + 1))  # simulate every year in between, write the configured ones
 
     buurten = load_buurten(gemeenten, scale, stream(seed, "buurten"))
@@ -71,12 +77,14 @@ def generate(out_dir: Path, gemeenten: list[str], years: list[int], seed: int = 
     chosen = choose_interventions(stream(seed, "interventions"), people, buurten, years)
     interventions = [iv for iv in chosen if iv.buurten]
     hospital = build_hospital(stream(seed, "hospital_events"), people, interventions, hip_fractures, effect)
+    zvw, cost_truth = apply_cost_effect(build_zvw(stream(seed, "zvw_costs"), people, hospital, wlz), people,
+                                        interventions, cost)
     frames: dict[str, pl.DataFrame] = {
         "population": pl.concat([population_frame(people, y, wlz.institutional[:, people.k(y)], buurten.code)
                                  for y in span]),
         "gp_episodes": gp,
         "hospital_events": hospital.frame,
-        "zvw_costs": build_zvw(stream(seed, "zvw_costs"), people, hospital, wlz),
+        "zvw_costs": zvw,
         "wmo": build_wmo(stream(seed, "wmo"), people),
         "jeugd": build_jeugd(stream(seed, "jeugd"), people),
         "participatie": build_participatie(stream(seed, "participatie"), people),
@@ -121,7 +129,8 @@ def generate(out_dir: Path, gemeenten: list[str], years: list[int], seed: int = 
             elif loaded is not None:  # unlinked: loaded records of nobody with a loaded population row
                 unlinked = (loaded < 0) | ~linked[np.maximum(loaded, 0)]
                 manifest["unlinked_records"][name] = int(unlinked.sum())
-    manifest["interventions"] = [_intervention_entry(iv, hospital.truth.get(iv.intervention_id, {}))
+    manifest["interventions"] = [_intervention_entry(iv, hospital.truth.get(iv.intervention_id, {}),
+                                                     cost_truth.get(iv.intervention_id, {}))
                                  for iv in interventions]
     text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -138,8 +147,9 @@ def _loaded_persons(injected: Injected) -> np.ndarray | None:
     return injected.frame["_person"].to_numpy()[keep]
 
 
-def _intervention_entry(iv: Intervention, truth: dict[str, float]) -> dict:
-    """The manifest entry of an intervention: where and when, and its true and expected effects."""
+def _intervention_entry(iv: Intervention, truth: dict[str, float], cost_truth: dict[str, dict[str, float]]) -> dict:
+    """The manifest entry of an intervention: where and when, and its true and expected effects (ED visits;
+    cost per law, under `cost_effects`: the seeded law and one left unchanged)."""
     return {
         "intervention_id": iv.intervention_id,
         "name": iv.name,
@@ -150,4 +160,6 @@ def _intervention_entry(iv: Intervention, truth: dict[str, float]) -> dict:
         "outcome": OUTCOME,
         "outcome_indicator": OUTCOME_INDICATOR,
         **{key: round(float(value), 6) for key, value in sorted(truth.items())},
+        "cost_effects": {law: {key: round(float(value), 6) for key, value in sorted(values.items())}
+                         for law, values in sorted(cost_truth.items())},
     }

@@ -5,7 +5,8 @@ not a configured year after the first, on 1 January of the second one) in 3-5 of
 larger buurten of the largest gemeente; adults with an open depression or anxiety episode who live
 there are referred during the years after the start. Valpreventie (target group
 `kwetsbare_ouderen`) starts on 1 January of the last year in the three other buurten with the most
-residents aged 75+, for frail elderly. Only Welzijn op Recept has a seeded effect (in hospital.py).
+residents aged 75+, for frail elderly. Only Welzijn op Recept has seeded effects (ED visits in hospital.py,
+Zvw GP and hospital cost in zvw.py).
 """
 
 from __future__ import annotations

@@ -10,6 +10,11 @@ quarter with the costliest 1 % and two thirds with the costliest 10 %, as Vektis
 category's weight so that its mean per insured year is its national share (CATEGORY_SHARE) of
 MEAN_PER_INSURED_YEAR; later years keep these parameters and differ by the population and its care use.
 Newborns are insured from birth, so their birth year has a partial row; the dead are insured to death.
+
+The seeded cost effect (`apply_cost_effect`): from their start date, participants of Welzijn op Recept have
+their huisartsenzorg and medisch-specialistische zorg claims x (1 + effect), pro rata to the insured days
+after the start. It is applied to the drawn claims without a random draw, so every other claim (and every
+other source) of the same seed is unchanged; its truth per payer goes to the manifest.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ import numpy as np
 import polars as pl
 
 from sample_data.columns import labels
-from sample_data.days import year_end, year_start
-from sample_data.hospital import HospitalUse
+from sample_data.days import NEVER, year_end, year_of, year_start
+from sample_data.hospital import SEEDED_INTERVENTION, HospitalUse
+from sample_data.interventions import Intervention
 from sample_data.population import People
 from sample_data.wlz import Wlz
 
@@ -135,3 +141,63 @@ def build_zvw(rng: np.random.Generator, people: People, hospital: HospitalUse, w
             "amount_eur": amounts,
         }))
     return pl.concat(frames)
+
+
+# Welzijn op Recept redirects psychosocial demand from the GP and the hospital (Bickerdike et al. 2017, BMJ
+# Open 7:e013384, on social prescribing: fewer GP consultations and hospital visits, weak evidence): the
+# categories the seeded cost effect acts on. Wlz, Wmo, Jeugdwet and bijstand are left unchanged.
+COST_EFFECT_CATEGORIES = ("huisartsenzorg", "medisch_specialistisch")
+COST_EFFECT_LAW = "zvw"
+UNCHANGED_LAW = "wlz"
+
+
+def _per_insured_year(change: np.ndarray, rows: np.ndarray, years_insured: np.ndarray, gp_row: np.ndarray) -> float:
+    """Euro of change per insured year over the selected claims (the GP row counts each person-year once)."""
+    exposure = float(years_insured[rows & gp_row].sum())
+    return float(change[rows].sum()) / exposure if exposure > 0 else 0.0
+
+
+def apply_cost_effect(frame: pl.DataFrame, people: People, interventions: list[Intervention],
+                      effect: float) -> tuple[pl.DataFrame, dict[str, dict[str, dict[str, float]]]]:
+    """Claims with the seeded effect on participants' GP and hospital cost, and its truth per intervention and law.
+
+    The truth is the change actually made (not an expectation): euro per insured year of the participants in
+    the years from their own start year (what the participant difference-in-differences estimates) and of all
+    insured residents of the intervention buurten from its start year (the area panel's estimand).
+    """
+    person = frame["_person"].to_numpy()
+    year = frame["year"].to_numpy()
+    insured = frame["insured_days"].to_numpy().astype(float)
+    k = np.searchsorted(people.years, year)
+    starts, ends = year_start(np.array(people.years))[k], year_end(np.array(people.years))[k]
+    first_day = np.maximum(starts, people.birth_day[person])
+    last_day = np.minimum(ends, people.death[person])
+    years_insured = insured / (ends - starts + 1)
+    amount = frame["amount_eur"].to_numpy()
+    gp_row = (frame["cost_category"] == "huisartsenzorg").to_numpy()  # one per insured person-year
+    truth: dict[str, dict[str, dict[str, float]]] = {}
+    for iv in interventions:  # two interventions: the loop is over them, not over rows
+        seeded = effect if iv.intervention_id == SEEDED_INTERVENTION else 0.0
+        start = np.full(len(people), NEVER, dtype=np.int64)
+        start[iv.person] = iv.start
+        own = start[person]
+        post = np.clip(last_day - np.maximum(own, first_day) + 1, 0, None) / np.maximum(insured, 1)
+        acts = frame["cost_category"].is_in(COST_EFFECT_CATEGORIES).to_numpy()
+        new = np.where(acts & (post > 0), np.round(amount * (1 + seeded * np.minimum(post, 1.0)), 2), amount)
+        change = new - amount
+        amount = new
+        # the evaluation's cohort: the year of the start, or of the referral for those who never started
+        cohort = np.full(len(people), np.iinfo(np.int64).max, dtype=np.int64)  # never: no year reaches it
+        cohort[iv.person] = year_of(np.where(iv.start < NEVER, iv.start, iv.referral))
+        participant_years = year >= cohort[person]
+        in_area = (year >= iv.start_year) & np.isin(people.buurt[person, k], iv.buurt_index)
+        participant_change = _per_insured_year(change, participant_years, years_insured, gp_row)
+        truth[iv.intervention_id] = {
+            COST_EFFECT_LAW: {"true_relative_effect": seeded,
+                              "expected_participant_did_eur_per_person_year": participant_change,
+                              "expected_area_effect_eur_per_person_year":
+                                  _per_insured_year(change, in_area, years_insured, gp_row)},
+            UNCHANGED_LAW: {"true_relative_effect": 0.0, "expected_participant_did_eur_per_person_year": 0.0,
+                            "expected_area_effect_eur_per_person_year": 0.0},
+        }
+    return frame.with_columns(amount_eur=pl.Series("amount_eur", amount)), truth

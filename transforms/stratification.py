@@ -67,10 +67,20 @@ def build_stratification(con: duckdb.DuckDBPyConnection, cutoffs: dict,
     ).pl()
 
 
-def build_impact_scenarios(con: duckdb.DuckDBPyConnection, only_years: Sequence[int] | None = None) -> int:
+# The indicator whose data a scenario outcome counts: where the input layout does not deliver it (CBS microdata
+# have no ED visits), the scenarios on that outcome would count zeros and are left out.
+SCENARIO_OUTCOME_DATA = {"seh_visits": "eq_seh_per_1000"}
+
+
+def build_impact_scenarios(con: duckdb.DuckDBPyConnection, only_years: Sequence[int] | None = None,
+                           not_delivered: Sequence[str] = ()) -> int:
     """Scenario table of step 3: people in a segment x assumed reach x assumed effect on their care use.
 
     The assumptions live in `reference/impact_scenarios.csv`: a steering group can edit them and rerun.
+    `not_delivered` names indicators the input layout cannot carry; scenarios on their outcome are dropped.
     """
     write_years(con, "marts.impact_scenarios", load_sql("marts.impact_scenarios"), only_years, year_column="period")
+    absent = [outcome for outcome, indicator in SCENARIO_OUTCOME_DATA.items() if indicator in not_delivered]
+    if absent:
+        con.execute("DELETE FROM marts.impact_scenarios WHERE list_contains(?, outcome)", [absent])
     return con.execute("SELECT count(*) FROM marts.impact_scenarios").fetchone()[0]

@@ -21,7 +21,7 @@ import polars as pl
 
 from indicators.report.labels import (
     PAYER_COLOURS,
-    PAYERS,
+    PAYER_LABELS,
     PH_DIMENSIONS,
     SEGMENTS,
     SUPPRESSED,
@@ -565,8 +565,8 @@ def _ledger_skeleton() -> Spec:
     y = alt.Y("group:N", sort=["@order"], title=None, axis=alt.Axis(labelLimit=400, labelFontSize=12, ticks=False,
                                                                    domain=False))
     x = alt.X("eur:Q", stack="zero", title="euro per inwoner per jaar", axis=alt.Axis(format=",.0f", grid=False, tickCount=6, labelOverlap=True))
-    colour = alt.Color("payer:N", title=None, sort=list(PAYERS.values()),
-                       scale=alt.Scale(domain=list(PAYERS.values()), range=PAYER_COLOURS),
+    colour = alt.Color("payer:N", title=None, sort=list(PAYER_LABELS.values()),
+                       scale=alt.Scale(domain=list(PAYER_LABELS.values()), range=PAYER_COLOURS),
                        legend=alt.Legend(orient="top", direction="vertical", labelLimit=400))
     return _container(
         alt.Chart(alt.Data(name="ledger")).mark_bar(height={"band": 0.7}).encode(
@@ -581,14 +581,14 @@ def _ledger_skeleton() -> Spec:
 def ledger(frame: pl.DataFrame) -> Spec | None:
     """Stacked bars: per population group (totaal, then the segments) the euros per resident of each payer.
 
-    `frame` has group (shown), payer (key of PAYERS), eur_per_resident (null when suppressed)."""
+    `frame` has group (shown), payer (key of PAYER_LABELS), eur_per_resident (null when suppressed)."""
     data = frame.filter(pl.col("eur_per_resident").is_not_null())
     if data.is_empty():
         return None
-    k = {p: i for i, p in enumerate(PAYERS)}
+    k = {p: i for i, p in enumerate(PAYER_LABELS)}
     data = data.select(
         "group", pl.col("payer").replace_strict(k, return_dtype=pl.Int64).alias("k"),
-        pl.col("payer").replace_strict(PAYERS).alias("payer"), pl.col("eur_per_resident").alias("eur"),
+        pl.col("payer").replace_strict(PAYER_LABELS).alias("payer"), pl.col("eur_per_resident").alias("eur"),
         nl_number_expr(pl.col("eur_per_resident"), 0).alias("label"))
     order = list(dict.fromkeys(frame["group"].to_list()))
     return _with_data(_ledger_skeleton(), {"ledger": data}, order=order, height=34 * len(order) + 60)

@@ -33,7 +33,7 @@ SEGMENTS: dict[str, str] = {
     "risico": "Verhoogd risico",
     "gezond": "Gezond",
 }
-PAYERS: dict[str, str] = {  # indicators/payers.py PAYERS, as the report names them
+PAYER_LABELS: dict[str, str] = {  # indicators/payers.py PAYERS, as the report names them
     "zorgverzekeraar": "Zorgverzekeraar (Zvw)",
     "zorgkantoor": "Zorgkantoor (Wlz)",
     "gemeente": "Gemeente (Wmo, Jeugdwet, Participatiewet)",
@@ -46,6 +46,7 @@ SUPPRESSION_REASONS: dict[str, str] = {
     "dominance": "één persoon of aanbieder bepaalt het grootste deel van de waarde",
     "bron onvolledig": "een bron van dit jaar ontbreekt of is onvolledig, dus de waarde zou misleiden",
     "geen waarnemingen": "niemand in dit gebied en deze groep: er is geen waarde",
+    "niet geleverd": "de bronbestanden van deze regio (CBS-microdata) leveren dit gegeven niet",
 }
 # Landing sources as a steering group knows them (the completeness notice of the report).
 SOURCES: dict[str, str] = {

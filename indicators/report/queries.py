@@ -163,6 +163,7 @@ class Published:
     code_version: str | None
     small_area: pl.DataFrame | None = None  # a publication from before the small-area model has none
     money_changes: pl.DataFrame | None = None  # ... and one from before constant prices has no change_real
+    payment: pl.DataFrame | None = None  # ... and one from before the payment scenarios has none
     ledger: pl.DataFrame | None = None  # ... and one from before the cost ledger (issue 20) none
     top_shares: pl.DataFrame | None = None
 
@@ -241,6 +242,7 @@ def read_published(con: duckdb.DuckDBPyConnection) -> Published:
         small_area=(con.execute(SMALL_AREA, {"period": period}).pl().with_columns(name_nl=nl_text_expr(
             pl.col("name_nl"))) if "small_area_estimates" in tables else None),
         money_changes=con.execute(MONEY_CHANGES, {"ids": keys}).pl() if real else None,
+        payment=con.execute("SELECT * FROM payment_scenarios").pl() if "payment_scenarios" in tables else None,
         ledger=con.execute(LEDGER, {"period": period}).pl() if "cost_ledger" in tables else None,
         top_shares=con.execute(TOP_SHARES, {"period": period}).pl() if "cost_ledger" in tables else None,
     )

@@ -22,6 +22,7 @@ import polars as pl
 
 from indicators.report import boundaries, charts, maps, queries, sections
 from indicators.report.labels import CAVEAT, LEVELS, PH_DIMENSIONS, SEGMENTS, SUPPRESSED, nl_date
+from indicators.report.payment import payment_section
 from indicators.report.scorecard import scorecard_rows, scorecard_table
 
 PACKAGE = Path(__file__).parent
@@ -410,6 +411,8 @@ def _page(region: Region, area: Area, template: Template, css: str, how_to_read:
                 code, '<p class="note">Geen inkomensverschillen gepubliceerd voor dit gebied.</p>'
             ),
         )
+    if level == "regio" and data.payment is not None:  # indicators/report/payment.py says why here
+        page.add("bekostiging", "Bekostiging: wie betaalt, wie wint", payment_section(data.payment, region.names))
     drawn = _map(page, region, area)
     if drawn:
         page.add("kaart", *drawn)

@@ -9,7 +9,15 @@ from datetime import datetime
 
 import polars as pl
 
-from indicators.report.labels import PAYERS, SUPPRESSED, escape_expr, nl_datetime, nl_number, nl_number_expr
+from indicators.payers import LAWS
+from indicators.report.labels import (
+    PAYER_LABELS,
+    SUPPRESSED,
+    escape_expr,
+    nl_datetime,
+    nl_number,
+    nl_number_expr,
+)
 from indicators.report.labels import SOURCES as SOURCE_LABELS
 
 METHODS = {
@@ -26,6 +34,19 @@ ESTIMANDS = {
     "intention_to_treat_buurt": "effect op alle inwoners van de interventiebuurten",
     "effect_on_participants": "effect op de deelnemers",
 }
+# Who pays the cost of a cost outcome (indicators/payers.py), as a reader reads it.
+PAYERS = {law.law: f"{law.payer_nl} ({law.name_nl})" for law in LAWS}
+
+
+def cost_outcome_name(indicator_id: pl.Expr, law: pl.Expr) -> pl.Expr:
+    """The name of a cost outcome the catalogue does not hold (a law's cost over all residents)."""
+    name = law.replace_strict({entry.law: entry.name_nl for entry in LAWS}, default=law)
+    return pl.when(law.is_not_null()).then(pl.concat_str([pl.lit("Kosten "), name, pl.lit(" per inwoner")])
+                                           ).otherwise(indicator_id)
+
+
+# Not in the interventions source (quality/contracts.py: interventions has no cost column), so not a number.
+PROGRAMME_COST = "de kosten van de interventie per deelnemer zijn niet aangeleverd"
 # The reasons indicators/evaluation.py gives (English, for operators) as a reader reads them; a reason not
 # listed here is not shown (the status says 'niet te schatten').
 REASONS = [
@@ -114,7 +135,7 @@ def number_or_suppressed(column: str, decimals: int = 1, suppressed: str = "supp
     )
 
 
-def interval(low: str, high: str, decimals: int = 1) -> pl.Expr:
+def interval(low: str, high: str, decimals: int | pl.Expr = 1) -> pl.Expr:
     return pl.concat_str(
         [nl_number_expr(pl.col(low), decimals), pl.lit(" – "), nl_number_expr(pl.col(high), decimals)]
     )
@@ -233,17 +254,23 @@ def evaluation(results: pl.DataFrame, names: dict[str, str]) -> str:
     """Difference-in-differences estimates per intervention, with the caveat that this is not proof."""
     if results.is_empty():
         return ""
+    if "law" not in results.columns:  # a publication from before the cost outcomes per payer
+        results = results.with_columns(law=pl.lit(None, dtype=pl.String))
     rows = results.with_columns(
         interventie=pl.col("intervention_id").replace_strict(names, default=pl.col("intervention_id")),
-        uitkomst=pl.col("indicator_id").replace_strict(names, default=pl.col("indicator_id")),
+        uitkomst=pl.col("indicator_id").replace_strict(
+            names, default=cost_outcome_name(pl.col("indicator_id"), pl.col("law"))),
+        betaler=pl.col("law").replace_strict(PAYERS, default=pl.col("law")),
         reden=reason_expr(pl.col("reason")),
         geteld=pl.col("method").replace_strict(COUNTED, default=pl.lit("")),
     )
+    euro = pl.when(pl.col("law").is_not_null()).then(0).otherwise(1)  # euros as whole amounts, as elsewhere
     body = table(
         rows,
         [
             "interventie",
             "uitkomst",
+            "betaler (wet)",
             "methode",
             "schatting",
             "95%-interval",
@@ -255,6 +282,7 @@ def evaluation(results: pl.DataFrame, names: dict[str, str]) -> str:
         [
             escape_expr(pl.col("interventie")),
             escape_expr(pl.col("uitkomst")),
+            escape_expr(pl.col("betaler")),
             pl.concat_str(
                 [
                     pl.col("method").replace_strict(METHODS, default=pl.lit("andere methode")),
@@ -271,9 +299,9 @@ def evaluation(results: pl.DataFrame, names: dict[str, str]) -> str:
                     .otherwise(pl.lit("")),
                 ]
             ),
-            nl_number_expr(pl.col("estimate"), 1),
-            interval("ci_low", "ci_high"),
-            nl_number_expr(pl.col("mde").cast(pl.Float64), 1).fill_null(""),
+            nl_number_expr(pl.col("estimate"), euro),
+            interval("ci_low", "ci_high", euro),
+            nl_number_expr(pl.col("mde").cast(pl.Float64), euro).fill_null(""),
             pl.concat_str(
                 [
                     nl_number_expr(pl.col("n_areas_treated"), 0),
@@ -297,17 +325,50 @@ def evaluation(results: pl.DataFrame, names: dict[str, str]) -> str:
                 ]
             ),
         ],
-        numeric={3, 4, 5, 6},
+        numeric={4, 5, 6, 7},
     )
     note = (
-        '<p class="note">Buurtvergelijking: buurten met de interventie tegen vergelijkbare buurten zonder; het '
+        '<p class="note">Kosten per betaler: hoeveel de kosten per persoonjaar (Zvw: per verzekerdenjaar) in '
+        "euro anders veranderden dan in de vergelijkingsgroep, per wet en dus per betaler; een besparing bij de "
+        "een en kosten bij de ander staan naast elkaar, niet verrekend. "
+        "Buurtvergelijking: buurten met de interventie tegen vergelijkbare buurten zonder; het "
         "interval komt uit een wild cluster bootstrap (Webb-gewichten), omdat er maar enkele buurten zijn. "
         "Deelnemersvergelijking: deelnemers tegen niet-deelnemers uit dezelfde doelgroep met dezelfde leeftijd en "
         "hetzelfde geslacht, in elk jaar vanaf hun start; de aantallen zijn personen, afgerond op 5. "
         "Kleinste aantoonbare effect: het effect dat met 80% kans (5% tweezijdig) zichtbaar zou zijn; een "
         "kleiner werkelijk effect valt binnen de onzekerheid.</p>"
     )
-    return f"<h3>Evaluatie</h3>{body}{note}"
+    return f"<h3>Evaluatie</h3>{cost_summary(rows, names)}{body}{note}"
+
+
+def cost_summary(rows: pl.DataFrame, names: dict[str, str]) -> str:
+    """Per intervention, the sentence a steering group reads: what it costs the gemeente per participant and
+    how each payer's cost per participant changed (effect on participants, with the 95 % interval)."""
+    costs = rows.filter(
+        pl.col("law").is_not_null(),
+        pl.col("estimand") == "effect_on_participants",
+        pl.col("status") == "estimated",
+    ).with_columns(
+        part=pl.concat_str(
+            [
+                escape_expr(pl.col("betaler")),
+                pl.lit(" "),
+                nl_number_expr(pl.col("estimate"), 0),
+                pl.lit(" euro per deelnemer per jaar (95%-interval "),
+                interval("ci_low", "ci_high", 0),
+                pl.lit(")"),
+            ]
+        ).fill_null(escape_expr(pl.col("betaler")) + pl.lit(": interval onbegrensd"))
+    )
+    items = []
+    for intervention_id in rows["intervention_id"].unique(maintain_order=True):  # a handful of interventions
+        parts = costs.filter(pl.col("intervention_id") == intervention_id)["part"].to_list()
+        if not parts:
+            continue
+        name = html.escape(names.get(intervention_id, intervention_id.replace("_", " ").capitalize()))
+        items.append(f"<li><b>{name}</b>: {PROGRAMME_COST}; verandering van de kosten per betaler (effect op de "
+                     f"deelnemers): {'; '.join(parts)}.</li>")
+    return f"<ul>{''.join(items)}</ul>" if items else ""
 
 
 EQUITY_HEADER = [
@@ -476,10 +537,10 @@ def ledger(top: pl.DataFrame) -> str:
     """The share of each payer's cost spent on its costliest 5 % of residents, beside the stacked bars."""
     if top.is_empty():
         return ""
-    rows = top.with_columns(order=pl.col("payer").replace_strict({p: i for i, p in enumerate(PAYERS)},
+    rows = top.with_columns(order=pl.col("payer").replace_strict({p: i for i, p in enumerate(PAYER_LABELS)},
                                                                   default=99)).sort("order")
     body = rows.select(table_rows([
-        escape_expr(pl.col("payer").replace_strict(PAYERS, default=pl.col("payer"))),
+        escape_expr(pl.col("payer").replace_strict(PAYER_LABELS, default=pl.col("payer"))),
         pl.when(pl.col("suppressed")).then(pl.lit(f'<span class="suppressed">{SUPPRESSED}</span>'))
         .otherwise(pl.concat_str([nl_number_expr(pl.col("value"), 1), pl.lit("%")])),
     ], {1}, LEDGER_TOP_HEADER)).to_series().str.join("").item()

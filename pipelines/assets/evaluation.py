@@ -6,18 +6,21 @@ from dagster_duckdb import DuckDBResource
 from indicators.catalogue import expansions_from_warehouse, load_catalogue
 from indicators.equity_gaps import equity_gaps, survey_population
 from indicators.evaluation import evaluate
+from indicators.payment_scenarios import available_laws, cells_sql_laws, payment_scenarios
 from indicators.prices import deflator_frame, deflators, read_cpi
 from indicators.trends import overlap_cells, trends
 from pipelines.assets.indicators import PUBLISHED_VALUES
 from pipelines.assets.phm_steps import REACH, TARGETING
-from pipelines.metadata import markdown_table, table_key, table_metadata
+from pipelines.metadata import markdown_table, table_key, table_metadata, table_results, table_spec
 from pipelines.resources import PhmConfig
+from transforms.sql import load_sql
 from transforms.warehouse import write_table
 
 EQUITY = table_key("indicators.equity_gaps")
 EVALUATION = table_key("indicators.evaluation_results")
 TRENDS = table_key("indicators.trends")
 PRICE_DEFLATORS = table_key("indicators.price_deflators")
+PAYMENT = table_key("indicators.payment_scenarios")
 
 
 @dg.asset(key=EQUITY, group_name="indicators", kinds={"duckdb"}, deps=[PUBLISHED_VALUES],
@@ -38,8 +41,8 @@ def equity(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
 
 
 @dg.asset(key=EVALUATION, group_name="phm_step5_evaluation", kinds={"duckdb"}, deps=[TARGETING, REACH],
-          description="PHM step 5: difference-in-differences per intervention and outcome (ED visits, Zvw and Wmo "
-                      "cost) on buurt panels (intervention vs matched comparison buurten, wild cluster bootstrap "
+          description="PHM step 5: difference-in-differences per intervention and outcome (ED visits, cost per law "
+                      "and payer) on buurt panels (intervention vs matched comparison buurten, wild cluster bootstrap "
                       "by buurt) and a participant-level comparison in event time, with the estimand and the "
                       "minimum detectable effect; not_estimable with the reason when too few areas or events.")
 def evaluation_results(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
@@ -86,4 +89,35 @@ def indicator_trends(warehouse: DuckDBResource, phm: PhmConfig) -> dg.Materializ
     return dg.MaterializeResult(metadata={**metadata, "rows": result.height, "significant_changes": significant})
 
 
-EVALUATION_ASSETS = [equity, evaluation_results, price_deflators, indicator_trends]
+
+@dg.multi_asset(
+    name="indicators__payment_scenarios", group_name="phm_step5_evaluation",
+    specs=[table_spec("marts.payment_cells", "Cost cells of the payment scenarios: residents and per law the euros, "
+                      "persons with cost and the largest person's euros per year x gemeente/region x age band x sex "
+                      "x segment x pooled target group."),
+           table_spec("indicators.payment_scenarios", "Payment-model scenarios per year, gemeente/region and payer: "
+                      "risk-adjusted norm amount vs actual cost, shared savings (split key, minimum savings rate, "
+                      "corridor), regiobudget, pooled budget of a target group and the what-if of an intervention "
+                      "over a horizon; assumptions from [payment], cost-cell disclosure rules applied.",
+                      [EVALUATION, REACH])])
+def payment_scenarios_asset(context: dg.AssetExecutionContext, warehouse: DuckDBResource, phm: PhmConfig):
+    s = phm.settings()
+    with warehouse.get_connection() as con:
+        columns = [r[0] for r in con.execute("DESCRIBE marts.person_year").fetchall()]
+        laws = available_laws(columns)  # bijstand_cost only once the ledger adds it
+        write_table(con, "marts.payment_cells", con.execute(load_sql(
+            "marts.payment_cells", laws=cells_sql_laws(laws), target_group=s.payment.pooled_target_group)).pl())
+        cells = con.execute("SELECT * FROM marts.payment_cells").pl()
+        reach = con.execute("SELECT intervention_id, count(*) FILTER (WHERE reached) AS reached "
+                            "FROM marts.intervention_reach WHERE year = (SELECT max(year) FROM marts.intervention_reach) "
+                            "GROUP BY ALL").pl()
+        evaluation = con.execute("SELECT * FROM indicators.evaluation_results").pl()
+        rows = payment_scenarios(cells, laws, evaluation, reach, s.payment, s.disclosure.min_cost_persons,
+                                 s.disclosure.dominance_share, s.disclosure.rounding_base, s.disclosure.min_count)
+        write_table(con, "indicators.payment_scenarios", rows)
+        shown = rows.filter(~rows["suppressed"]).height if rows.height else 0
+        yield from table_results(context, con, ["marts.payment_cells", "indicators.payment_scenarios"], {
+            "indicators.payment_scenarios": {"rows": rows.height, "published": shown,
+                                             "laws": ", ".join(x.law for x in laws)}})
+
+EVALUATION_ASSETS = [equity, evaluation_results, price_deflators, indicator_trends, payment_scenarios_asset]

@@ -7,7 +7,7 @@ from dagster_duckdb import DuckDBResource
 
 from indicators.aggregation import build_cells, build_standardisation_cells, build_top_share_cells
 from indicators.catalogue import expansions_from_warehouse, load_catalogue, mart_tables
-from indicators.disclosure import flag_disclosure, mark_incomplete, publish_cells
+from indicators.disclosure import NOT_DELIVERED, flag_disclosure, mark_incomplete, publish_cells
 from indicators.estimates import estimate_cells, round_statistics
 from indicators.grid import add_empty_cells, published_grid
 from indicators.quantities import links_frame
@@ -100,6 +100,11 @@ def indicator_values(context: dg.AssetExecutionContext, warehouse: DuckDBResourc
                                                 {i.id: i.inputs for i in catalogue.indicators})
         flagged = mark_incomplete(flagged, incomplete, empty=False)
         published = mark_incomplete(published, incomplete, empty=True)
+        # what the region's input layout does not deliver (CBS microdata: no ED visits, ...) is published for nothing
+        absent = pl.DataFrame({"indicator_id": catalogue.not_delivered(s.layout)}, schema={"indicator_id": pl.String}
+                              ).join(pl.DataFrame({"period": list(s.years)}), how="cross")
+        flagged = mark_incomplete(flagged, absent, empty=False, reason=NOT_DELIVERED)
+        published = mark_incomplete(published, absent, empty=True, reason=NOT_DELIVERED)
         write_table(con, "indicators.indicator_values", flagged)
         write_table(con, "indicators.published_values", published)
         summary = con.execute(

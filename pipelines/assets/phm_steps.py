@@ -4,6 +4,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from indicators.catalogue import load_catalogue
 from pipelines.checks import check_spec, to_result
 from pipelines.metadata import (
     key_in,
@@ -77,9 +78,11 @@ def person_stratification(context: dg.AssetExecutionContext, warehouse: DuckDBRe
                       "x assumed effect on acute admissions or ED visits (assumptions in impact_scenarios.csv).")
 def impact_scenarios(context: dg.AssetExecutionContext, warehouse: DuckDBResource,
                      phm: PhmConfig) -> dg.MaterializeResult:
-    only = partition_years(context, phm.settings())
+    settings = phm.settings()
+    only = partition_years(context, settings)
+    absent = load_catalogue(settings.cutoffs).not_delivered(settings.layout)
     with warehouse.get_connection() as con:
-        rows = stratification.build_impact_scenarios(con, only)
+        rows = stratification.build_impact_scenarios(con, only, absent)
         table = preview(con, "SELECT period, scenario, persons, round(persons_reached) AS reached, "
                              "round(expected_change_in_events, 1) AS change FROM marts.impact_scenarios "
                              "WHERE area_level = 'regio' ORDER BY ALL")

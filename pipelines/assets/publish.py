@@ -13,7 +13,7 @@ from indicators.exports import swap_directory
 from indicators.output_check import FOLDER, write_output_check
 from indicators.publication import publish
 from indicators.report.render import render_report
-from pipelines.assets.evaluation import EQUITY, EVALUATION, TRENDS
+from pipelines.assets.evaluation import EQUITY, EVALUATION, PAYMENT, TRENDS
 from pipelines.assets.indicators import PUBLISHED_VALUES, VALUES
 from pipelines.assets.phm_steps import SCENARIOS
 from pipelines.assets.small_area import SMALL_AREA
@@ -44,6 +44,7 @@ CANDIDATE_TABLES = {  # table: (description, dependencies beyond those its SQL n
     "candidate.equity_gaps": ("Equity gaps, rounded.", []),
     "candidate.evaluation_results": ("Evaluation of interventions, rounded.", []),
     "candidate.impact_scenarios": ("Impact scenarios with small numbers hidden.", []),
+    "candidate.payment_scenarios": ("Payment-model scenarios, rounded, with the cost-cell rules applied.", []),
     "candidate.cost_ledger": ("The cost ledger per payer: the published cells of the ledger indicators.", []),
     "candidate.trends": ("Trends, rounded.", []),
     "candidate.small_area_estimates": ("Model-based buurt and wijk estimates where the direct cell is published.",
@@ -71,6 +72,7 @@ def _disclosure(con, policy: DisclosurePolicy, links: list[dict]) -> CheckOutcom
         table("SELECT area_code, area_level, parent_code FROM staging.areas"), policy, links,
         trends=table("SELECT * FROM indicators.trends"), equity_gaps=table("SELECT * FROM indicators.equity_gaps"),
         impact_scenarios=table("SELECT * FROM candidate.impact_scenarios"),
+        payment_scenarios=table("SELECT * FROM candidate.payment_scenarios"),
         small_area_estimates=table("SELECT * FROM indicators.small_area_estimates"),
         cost_ledger=table("SELECT * FROM candidate.cost_ledger"))
     # A failing run publishes nothing, so the operator may see the exact counts that leak; a passing one
@@ -85,7 +87,7 @@ def _disclosure(con, policy: DisclosurePolicy, links: list[dict]) -> CheckOutcom
 @dg.multi_asset(
     name="publish__publication_candidate", group_name="publish",
     specs=[dg.AssetSpec(CANDIDATE, kinds={"duckdb"}, deps=[VALUES, EQUITY, EVALUATION, TRENDS, SCENARIOS, AREAS,
-                                                         SMALL_AREA],
+                                                         SMALL_AREA, PAYMENT],
                         description="The publication candidate: the aggregate contract tables in the warehouse "
                                     "schema `candidate`, checked for privacy and disclosure before anything is "
                                     "published."),

@@ -33,8 +33,9 @@ if TYPE_CHECKING:
 AREA_LEVELS = ["buurt", "wijk", "gemeente", "regio"]
 AGE_GROUPS = ["0-17", "18-64", "65-74", "75+"]
 CANDIDATE_KEY = ["indicator_id", "period", "area_code", "stratum"]
-# "bron onvolledig": quality/completeness.py; "geen waarnemingen": an empty cell of the grid (indicators/grid.py)
-SUPPRESSION_REASONS = ["primary", "secondary", "dominance", "bron onvolledig", "geen waarnemingen"]
+# "bron onvolledig": quality/completeness.py; "geen waarnemingen": an empty cell of the grid (indicators/grid.py);
+# "niet geleverd": the region's input layout does not deliver the indicator's input (catalogue not_in_layouts)
+SUPPRESSION_REASONS = ["primary", "secondary", "dominance", "bron onvolledig", "geen waarnemingen", "niet geleverd"]
 COMPARISONS = ["hoger", "lager", "geen_verschil"]
 POSITIVE_HEALTH = ["ph_lichaamsfuncties", "ph_mentaal_welbevinden", "ph_zingeving", "ph_kwaliteit_van_leven",
                    "ph_meedoen", "ph_dagelijks_functioneren"]

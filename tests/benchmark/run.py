@@ -143,13 +143,18 @@ def measure_run(config: Path) -> dict:
             "steps": steps}
 
 
-def bench(size: int, root: Path) -> dict:
+def bench(size: int, root: Path, layout: str = "native") -> dict:
+    """One size in one input layout: `cbs_microdata` reads the same synthetic population from CBS's files (the
+    native landing folder still holds workforce and interventions, which CBS does not deliver)."""
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
-    config = write_config(root / "phm.toml", root / "data", DEFAULT_REGION, YEARS)
+    extra = "" if layout == "native" else f'[input]\nlayout = "{layout}"\npseudonym_salt = "bench"\n'
+    config = write_config(root / "phm.toml", root / "data", DEFAULT_REGION, YEARS, extra=extra)
     settings = load_settings(config)
     t0 = time.perf_counter()
     generate(settings.landing_dir, DEFAULT_REGION, YEARS, seed=1, scale=size / DEFAULT_RESIDENTS)
+    if layout != "native":
+        generate(settings.data_dir, DEFAULT_REGION, YEARS, seed=1, scale=size / DEFAULT_RESIDENTS, layout=layout)
     generation = time.perf_counter() - t0
     os.sync()  # delivered files are on disk before a real run starts; do not time the generator's writeback
     # Each run in its own process: every size pays the same start-up (imports, Dagster) as a real `phm run`,
@@ -169,7 +174,7 @@ def bench(size: int, root: Path) -> dict:
     pandas_seconds, reading_seconds, theirs = pandas_core_indicators(settings.landing_dir, YEARS, areas)
     core_seconds = pipeline_core_indicators(settings)
     return {
-        "size": size, "residents": residents, "generation_s": round(generation, 1), "run_wall_s": round(wall, 1),
+        "size": size, "layout": layout, "residents": residents, "generation_s": round(generation, 1), "run_wall_s": round(wall, 1),
         "run_cpu_s": round(cpu, 1), "run_peak_mb": round(run["peak_mb"]),
         "stages": {k: {m: round(v, 1 if m != "peak_mb" else None) for m, v in u.items()} for k, u in stages.items()},
         "slowest_steps": {k: round(v, 1) for k, v in sorted(run["steps"].items(), key=lambda kv: -kv[1])[:10]},
@@ -197,14 +202,15 @@ def compare_cells(ours: pd.DataFrame, theirs: pd.DataFrame) -> dict:
 
 def tables(results: list[dict]) -> str:
     """Markdown: one row per size with the run, then wall / CPU / peak memory per stage."""
-    lines = ["| residents | generation s | run wall s | run CPU s | run peak MB | "
-             + " | ".join(STAGE_ORDER) + " |", "|---" * (5 + len(STAGE_ORDER)) + "|"]
+    lines = ["| residents | layout | generation s | run wall s | run CPU s | run peak MB | "
+             + " | ".join(STAGE_ORDER) + " |", "|---" * (6 + len(STAGE_ORDER)) + "|"]
     for r in results:
         cells = []
         for stage in STAGE_ORDER:
             u = r["stages"].get(stage)
             cells.append(f"{u['wall']:.1f} / {u['cpu']:.1f} / {u['peak_mb']:.0f}" if u else "-")
-        lines.append(f"| {r['residents']:,} | {r['generation_s']} | {r['run_wall_s']} | {r['run_cpu_s']} | "
+        lines.append(f"| {r['residents']:,} | {r.get('layout', 'native')} | {r['generation_s']} | {r['run_wall_s']} | "
+                     f"{r['run_cpu_s']} | "
                      f"{r['run_peak_mb']:,} | " + " | ".join(cells) + " |")
     lines += ["", "Stage cells: wall s / CPU s / peak resident MB.", "",
               "| residents | pandas 3 indicators s (of which reading files) | pipeline 3 indicators s | ratio | "
@@ -213,7 +219,7 @@ def tables(results: list[dict]) -> str:
               "Zvw cost per insured year (euro) |",
               "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
-        lines.append(f"| {r['residents']:,} | {r['pandas_core_s']} ({r['pandas_reading_s']}) | "
+        lines.append(f"| {r['residents']:,} {r.get('layout', 'native')} | {r['pandas_core_s']} ({r['pandas_reading_s']}) | "
                      f"{r['pipeline_core_s']} | {r['core_ratio']}x | "
                      f"{r['cells_compared']:,} | {r['cells_only_pipeline']} / {r['cells_only_pandas']} | "
                      f"{r['max_abs_diff_multimorbid_pp']:.2g} | "
@@ -221,7 +227,7 @@ def tables(results: list[dict]) -> str:
     lines += ["", "The ten slowest steps (wall s): what to look at first when a size gets slower.", ""]
     for r in results:
         steps = ", ".join(f"{k} {v}" for k, v in r.get("slowest_steps", {}).items())
-        lines.append(f"- {r['residents']:,}: {steps}")
+        lines.append(f"- {r['residents']:,} ({r.get('layout', 'native')}): {steps}")
     return "\n".join(lines)
 
 
@@ -230,6 +236,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 300_000, 1_000_000])
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "data" / "bench")
     parser.add_argument("--keep", action="store_true", help="keep the generated regions (several GB at 1M)")
+    parser.add_argument("--layouts", nargs="+", default=["native"], choices=["native", "cbs_microdata"],
+                        help="input layouts to run each size in (cbs_microdata: the same population in CBS files)")
     parser.add_argument("--measure-run", type=Path, help=argparse.SUPPRESS)  # the child process of `bench`
     args = parser.parse_args()
     if args.measure_run:
@@ -238,11 +246,14 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     results = []
     for size in args.sizes:
-        results.append(bench(size, args.out / f"region_{size}"))
-        if not args.keep:
-            shutil.rmtree(args.out / f"region_{size}", ignore_errors=True)
+        for layout in args.layouts:
+            folder = args.out / (f"region_{size}" + ("" if layout == "native" else f"_{layout}"))
+            results.append(bench(size, folder, layout))
+            if not args.keep:
+                shutil.rmtree(folder, ignore_errors=True)
         table = tables(results)
-        header = f"`python -m tests.benchmark.run --sizes {' '.join(map(str, args.sizes))}` ({os.cpu_count()} cores)"
+        header = (f"`python -m tests.benchmark.run --sizes {' '.join(map(str, args.sizes))} --layouts "
+                  f"{' '.join(args.layouts)}` ({os.cpu_count()} cores)")
         (args.out / "results.md").write_text(header + "\n\n" + table + "\n", encoding="utf-8")
         (args.out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(table)

@@ -128,9 +128,23 @@ def test_the_same_residents_and_counts_reach_the_publication(both_layouts):
 
 
 def test_indicators_cbs_cannot_carry_are_not_published_as_if_it_could(both_layouts):
-    # survey indicators from raw items: nothing published from GEMON (no K10 items, no GALI, no Positive Health)
-    published = dict(both_layouts.execute("""
-        SELECT indicator_id, count(*) FILTER (WHERE NOT suppressed AND value IS NOT NULL)
+    # Every cell of an indicator whose input CBS does not deliver is suppressed "niet geleverd" in the CBS layout
+    # (not a 0: ED visits, Wmo and Jeugd cost, survey items) and published in the native layout as usual.
+    reasons = dict(both_layouts.execute("""
+        SELECT indicator_id, string_agg(DISTINCT coalesce(suppression_reason, '-'), ',' ORDER BY 1)
         FROM c.indicator_values GROUP BY 1""").fetchall())
-    for ind in ("ph_beperkt_gali", "pg_meedoen", "eq_zorgbeoordeling_8plus"):
-        assert published.get(ind, 0) == 0, ind
+    native = dict(both_layouts.execute("""
+        SELECT indicator_id, count(*) FILTER (WHERE suppression_reason = 'niet geleverd') FROM n.indicator_values
+        GROUP BY 1""").fetchall())
+    catalogue = dict(both_layouts.execute("SELECT indicator_id, not_in_layouts FROM c.indicator_catalogue").fetchall())
+    absent = {ind for ind, note in catalogue.items() if note and "cbs_microdata" in note}
+    assert {"eq_seh_per_1000", "co_wmo_per_inwoner", "co_jeugd_per_jeugdige", "ph_beperkt_gali", "pg_meedoen"} <= absent
+    assert absent <= set(NOT_CARRIED)
+    assert {ind: reasons[ind] for ind in absent if reasons[ind] != "niet geleverd"} == {}
+    assert sum(native.values()) == 0
+
+
+def test_scenarios_on_ed_visits_are_left_out_where_ed_visits_are_not_delivered(both_layouts):
+    outcomes = {layout: {o for (o,) in both_layouts.execute(
+        f"SELECT DISTINCT outcome FROM {db}.impact_scenarios").fetchall()} for layout, db in (("n", "n"), ("c", "c"))}
+    assert outcomes["n"] == {"acute_admissions", "seh_visits"} and outcomes["c"] == {"acute_admissions"}

@@ -148,3 +148,28 @@ def test_a_small_area_model_needs_a_survey_share(tmp_path):
     assert "got 'bayes'" in error(folders[1], survey + "    small_area: bayes\n")
     (roken,) = load_catalogue({}, path=write(folders[2], survey + "    small_area: fay_herriot\n")).indicators
     assert roken.small_area == "fay_herriot"
+
+
+def test_an_indicator_a_layout_cannot_carry_names_the_layout_and_why(tmp_path):
+    text = SMALL + '    not_in_layouts: {cbs_microdata: "GEMON heeft geen rookvraag"}\n'
+    catalogue = load_catalogue({}, path=write(tmp_path, text))
+    assert catalogue.not_delivered("cbs_microdata") == ["ph_roken"] and catalogue.not_delivered("native") == []
+    assert catalogue.rows()[0]["not_in_layouts"] == "cbs_microdata: GEMON heeft geen rookvraag"
+    (tmp_path / "typo").mkdir()
+    (tmp_path / "empty").mkdir()
+    assert "'cbs_micordata' is not one of ['cbs_microdata', 'native']" in error(
+        tmp_path / "typo", text.replace("cbs_microdata", "cbs_micordata"))
+    assert "must say why" in error(tmp_path / "empty", text.replace('"GEMON heeft geen rookvraag"', '""'))
+
+
+def test_a_known_income_denominator_must_name_the_strata_it_sums(tmp_path):
+    # the income strata of this small catalogue's mart are unknown: the group's dimension must be one of the mart's
+    text = SMALL + "    denominator_is_stratum: {inkomen:bekend: [inkomen:q1, inkomen:q2]}\n"
+    assert "denominator_is_stratum must be one stratum of mart person_year" in error(tmp_path, text)
+    good = SMALL.replace("strata: {geslacht: sex}", "strata: {geslacht: sex, inkomen: \"'q' || income_quintile\"}")
+    (tmp_path / "good").mkdir()
+    links = load_catalogue({}, path=write(tmp_path / "good", good + text[len(SMALL):])).disclosure_links()
+    assert links[0]["denominator_is_stratum"] == "inkomen:bekend"
+    assert links[0]["stratum_key"] == "person_year|true|rows"
+    assert links[0]["stratum_groups"] == [{"stratum": "inkomen:bekend", "member": "inkomen:q1"},
+                                          {"stratum": "inkomen:bekend", "member": "inkomen:q2"}]

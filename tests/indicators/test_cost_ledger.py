@@ -145,7 +145,7 @@ def test_report_stacks_payers_per_group_and_lists_top_shares():
     top = pl.DataFrame({"area_code": ["G"] * 3, "payer": ["gemeente", "zorgverzekeraar", "zorgkantoor"],
                         "value": [80.7, 48.26, None], "suppressed": [False, False, True]})
     text = sections.ledger(top)
-    # zorgverzekeraar first (as in PAYERS), 48,26 % written the Dutch way to one decimal, Wlz suppressed
+    # zorgverzekeraar first (as in PAYER_LABELS), 48,26 % written the Dutch way to one decimal, Wlz suppressed
     assert text.index("Zorgverzekeraar") < text.index("Zorgkantoor") < text.index("Gemeente (Wmo")
     assert "48,3%" in text and "onderdrukt" in text
 

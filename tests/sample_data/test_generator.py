@@ -298,6 +298,10 @@ def test_manifest_states_the_seeded_effect(region, tmp_path):
     assert wor["true_relative_effect"] == -0.4
     assert wor["true_participant_effect_per_1000_participant_years"] < 0
     assert wor["expected_area_effect_per_1000_residents"] < 0
+    # and a cost effect on one payer (Zvw claims x 0.85 from the start), none on another (Wlz)
+    assert wor["cost_effects"]["zvw"]["true_relative_effect"] == -0.15
+    assert wor["cost_effects"]["zvw"]["expected_participant_did_eur_per_person_year"] < 0
+    assert wor["cost_effects"]["wlz"]["expected_participant_did_eur_per_person_year"] == 0.0
     none = generate(tmp_path, GEMEENTEN, YEARS, seed=SEED, scale=SCALE, intervention_effect=0.0)
     assert none["interventions"][0]["expected_area_effect_per_1000_residents"] == 0.0
     assert none["interventions"][0]["buurten"] == wor["buurten"]

@@ -1,5 +1,5 @@
 -- A participant-level evaluation counts persons in n_areas_*: published rounded like every count of persons.
-SELECT intervention_id, indicator_id, method,
+SELECT intervention_id, indicator_id, law, payer, method,
        round(estimate, {d}) AS estimate, round(ci_low, {d}) AS ci_low, round(ci_high, {d}) AS ci_high,
        CASE WHEN method LIKE 'did_participants%' THEN CAST(floor(n_areas_treated / {base} + 0.5) * {base} AS BIGINT)
             ELSE n_areas_treated END AS n_areas_treated,

@@ -207,7 +207,8 @@ def build_published(path: Path, optional_tables: bool = False) -> Path:
         con.execute("""INSERT INTO indicator_catalogue
             SELECT indicator_id, name_nl, name_nl, aim, NULL, unit, direction, 'x', 'y',
                    CASE WHEN indicator_id LIKE 'pw\\_%' ESCAPE '\\' THEN 'workforce' ELSE 'test' END, 'proportion',
-                   100, 'totaal', 50, 'buurt,wijk,gemeente,regio', NULL, 'population', NULL, NULL, '1.0' FROM spec""")
+                   100, 'totaal', 50, 'buurt,wijk,gemeente,regio', NULL, 'population', NULL, NULL, NULL, '1.0'
+            FROM spec""")
         con.executemany("INSERT INTO areas VALUES (?, ?, ?, ?, ?, ?, 2024)", AREAS)
         # value: base x a factor in [0.9, 1.1) from a hash, so the numbers have many decimals
         con.execute("""INSERT INTO indicator_values
@@ -448,6 +449,25 @@ def test_equity_and_evaluation_shown_when_published_and_skipped_when_not(report,
     assert "Gezondheidsverschillen naar inkomen" in page
     assert "<h3>Evaluatie</h3>" in page and "-2,2" in page and "-6,5 – 2,0" in page  # -2.25 -> half to even
     assert "Monitoring laat samenhang zien, geen bewijs van effect." in page
+
+
+def test_cost_outcomes_name_the_payer_and_say_what_the_intervention_costs(tmp_path):
+    published = build_published(tmp_path / "monitoring.duckdb", optional_tables=True)
+    with duckdb.connect(str(published)) as con:
+        con.execute("""INSERT INTO evaluation_results (intervention_id, indicator_id, law, payer, method, estimate,
+            ci_low, ci_high, n_areas_treated, n_areas_comparison, periods, status, reason, caveat, estimand) VALUES
+            ('valpreventie', 'co_zvw_per_verzekerdejaar', 'zvw', 'zorgverzekeraar', 'did_participants_matched',
+             -1234.4, -3456.6, 987.6, 105, 8605, 'pre [2023] / post [2024]', 'estimated', NULL,
+             'Monitoring laat samenhang zien, geen bewijs van effect.', 'effect_on_participants'),
+            ('valpreventie', 'co_jeugd_per_inwoner', 'jeugdwet', 'gemeente', 'did_area_panel', NULL, NULL, NULL,
+             3, 9, 'pre [2023] / post [2024]', 'not_estimable', NULL,
+             'Monitoring laat samenhang zien, geen bewijs van effect.', 'intention_to_treat_buurt')""")
+    page = visible(render_report(published, tmp_path / "report", REFERENCE).read_text(encoding="utf-8"))
+    # the steering group's sentence: programme cost not delivered, the Zvw change per participant with interval
+    assert "de kosten van de interventie per deelnemer zijn niet aangeleverd" in page
+    assert "zorgverzekeraar (Zorgverzekeringswet) -1.234 euro per deelnemer per jaar (95%-interval -3.457 – 988)" in page
+    # a law's cost the catalogue does not hold is named in Dutch, with its payer
+    assert "Kosten Jeugdwet per inwoner" in page and "gemeente (Jeugdwet)" in page
 
 
 def test_without_phm_indicators_the_population_section_is_left_out(tmp_path):
