@@ -99,7 +99,8 @@ def top_share_values(top_cells: pl.DataFrame, catalogue: Catalogue, rounding_bas
     fraction = {i.id: float(i.top_fraction) for i in catalogue.indicators
                 if i.method == "top_share"}
     n = pl.col("n").cast(pl.Float64)
-    return top_cells.select(
+    # an area without any of the cost (a delivery without Wmo, Jeugdwet or bijstand euros) has no share: no cell
+    return top_cells.filter(pl.col("total") > 0).select(
         *KEY, pl.lit("totaal").alias("stratum"),
         # the top can hold all of the cost (Wlz: fewer than 5 % of residents have any); its double sum may then pass
         # the exact total in the last digit

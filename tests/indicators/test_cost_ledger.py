@@ -162,3 +162,17 @@ def test_overlapping_target_groups_never_become_a_sum_to_totaal():
     rows = _rows(members, totals, ["area_code"], quantities)
     assert set(rows["qid"]) == {3, 4, 5}  # area A (overlap beyond the total) has no relation
     assert set(rows["kind"]) == {LE}
+
+
+def test_top_share_is_capped_at_the_total_and_absent_without_cost():
+    from indicators.estimates import top_share_values
+
+    entries = __import__("yaml").safe_load(CATALOGUE_PATH.read_text(encoding="utf-8"))["indicators"]
+    catalogue = load_catalogue(_cutoffs(entries))
+    cells = pl.DataFrame({"indicator_id": ["co_aandeel_top5pct_zorgkantoor"] * 2, "period": [2023, 2023],
+                          "area_code": ["A", "B"], "area_level": ["wijk", "wijk"], "n": [100.0, 100.0],
+                          # all of A's Wlz cost sits with its costliest 5 (the double sum 1 ulp above the exact
+                          # total); B has no Wlz cost at all (or a delivery without it)
+                          "total": [300.0, 0.0], "top_total": [300.00000000000006, 0.0], "mx": [120.0, 0.0]})
+    values = top_share_values(cells, catalogue)
+    assert values["area_code"].to_list() == ["A"] and values["value"].to_list() == [100.0]
