@@ -99,12 +99,13 @@ def top_share_values(top_cells: pl.DataFrame, catalogue: Catalogue, rounding_bas
     fraction = {i.id: float(i.top_fraction) for i in catalogue.indicators
                 if i.method == "top_share"}
     n = pl.col("n").cast(pl.Float64)
-    # an area without any of the cost (a delivery without Wmo, Jeugdwet or bijstand euros) has no share: no cell
-    return top_cells.filter(pl.col("total") > 0).select(
+    return top_cells.select(
         *KEY, pl.lit("totaal").alias("stratum"),
         # the top can hold all of the cost (Wlz: fewer than 5 % of residents have any); its double sum may then pass
-        # the exact total in the last digit
-        (pl.min_horizontal("top_total", "total") / pl.col("total") * 100).alias("value"),
+        # the exact total in the last digit. An area without any of the cost (a delivery without Wmo, Jeugdwet
+        # or bijstand euros) has no share: no value, but its persons stay (they are the residents of other cells)
+        pl.when(pl.col("total") > 0).then(pl.min_horizontal("top_total", "total") / pl.col("total") * 100)
+        .alias("value"),
         pl.lit(None, pl.Float64).alias("ci_low"), pl.lit(None, pl.Float64).alias("ci_high"),
         pl.lit(None, pl.Float64).alias("numerator"), pl.lit(None, pl.Float64).alias("denominator"),
         (_round_half_up(n, rounding_base) if rounding_base else n).cast(pl.Int64).alias("n"),

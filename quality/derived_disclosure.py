@@ -180,14 +180,15 @@ def ledger_findings(ledger: pl.DataFrame, cells: pl.DataFrame) -> list[Finding]:
         message=pl.format("cost ledger shows {} although its cell is suppressed or missing", "shown"))
     near = (pl.col("eur_per_person_year") - pl.col("p_value")).abs() <= LEDGER_PRECISION + 1e-9 * pl.col(
         "p_value").abs()
-    differs = rows.filter(~pl.col("hidden") & ~(_same(pl.col("persons").cast(pl.Float64), pl.col("p_n").cast(
+    differs = rows.filter(~pl.col("hidden") & (pl.col("shown") != "") & ~(_same(pl.col("persons").cast(pl.Float64), pl.col("p_n").cast(
         pl.Float64)) & _same(pl.col("total_eur"), pl.col("p_num")) & near).fill_null(True)).with_columns(
         rule=pl.lit("derived_mismatch"),
         message=pl.format("cost ledger repeats persons {}, euros {}, per person-year {}; the cell shows {}, {}, {}",
                           "persons", "total_eur", "eur_per_person_year", "p_n", "p_num", "p_value"))
     totals = (rows.filter(pl.col("stratum") == "totaal")
               .group_by("period", "area_code")
-              .agg(total_hidden=(pl.col("hidden") & (pl.col("reason").fill_null("") != "geen waarnemingen")).any()))
+              .agg(total_hidden=(pl.col("hidden") & ~pl.col("reason").fill_null("").is_in(
+                  ["geen waarnemingen", "niet geleverd"])).any()))
     shares = rows.join(totals, on=["period", "area_code"], how="left").filter(
         pl.col("total_hidden").fill_null(True) & pl.col("share_of_area_total").is_not_null()).with_columns(
         rule=pl.lit("derived_reveals"),

@@ -27,9 +27,12 @@ CELLS = [  # indicator law, area, stratum, numerator (euros), n (residents), val
 ]
 
 
-def _ledger(cells=CELLS) -> pl.DataFrame:
+def _ledger(cells=CELLS, amounts: bool = True) -> pl.DataFrame:
     con = duckdb.connect()
-    con.execute("CREATE SCHEMA candidate")
+    con.execute("CREATE SCHEMA candidate; CREATE SCHEMA staging")
+    # 2023's Participatiewet delivery with euros (3,900 for one resident) or, as CBS delivers it, without
+    con.execute(f"CREATE TABLE staging.person_care AS SELECT 2023 AS year, "
+                f"{'3900.0' if amounts else 'NULL::DOUBLE'} AS bijstand_cost")
     con.execute("CREATE TABLE candidate.indicator_values (indicator_id VARCHAR, period INTEGER, area_code VARCHAR, "
                 "area_level VARCHAR, stratum VARCHAR, numerator DOUBLE, denominator DOUBLE, n BIGINT, value DOUBLE, "
                 "suppressed BOOLEAN, suppression_reason VARCHAR)")
@@ -52,6 +55,17 @@ def test_share_of_the_area_total_by_hand():
         "segment", "gezond")
     assert {g1[k]["payer"] for k in g1} == {"zorgverzekeraar", "zorgkantoor", "gemeente"}
     assert g1["jeugdwet", "totaal"]["payer"] == "gemeente" and g1["wlz", "totaal"]["payer"] == "zorgkantoor"
+
+
+def test_a_year_without_participatiewet_euros_says_so_and_shares_cover_four_laws():
+    ledger = _ledger(amounts=False)
+    g1 = {(r["law"], r["stratum"]): r for r in ledger.filter(pl.col("area_code") == "G1").iter_rows(named=True)}
+    row = g1["participatiewet", "totaal"]
+    assert row["suppression_reason"] == "niet geleverd" and row["total_eur"] is None
+    # 3,000 of 3,000 + 1,000 + 500 + 250 = 4,750 euros of the four laws with data
+    assert g1["zvw", "totaal"]["share_of_area_total"] == pytest.approx(100 * 3000 / 4750, abs=1e-4)
+    assert g1["zvw", "totaal"]["laws_in_total"] == 4
+    assert not ledger_findings(ledger, _published_cells())
 
 
 def test_a_suppressed_cell_is_an_empty_row_and_hides_the_areas_shares():
@@ -91,7 +105,7 @@ def test_every_law_has_its_ledger_indicator_and_groups_overlap_only_in_doelgroep
     ids = {i.id: i for i in catalogue.indicators}
     for law in LAWS:
         ind = ids[f"co_ledger_{law.law}"]
-        assert ind.numerator == law.cost_column and ind.disclosure == "cost"
+        assert law.cost_column in ind.numerator and ind.disclosure == "cost"
         assert ind.category_strata == "target_group_member"  # doelgroep: one row per member, overlapping
     # indicators that list no strata keep sex, age and income: the ledger's dimensions are opt-in
     assert ids["co_wmo_per_inwoner"].strata == ("totaal", "geslacht", "leeftijd", "inkomen")
@@ -164,7 +178,7 @@ def test_overlapping_target_groups_never_become_a_sum_to_totaal():
     assert set(rows["kind"]) == {LE}
 
 
-def test_top_share_is_capped_at_the_total_and_absent_without_cost():
+def test_top_share_is_capped_at_the_total_and_empty_without_cost():
     from indicators.estimates import top_share_values
 
     entries = __import__("yaml").safe_load(CATALOGUE_PATH.read_text(encoding="utf-8"))["indicators"]
@@ -175,4 +189,4 @@ def test_top_share_is_capped_at_the_total_and_absent_without_cost():
                           # total); B has no Wlz cost at all (or a delivery without it)
                           "total": [300.0, 0.0], "top_total": [300.00000000000006, 0.0], "mx": [120.0, 0.0]})
     values = top_share_values(cells, catalogue)
-    assert values["area_code"].to_list() == ["A"] and values["value"].to_list() == [100.0]
+    assert values["area_code"].to_list() == ["A", "B"] and values["value"].to_list() == [100.0, None]
