@@ -13,6 +13,7 @@ estimand and its minimum detectable effect (80 % power, 5 % two-sided), so a nul
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -26,7 +27,7 @@ from indicators.methods.few_clusters import (
     minimum_detectable_effect,
     wild_cluster_inference,
 )
-from indicators.payers import LAWS
+from indicators.payers import LAWS, delivered
 
 CAVEAT = ("Monitoring laat samenhang zien, geen bewijs van effect: andere veranderingen in dezelfde buurten "
           "en periode kunnen het verschil verklaren. / Monitoring shows association, not proof of effect.")
@@ -40,6 +41,7 @@ MIN_COMPARISON_AREAS = 2
 MIN_PARTICIPANTS = 10    # participants and matched non-participants each (as the disclosure policy's min_count)
 MIN_EVENTS = 10          # persons with the outcome (an ED visit, any cost) in each group and period
 COMPARISON_PER_TREATED = 3
+NOT_DELIVERED = "niet geleverd: de bronbestanden van deze regio (CBS-microdata) bevatten deze uitkomst niet"
 
 
 @dataclass(frozen=True)
@@ -295,14 +297,24 @@ def did_participants(panel: pd.DataFrame, intervention: Intervention, indicator_
                 mde=minimum_detectable_effect(fit.se, df=fit.clusters - 1))
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, min_treated: int = MIN_TREATED_AREAS) -> pl.DataFrame:
-    """Every intervention x outcome: the area-panel DiD and the participant-level comparison."""
+def evaluate(con: duckdb.DuckDBPyConnection, min_treated: int = MIN_TREATED_AREAS,
+             not_delivered: Sequence[str] = ()) -> pl.DataFrame:
+    """Every intervention x outcome: the area-panel DiD and the participant-level comparison.
+
+    `not_delivered` (the catalogue's indicators the input layout cannot carry) makes an outcome whose data never
+    arrived (CBS microdata: no ED visits, no Wmo, Jeugdwet or bijstand euros) `not_estimable`, not an estimate of 0."""
     rows = []
     evaluated = outcomes(con)
-    areas = area_panels(con, evaluated)
+    kept = {entry.law for entry in delivered(LAWS, not_delivered)}
+    absent = {i for i, o in evaluated.items() if i in not_delivered or (o.law is not None and o.law not in kept)}
+    areas = area_panels(con, {i: o for i, o in evaluated.items() if i not in absent})
     for intervention in interventions(con):
-        participants = participant_panel(con, intervention, evaluated)
+        participants = participant_panel(con, intervention, {i: o for i, o in evaluated.items() if i not in absent})
         for indicator_id in evaluated:
+            if indicator_id in absent:
+                for method in ESTIMANDS:
+                    rows.append(_not_estimable(intervention.intervention_id, indicator_id, method, NOT_DELIVERED))
+                continue
             rows.append(did_area(areas[indicator_id], intervention, indicator_id, min_treated))
             rows.append(did_participants(participants, intervention, indicator_id))
     numbers = ("estimate", "ci_low", "ci_high", "p_value", "mde")

@@ -32,6 +32,19 @@ LAWS: tuple[Law, ...] = (
 PAYERS: tuple[str, ...] = tuple(dict.fromkeys(law.payer for law in LAWS))
 
 
+def ledger_indicator(entry: Law) -> str:
+    """The catalogue's cost-ledger indicator of a law (`co_ledger_<law>`): its `not_in_layouts` says in which input
+    layouts the law's euros are not delivered (CBS microdata have no Wmo, Jeugdwet or bijstand amounts)."""
+    return f"co_ledger_{entry.law}"
+
+
+def delivered(laws, not_delivered) -> list[Law]:
+    """`laws` without those whose euros the input layout does not deliver (`Catalogue.not_delivered(layout)`):
+    a payer's cost that was never delivered is left out, not counted as 0."""
+    absent = set(not_delivered)
+    return [entry for entry in laws if ledger_indicator(entry) not in absent]
+
+
 def law(name: str) -> Law:
     """The law called `name`; an unknown name is an error that lists the known ones."""
     for entry in LAWS:

@@ -35,7 +35,7 @@ from typing import Any
 
 import polars as pl
 
-from indicators.payers import LAWS, Law, law
+from indicators.payers import LAWS, Law, delivered, law
 from quality.thresholds import refuse_unknown
 
 SCENARIOS = ("population_budget", "shared_savings", "regiobudget", "pooled_budget", "what_if")
@@ -115,9 +115,10 @@ class PaymentAssumptions:
             raise ValueError(f"payment.pooled_laws: {exc.args[0]}") from exc
 
 
-def available_laws(columns: Sequence[str]) -> list[Law]:
-    """The laws of indicators/payers.py whose cost column the person-year mart has (bijstand_cost may not)."""
-    return [x for x in LAWS if x.cost_column in columns]
+def available_laws(columns: Sequence[str], not_delivered: Sequence[str] = ()) -> list[Law]:
+    """The laws of indicators/payers.py whose cost column the person-year mart has (bijstand_cost may not) and
+    whose euros the input layout delivers (`not_delivered`: the catalogue's indicators it cannot carry)."""
+    return delivered([x for x in LAWS if x.cost_column in columns], not_delivered)
 
 
 def cells_sql_laws(laws: Sequence[Law]) -> str:

@@ -46,8 +46,9 @@ def equity(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
                       "by buurt) and a participant-level comparison in event time, with the estimand and the "
                       "minimum detectable effect; not_estimable with the reason when too few areas or events.")
 def evaluation_results(warehouse: DuckDBResource, phm: PhmConfig) -> dg.MaterializeResult:
+    s = phm.settings()
     with warehouse.get_connection() as con:
-        results = evaluate(con, phm.settings().min_treated_areas)
+        results = evaluate(con, s.min_treated_areas, load_catalogue(s.cutoffs).not_delivered(s.layout))
         write_table(con, "indicators.evaluation_results", results)
         metadata = table_metadata(con, "indicators.evaluation_results")
     return dg.MaterializeResult(metadata={**metadata,
@@ -104,7 +105,7 @@ def payment_scenarios_asset(context: dg.AssetExecutionContext, warehouse: DuckDB
     s = phm.settings()
     with warehouse.get_connection() as con:
         columns = [r[0] for r in con.execute("DESCRIBE marts.person_year").fetchall()]
-        laws = available_laws(columns)  # bijstand_cost only once the ledger adds it
+        laws = available_laws(columns, load_catalogue(s.cutoffs).not_delivered(s.layout))
         write_table(con, "marts.payment_cells", con.execute(load_sql(
             "marts.payment_cells", laws=cells_sql_laws(laws), target_group=s.payment.pooled_target_group)).pl())
         cells = con.execute("SELECT * FROM marts.payment_cells").pl()

@@ -148,3 +148,21 @@ def test_scenarios_on_ed_visits_are_left_out_where_ed_visits_are_not_delivered(b
     outcomes = {layout: {o for (o,) in both_layouts.execute(
         f"SELECT DISTINCT outcome FROM {db}.impact_scenarios").fetchall()} for layout, db in (("n", "n"), ("c", "c"))}
     assert outcomes["n"] == {"acute_admissions", "seh_visits"} and outcomes["c"] == {"acute_admissions"}
+
+
+def test_outcomes_and_budgets_cbs_does_not_deliver_are_not_estimated_from_zeros(both_layouts):
+    # evaluation: ED visits and the gemeente's euros (Wmo, Jeugdwet, bijstand) are not estimable in the CBS layout
+    cbs = dict(both_layouts.execute("""
+        SELECT coalesce(law, indicator_id), string_agg(DISTINCT status || ':' || coalesce(split_part(reason, ':', 1), ''),
+                                                       ',')
+        FROM c.evaluation_results GROUP BY 1""").fetchall())
+    for outcome in ("eq_seh_per_1000", "wmo", "jeugdwet", "participatiewet"):
+        assert cbs[outcome] == "not_estimable:niet geleverd", (outcome, cbs[outcome])
+    native = {r for (r,) in both_layouts.execute("SELECT DISTINCT reason FROM n.evaluation_results "
+                                                 "WHERE reason LIKE 'niet geleverd%'").fetchall()}
+    assert native == set()
+    # payment scenarios: norms and spend only of the laws whose euros CBS delivers (Zvw and Wlz); the shared-savings
+    # split still follows the configured key, which is an agreement between the payers, not a measurement
+    laws = {r for (r,) in both_layouts.execute("SELECT DISTINCT laws FROM c.payment_scenarios "
+                                               "WHERE scenario = 'population_budget'").fetchall()}
+    assert laws == {"zvw", "wlz"}, laws
