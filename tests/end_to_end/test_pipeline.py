@@ -251,7 +251,8 @@ def test_the_published_report_reads_dutch_in_chromium(small_run):
 def test_cost_ledger_accounts_for_every_landing_euro(small_run):
     """Issue 20: the ledger's regio totaal per law and year (exact, before rounding and suppression) is the sum
     of the landing files' euros of that year's residents, read and spread by hand-written SQL: Zvw claims and
-    Participatiewet benefits as delivered per year, Wlz provisions pro rata to their days in the year."""
+    Participatiewet benefits as delivered per year, Wlz, Wmo and Jeugdwet provisions pro rata to their days in the
+    year (a provision still running is delivered again in the next year's file: counted once)."""
     settings, _, _ = small_run
     landing = settings.landing_dir
     last = f"DATE '{SMALL_YEARS[-1]}-12-31'"
@@ -274,10 +275,24 @@ def test_cost_ledger_accounts_for_every_landing_euro(small_run):
                        / (until - start_date + 1))
             FROM w WHERE start_date <= DATE '{year}-12-31' AND until >= DATE '{year}-01-01'
               AND pseudo_id IN (SELECT pseudo_id FROM pop)""").fetchone()[0]
+        social = {}
+        for law, source in (("wmo", "wmo"), ("jeugdwet", "jeugd")):
+            social[law] = con.execute(f"""WITH raw AS (
+                    SELECT DISTINCT * FROM read_csv('{landing}/{source}/*.csv', delim=';', all_varchar=true)),
+                p AS (SELECT pseudo_id, CAST(start_date AS DATE) AS start_date,
+                             coalesce(CAST(nullif(end_date, '') AS DATE), {last}) AS until,
+                             CAST(replace(cost_eur, ',', '.') AS DOUBLE) AS cost_eur
+                      FROM raw WHERE coalesce(nullif(end_date, ''), start_date) >= start_date)
+                SELECT sum(cost_eur * (least(until, DATE '{year}-12-31') - greatest(start_date, DATE '{year}-01-01')
+                                       + 1) / (until - start_date + 1))
+                FROM p WHERE start_date <= DATE '{year}-12-31' AND until >= DATE '{year}-01-01'
+                  AND pseudo_id IN (SELECT pseudo_id FROM pop)""").fetchone()[0]
         with _warehouse(settings) as wh:
             ledger = dict(wh.execute(
                 "SELECT indicator_id, sx FROM indicators.cells WHERE area_level = 'regio' AND stratum = 'totaal' "
                 "AND period = ? AND indicator_id LIKE 'co_ledger_%'", [year]).fetchall())
+        assert ledger["co_ledger_wmo"] == pytest.approx(social["wmo"], rel=1e-9)
+        assert ledger["co_ledger_jeugdwet"] == pytest.approx(social["jeugdwet"], rel=1e-9)
         assert ledger["co_ledger_zvw"] == pytest.approx(zvw, rel=1e-9)
         assert ledger["co_ledger_participatiewet"] == pytest.approx(bijstand, rel=1e-9)
         assert ledger["co_ledger_wlz"] == pytest.approx(wlz, rel=1e-9)
