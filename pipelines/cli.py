@@ -143,9 +143,15 @@ def run(config: Path | None = ConfigOption, region: str | None = RegionOption,
         for failure in outcome.failures:
             console.print(f"  [red]-[/red] {escape(failure)}")
         raise typer.Exit(1)
-    if not outcome.success:
+    if not outcome.success and published_by(settings.published_dir) == outcome.run_id:
+        # a step after the atomic publication failed (the report, the output folder): say so, never "unchanged"
+        console.print(f"[red]Run {outcome.run_id} failed after {elapsed} in a step after the publication: the "
+                      f"tables and exports in {settings.published_dir} are this run's, but what the failed step "
+                      f"writes (the report or the output folder) is still the previous run's.[/red]")
+    elif not outcome.success:
         console.print(f"[red]Run {outcome.run_id} failed after {elapsed}; nothing was published and the "
                       f"previous publication in {settings.published_dir} is unchanged.[/red]")
+    if not outcome.success:
         console.print("[red]What failed[/red] (step or check: error):")
         for failure in outcome.failures:
             console.print(f"  [red]✗[/red] {escape(failure)}", highlight=False)
@@ -168,6 +174,14 @@ def _stderr_beside_dagster() -> Console:
     except (AttributeError, OSError, ValueError):  # not a real file (typer's CliRunner): print as usual
         return console
     return Console(file=os.fdopen(copy, "w", encoding="utf-8", buffering=1), soft_wrap=True)
+
+
+def published_by(published: Path) -> str | None:
+    """The run id of the publication in `published` (its manifest.json), None when there is none."""
+    try:
+        return json.loads((published / "manifest.json").read_text(encoding="utf-8")).get("run_id")
+    except (OSError, ValueError):
+        return None
 
 
 def _print_publication(published: Path) -> None:

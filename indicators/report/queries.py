@@ -64,7 +64,7 @@ MONEY_CHANGES = """
 SELECT t.indicator_id, t.area_code, t.from_period, t.to_period, t.change, t.ci_low, t.ci_high, t.change_real,
        t.ci_low_real, t.ci_high_real, c.price_base_year
 FROM trends t JOIN indicator_catalogue c USING (indicator_id)
-WHERE c.price_base_year IS NOT NULL AND t.stratum = 'totaal' AND NOT t.suppressed
+WHERE c.price_base_year IS NOT NULL AND t.stratum = 'totaal' AND NOT t.suppressed AND t.change IS NOT NULL
   AND t.from_period = (SELECT min(period) FROM indicator_values)
   AND t.to_period = (SELECT max(period) FROM indicator_values)
   AND t.indicator_id IN (SELECT unnest($ids::VARCHAR[]))
