@@ -16,7 +16,7 @@ from indicators.report.labels import SUPPRESSED, escape_expr, nl_number_expr
 from indicators.report.sections import table
 
 PAYERS = {"zorgverzekeraar": "zorgverzekeraar (Zvw)", "zorgkantoor": "zorgkantoor (Wlz)",
-          "gemeente": "gemeente (Wmo, Jeugdwet)", "alle": "alle betalers"}
+          "gemeente": "gemeente (Wmo, Jeugdwet, Participatiewet)", "alle": "alle betalers"}
 TITLES = {
     "population_budget": "Normbedrag per gemeente (populatiebekostiging)",
     "shared_savings": "Gedeelde besparingen",
