@@ -62,6 +62,16 @@ def catalogue_for(con: duckdb.DuckDBPyConnection):
     return load_catalogue(SETTINGS.cutoffs, expansions_from_warehouse(con))
 
 
+def estimated_values(con: duckdb.DuckDBPyConnection, years: list[int]):
+    """Cells and estimates of every catalogue indicator on a hand-made warehouse (after `run_transforms`)."""
+    from indicators.aggregation import build_cells
+    from indicators.estimates import estimate_cells
+
+    catalogue = catalogue_for(con)
+    build_cells(con, catalogue, years)
+    return estimate_cells(con.execute("SELECT * FROM indicators.cells").pl(), catalogue)
+
+
 def file_hashes(folder: Path) -> dict[str, str]:
     """sha256 of every file below `folder`, by relative path: proves 'byte-identical'."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()

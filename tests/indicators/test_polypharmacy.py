@@ -13,9 +13,7 @@ from __future__ import annotations
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from indicators.aggregation import build_cells
-from indicators.estimates import estimate_cells
-from tests.builders import catalogue_for, insert, new_warehouse, run_transforms
+from tests.builders import estimated_values, insert, new_warehouse, run_transforms
 
 A, B, C, D = ("a" * 64, "b" * 64, "c" * 64, "d" * 64)
 TEN = ["A02B", "A10B", "B01A", "C03C", "C07A", "C09A", "C10A", "N02B", "N05C", "R03A"]
@@ -37,9 +35,7 @@ def warehouse():
 
 @pytest.fixture(scope="module")
 def values(warehouse):
-    catalogue = catalogue_for(warehouse)
-    build_cells(warehouse, catalogue, [2023])
-    return estimate_cells(warehouse.execute("SELECT * FROM indicators.cells").pl(), catalogue)
+    return estimated_values(warehouse, [2023])
 
 
 def test_distinct_codes_per_person_year_with_zero_for_none(warehouse):

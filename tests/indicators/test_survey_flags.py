@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import pytest
 
-from indicators.aggregation import build_cells
-from indicators.estimates import estimate_cells
-from tests.builders import catalogue_for, insert, new_warehouse, run_transforms, survey_row
+from tests.builders import estimated_values, insert, new_warehouse, run_transforms, survey_row
 
 PEOPLE = [f"{k}" * 64 for k in "123456"]
 
@@ -55,9 +53,7 @@ def warehouse():
 
 @pytest.fixture(scope="module")
 def values(warehouse):
-    catalogue = catalogue_for(warehouse)
-    build_cells(warehouse, catalogue, [2023])
-    return estimate_cells(warehouse.execute("SELECT * FROM indicators.cells").pl(), catalogue)
+    return estimated_values(warehouse, [2023])
 
 
 @pytest.mark.parametrize(("indicator", "share", "respondents"), [
