@@ -46,14 +46,35 @@ def job_tags(settings: Settings) -> dict[str, str]:
     return {"phm/region": settings.region_code, dg.MAX_RUNTIME_SECONDS_TAG: str(settings.max_runtime_minutes * 60)}
 
 
-def scan_landing(landing_dir: Path) -> tuple[dict[str, list[int]], list[str]]:
-    """(`<source>/<file>` -> [size, mtime_ns] of every file in a source folder, the temporary names skipped)."""
+# Keys of files under the CBS root (layout cbs_microdata: <FILE>/<year>/<file> or a BUS file <FILE>/<file>)
+CBS_PREFIX = "cbs:"
+
+
+def scan_landing(landing_dir: Path, cbs_root: Path | None = None) -> tuple[dict[str, list[int]], list[str]]:
+    """(`<source>/<file>` -> [size, mtime_ns] of every file in a source folder, the temporary names skipped); with
+    `cbs_root` also every file below it, keyed `cbs:<FILE>/...` (CBS files lie one or two folders deep)."""
+    stats, ignored = _scan(landing_dir, "*/*", "")
+    if cbs_root is not None:
+        more, skipped = _scan(cbs_root, "**/*", CBS_PREFIX)
+        stats |= more
+        ignored += skipped
+    return stats, ignored
+
+
+def landing_path(key: str, landing_dir: Path, cbs_root: Path | None) -> Path:
+    """The file behind a key of `scan_landing`."""
+    if key.startswith(CBS_PREFIX) and cbs_root is not None:
+        return cbs_root / key[len(CBS_PREFIX):]
+    return landing_dir / key
+
+
+def _scan(root: Path, pattern: str, prefix: str) -> tuple[dict[str, list[int]], list[str]]:
     stats: dict[str, list[int]] = {}
     ignored: list[str] = []
-    if not landing_dir.is_dir():
+    if not root.is_dir():
         return stats, ignored
-    for path in sorted(landing_dir.glob("*/*")):
-        key = path.relative_to(landing_dir).as_posix()
+    for path in sorted(root.glob(pattern)):
+        key = prefix + path.relative_to(root).as_posix()
         if is_temporary_name(path.name) or path.parent.name.startswith("."):
             if not path.name.startswith(".") and path.is_file():
                 ignored.append(key)  # dot-files are hidden on purpose; name only the unfinished uploads
@@ -126,9 +147,11 @@ class LandingTick:
     first: bool = False                                 # the first decision since the cursor was empty
 
 
-def evaluate_landing(landing_dir: Path, state: LandingState, configured_years) -> LandingTick:
-    """One tick: which files settle, which are new or changed and complete, which wait for their year."""
-    stats, ignored = scan_landing(landing_dir)
+def evaluate_landing(landing_dir: Path, state: LandingState, configured_years,
+                     cbs_root: Path | None = None) -> LandingTick:
+    """One tick: which files settle, which are new or changed and complete, which wait for their year (with
+    `cbs_root`, the CBS files of a cbs_microdata region count as landing files too)."""
+    stats, ignored = scan_landing(landing_dir, cbs_root)
     settling = sorted(key for key, stat in stats.items()
                       if state.seen.get(key) != stat and state.files.get(key, [None, None])[:2] != stat)
     if settling:
@@ -139,7 +162,8 @@ def evaluate_landing(landing_dir: Path, state: LandingState, configured_years) -
     for key, stat in stats.items():
         old = state.files.get(key)
         try:
-            current[key] = old if old and old[:2] == stat else [*stat, sha256_of(landing_dir / key)]
+            current[key] = old if old and old[:2] == stat else [*stat, sha256_of(landing_path(key, landing_dir,
+                                                                                               cbs_root))]
         except OSError:  # renamed or removed while being read: look again at the next tick
             files = {k: v for k, v in state.files.items() if k in stats}
             return LandingTick(LandingState(files, {k: v for k, v in stats.items() if k != key}, state.first,
@@ -156,9 +180,14 @@ def evaluate_landing(landing_dir: Path, state: LandingState, configured_years) -
 
 
 def changed_years(changed: list[str]) -> dict[str, int | None]:
-    """Year of each changed file from its name (None when the name is not `<source>_<year>.<ext>`)."""
+    """Year of each changed file from its name (None when the name is not `<source>_<year>.<ext>`); a CBS file
+    from its year folder (`<FILE>/<year>/...`), None for a cumulative BUS file (it changes every year)."""
     years: dict[str, int | None] = {}
     for name in changed:
+        if name.startswith(CBS_PREFIX):
+            parts = name[len(CBS_PREFIX):].split("/")
+            years[name] = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() and len(parts[1]) == 4 else None
+            continue
         try:
             years[name] = parse_landing_name(Path(name))[1]
         except LandingFileError:
@@ -220,7 +249,8 @@ def build_automation(job_name: str, settings: Settings):
     def landing_sensor(context: dg.SensorEvaluationContext):
         current_settings = load_settings(config_path, region=region)
         landing = settings.landing_dir
-        tick = evaluate_landing(landing, LandingState.from_cursor(context.cursor), current_settings.years)
+        cbs = current_settings.cbs_root if current_settings.layout == "cbs_microdata" else None
+        tick = evaluate_landing(landing, LandingState.from_cursor(context.cursor), current_settings.years, cbs)
         context.update_cursor(tick.state.to_cursor())
         unfinished = f"; ignored as unfinished uploads: {', '.join(tick.ignored)}" if tick.ignored else ""
         if tick.settling:

@@ -342,3 +342,24 @@ def test_region_job_runs_in_process_is_tagged_and_person_level_assets_are_year_p
             "marts/person_targeting"} <= set(partitioned)
     assert not set(partitioned) & {"indicators/indicator_values", "publish/monitoring", "staging/areas"}
     assert partitioned["staging/person_year"].get_partition_keys() == ["2022", "2023", "2024"]
+
+
+def test_a_cbs_region_runs_when_a_cbs_file_arrives_a_year_file_its_year_a_bus_file_every_year(tmp_path):
+    settings, sensor, _ = _sensor(tmp_path, extra='[input]\nlayout = "cbs_microdata"\npseudonym_salt = "s"\n')
+    put(settings.cbs_root / "ZVWZORGKOSTENTAB" / "2023" / "ZVWZORGKOSTEN2023TABV1.sav", "x")
+    put(settings.cbs_root / "ZVWZORGKOSTENTAB" / "2023" / "ZVWZORGKOSTEN2023TABV2.sav.part", "y")  # still uploading
+    _, cursor = tick(sensor, None)
+    request, cursor = tick(sensor, cursor)
+    assert isinstance(request, dg.RunRequest) and request.partition_key == "2023"
+    assert request.tags["phm/changed_files"] == "cbs:ZVWZORGKOSTENTAB/2023/ZVWZORGKOSTEN2023TABV1.sav"
+    # a cumulative BUS file holds every year: a run of every configured year
+    put(settings.cbs_root / "WMOBUS" / "WMO2024BUSV1.sav", "z")
+    _, cursor = tick(sensor, cursor)
+    request, cursor = tick(sensor, cursor)
+    assert isinstance(request, dg.RunRequest) and request.partition_key is None
+    assert (request.tags[RANGE_START], request.tags[RANGE_END]) == ("2022", "2024")
+    # a native region does not look at a CBS folder
+    native, sensor_native, _ = _sensor(tmp_path / "native")
+    put(native.data_dir / "cbs" / "WMOBUS" / "WMO2024BUSV1.sav", "z")
+    skipped, _ = tick(sensor_native, None)
+    assert isinstance(skipped, dg.SkipReason) and skipped.skip_message.startswith("no new or changed files")
